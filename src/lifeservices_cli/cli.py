@@ -1,0 +1,153 @@
+"""The command line: parse options, call the pipeline, render, map errors to exit codes.
+
+Exit codes: 0 nothing counted as failed; 1 checks failed (see ``--fail-on``); 2 the run
+could not be done (bad usage, unreadable file, bad pack, unknown entity); 3 an internal
+error (a bug: please report it with ``--debug`` output).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lifeservices_cli import __version__
+from lifeservices_cli.errors import UsageError
+
+app = typer.Typer(
+    name="lifeservices",
+    help="Check planning data against the Baicheng 2022 life-services action plan (白发改社联字〔2022〕323号).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+class FailOn(str, Enum):
+    any = "any"
+    fail = "fail"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lifeservices {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Check planning data against the Baicheng 2022 life-services action plan (白发改社联字〔2022〕323号)."""
+
+
+def _default_lang() -> Lang:
+    return Lang.en if os.environ.get("LIFESERVICES_LANG", "zh").lower().startswith("en") else Lang.zh
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"lifeservices: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside the target, then rename."""
+    if not path.parent.is_dir():
+        raise UsageError("the folder for the output does not exist", path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the output: {exc.strerror or exc}", path) from None
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .yaml/.yml, .json.",
+                                                show_default=False)],
+    entity: Annotated[str | None, typer.Option("--entity", "-e", help="Entity of the records (community, compound, facility); "
+                                                "default: detected from the columns.")] = None,
+    indicators: Annotated[list[Path] | None, typer.Option("--indicators", "-i", help="Indicator pack file or folder "
+                                                          "(repeatable); default: the bundled Baicheng pack.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
+                                                "instead of standard output.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of titles and messages (JSON keys stay English). "
+                                       "Default: zh, or $LIFESERVICES_LANG.")] = None,  # type: ignore[assignment]
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="What makes the exit code 1: any (fail, invalid "
+                                            "or missing data), fail (only fail), never.")] = FailOn.any,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV input (default: detect "
+                                                 "UTF-8, UTF-8 with BOM, GB18030/GBK).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Check data files against the indicator packs and report pass/fail per record and per district."""
+    from lifeservices_cli.checker import check_files
+    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.render import Format
+
+    try:
+        chosen = Format(fmt)
+    except ValueError:
+        raise _fail(f"unknown format {fmt!r}; use one of: {', '.join(f.value for f in Format)}") from None
+    language = (lang or _default_lang()).value
+    try:
+        packset = load_packs(indicators)
+        report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language)  # type: ignore[arg-type]
+        if chosen is Format.table and output is None:
+            from lifeservices_cli.render.table import render as render_table
+
+            sys.stdout.write(render_table(report, color=sys.stdout.isatty(), width=_width()))
+        else:
+            text = chosen.renderer()(report)
+            if output is not None:
+                _write(output, text)
+            else:
+                sys.stdout.write(text)
+        sys.stdout.flush()
+    except UsageError as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", 130) from None
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except Exception as exc:  # noqa: BLE001 - the CLI edge: one line, not a traceback
+        if debug:
+            traceback.print_exc()
+        raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 3) from None
+    raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+
+
+def _width() -> int | None:
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else 160
+
+
+def _quiet_broken_pipe() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,257 @@
+"""The engine: records × indicators → results, and results → per-group aggregates.
+
+Pure and total: it never raises on data. Every outcome is a status with a reason. Formulas
+are compiled already (``packs.py``); here they are only evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from lifeservices_cli.comparators import compare
+from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.numbers import display
+from lifeservices_cli.packs import Check, CompiledIndicator, PackSet
+from lifeservices_cli.sources import Record
+from lifeservices_cli.values import Unknown, Value, merge
+
+PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
+ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
+STATUSES = (PASS, FAIL, NA, MISSING, INVALID, ELIGIBLE, NOT_ELIGIBLE)
+
+
+@dataclass(slots=True)
+class Result:
+    """One indicator checked against one record."""
+
+    source: str
+    line: int
+    record_id: str | None
+    record_name: str | None
+    district: str | None
+    indicator: str
+    status: str
+    value: Fraction | bool | None
+    threshold: Fraction | bool | None
+    comparator: str | None
+    unit: str | None
+    gap: Fraction | None
+    message: str
+    shortfall: Fraction | None = None
+
+
+@dataclass(slots=True)
+class AggregateResult:
+    """An aggregate indicator for one group (e.g. one district)."""
+
+    indicator: str
+    group: str | None
+    status: str
+    value: Fraction | None
+    numerator: int
+    denominator: int
+    unknown: int
+    threshold: Fraction | bool
+    comparator: str
+    unit: str | None
+    gap: Fraction | None
+    message: str
+
+
+def _unknown_status(u: Unknown) -> str:
+    return INVALID if u.is_invalid else MISSING
+
+
+def _field_titles(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang) -> str:
+    fields = packset.entities[ind.spec.entity].spec.fields
+    return "、".join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
+
+
+def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang, applicability: bool) -> str:
+    if u.is_invalid:
+        return t("msg.invalid", lang, reasons="; ".join(u.invalid))
+    key = "msg.missing_applicability" if applicability else "msg.missing"
+    return t(key, lang, fields=_field_titles(ind, packset, u, lang))
+
+
+def _describe(check: Check, value: Value, lang: Lang) -> str:
+    if isinstance(value, bool):
+        shown = t("words.yes", lang) if value else t("words.no", lang)
+        return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
+    unit = f" {check.unit}" if check.unit else ""
+    return f"{check.title.get(lang)} = {display(value)}{unit}（{check.rule_text(lang)}）" if lang == "zh" else \
+        f"{check.title.get(lang)} = {display(value)}{unit} ({check.rule_text(lang)})"
+
+
+class Engine:
+    """Checks records against the record-level indicators of a pack set."""
+
+    def __init__(self, packset: PackSet, lang: Lang = "zh"):
+        self.packset = packset
+        self.lang = lang
+        self._by_entity: dict[str, list[CompiledIndicator]] = {}
+        for ind in packset.indicators:
+            if ind.spec.kind != "aggregate":
+                self._by_entity.setdefault(ind.spec.entity, []).append(ind)
+
+    def check(self, record: Record, entity: str) -> Iterator[Result]:
+        for ind in self._by_entity.get(entity, ()):
+            yield self.evaluate(ind, record)
+
+    def evaluate(self, ind: CompiledIndicator, record: Record) -> Result:
+        lang = self.lang
+        values = record.values
+        head = ind.checks[0]
+        result = Result(
+            record.source, record.line, record.text("id"), record.text("name"), record.text("district"),
+            ind.id, NA, None, head.threshold, head.comparator, head.unit, None, "",
+        )
+        if record.problems:
+            result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
+            return result
+        if ind.applies_if is not None:
+            applies = ind.applies_if(values)
+            if isinstance(applies, Unknown):
+                result.status = _unknown_status(applies)
+                result.message = _unknown_message(ind, self.packset, applies, lang, applicability=True)
+                return result
+            if not applies:
+                title = ind.spec.applies_title.get(lang) if ind.spec.applies_title else ind.applies_if.text
+                result.message = t("msg.not_applicable", lang, condition=title)
+                return result
+        outcomes: list[tuple[Check, Value, bool | Unknown]] = []
+        for check in ind.checks:
+            value = check.metric(values)
+            ok: bool | Unknown = value if isinstance(value, Unknown) else compare(check.comparator, value, check.threshold)
+            outcomes.append((check, value, ok))
+        decision, primary = _combine(ind.combine, outcomes)
+        check, value, _ = primary
+        result.threshold, result.comparator, result.unit = check.threshold, check.comparator, check.unit
+        if isinstance(decision, Unknown):
+            result.status = _unknown_status(decision)
+            result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)
+            return result
+        if not isinstance(value, Unknown):
+            result.value = value
+            if isinstance(value, Fraction) and isinstance(check.threshold, Fraction):
+                result.gap = value - check.threshold
+        eligibility = ind.spec.kind == "eligibility"
+        if eligibility:
+            result.status = ELIGIBLE if decision else NOT_ELIGIBLE
+            deciding = [o for o in outcomes if o[2] is decision] or outcomes
+            reason = "；".join(_describe(c, v, lang) for c, v, _ in deciding if not isinstance(v, Unknown))
+            result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
+            return result
+        result.status = PASS if decision else FAIL
+        failing = [o for o in outcomes if o[2] is False]
+        result.message = "；".join(_describe(c, v, lang) for c, v, _ in (failing or [primary]))
+        if not decision and ind.shortfall is not None:
+            need = ind.shortfall({**values, "threshold": check.threshold})
+            if isinstance(need, Fraction) and need > 0:
+                result.shortfall = need
+                unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
+                result.message += t("msg.shortfall", lang, value=display(need), unit=unit)
+        return result
+
+
+def _combine(how: str, outcomes: list[tuple[Check, Value, bool | Unknown]]) -> tuple[bool | Unknown, tuple[Check, Value, bool | Unknown]]:
+    """Three-valued all/any: a known deciding outcome wins over unknown ones."""
+    if how == "one":
+        return outcomes[0][2], outcomes[0]
+    decisive = False if how == "all" else True
+    for outcome in outcomes:
+        if outcome[2] is decisive:
+            return decisive, outcome
+    unknowns = [o for o in outcomes if isinstance(o[2], Unknown)]
+    if unknowns:
+        return merge(*(o[2] for o in unknowns if isinstance(o[2], Unknown))), unknowns[0]
+    return not decisive, outcomes[0]
+
+
+@dataclass
+class _Tally:
+    passed: int = 0
+    failed: int = 0
+    missing: int = 0
+    invalid: int = 0
+
+
+@dataclass
+class Aggregator:
+    """Counts the results of record-level indicators per group, for the aggregate indicators."""
+
+    packset: PackSet
+    lang: Lang = "zh"
+    _tallies: dict[str, dict[str | None, _Tally]] = field(default_factory=dict)
+    _wanted: dict[str, list[CompiledIndicator]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for ind in self.packset.indicators:
+            if ind.spec.kind == "aggregate" and ind.spec.aggregate is not None:
+                self._wanted.setdefault(ind.spec.aggregate.of, []).append(ind)
+                self._tallies[ind.id] = {}
+
+    def add(self, result: Result, record: Record) -> None:
+        for agg in self._wanted.get(result.indicator, ()):
+            assert agg.spec.aggregate is not None
+            key = record.values.get(agg.spec.aggregate.by)
+            group = key if isinstance(key, str) else None
+            tally = self._tallies[agg.id].setdefault(group, _Tally())
+            if result.status == PASS:
+                tally.passed += 1
+            elif result.status == FAIL:
+                tally.failed += 1
+            elif result.status == MISSING:
+                tally.missing += 1
+            elif result.status == INVALID:
+                tally.invalid += 1
+
+    def results(self) -> list[AggregateResult]:
+        out: list[AggregateResult] = []
+        for agg_id, groups in self._tallies.items():
+            ind = self.packset.get(agg_id)
+            for group, tally in groups.items():
+                out.append(self._decide(ind, group, tally))
+        return out
+
+    def _decide(self, ind: CompiledIndicator, group: str | None, tally: _Tally) -> AggregateResult:
+        lang = self.lang
+        check = ind.checks[0]
+        shown_group = group if group is not None else t("words.no_group", lang)
+        known = tally.passed + tally.failed
+        unknown = tally.missing + tally.invalid
+        total = known + unknown
+        value = Fraction(tally.passed * 100, known) if known else None
+        res = AggregateResult(ind.id, group, NA, value, tally.passed, known, unknown, check.threshold,
+                              check.comparator, check.unit, None, "")
+        if total == 0:
+            res.message = t("msg.agg_none", lang, group=shown_group)
+            return res
+        low = Fraction(tally.passed * 100, total)
+        high = Fraction((tally.passed + unknown) * 100, total)
+        ok_low, ok_high = compare(check.comparator, low, check.threshold), compare(check.comparator, high, check.threshold)
+        if ok_low == ok_high:
+            res.status = PASS if ok_low else FAIL
+        else:
+            res.status = INVALID if tally.invalid else MISSING
+        if value is not None and isinstance(check.threshold, Fraction):
+            res.gap = value - check.threshold
+        res.message = t("msg.agg", lang, group=shown_group, numerator=tally.passed, denominator=known,
+                        value=display(value) if value is not None else "—", rule=check.rule_text(lang))
+        if unknown:
+            res.message += t("msg.agg_unknown", lang, unknown=unknown)
+        return res
+
+
+def run(packset: PackSet, inputs: Iterable[tuple[str, Iterable[Record]]], lang: Lang = "zh") -> tuple[list[Result], list[AggregateResult]]:
+    """Check every record of every input; ``inputs`` pairs an entity name with its records."""
+    engine, aggregator = Engine(packset, lang), Aggregator(packset, lang)
+    results: list[Result] = []
+    for entity, records in inputs:
+        for record in records:
+            for result in engine.check(record, entity):
+                aggregator.add(result, record)
+                results.append(result)
+    return results, aggregator.results()

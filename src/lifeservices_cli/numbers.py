@@ -1,0 +1,39 @@
+"""Showing exact numbers: in reports as JSON numbers, on screen as short decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+JSON_PLACES = 6
+DISPLAY_PLACES = 2
+
+
+def _decimal(value: Fraction, places: int) -> Decimal:
+    """Round the exact fraction half away from zero to ``places`` decimal places."""
+    scaled = value * 10**places
+    whole = int(abs(scaled) + Fraction(1, 2))
+    return Decimal(-whole if scaled < 0 else whole).scaleb(-places)
+
+
+def to_json(value: Fraction | bool | str | None) -> int | float | bool | str | None:
+    """A JSON-ready number: integers stay integers, others are rounded to 6 places."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if value.denominator == 1:
+        return int(value)
+    return float(_decimal(value, JSON_PLACES).normalize())
+
+
+def display(value: Fraction | bool | str | None, places: int = DISPLAY_PLACES) -> str:
+    """A short decimal for people: ``30``, ``27.03``, ``0.5``; rounding half away from zero."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool | str):
+        return str(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = format(_decimal(value, places), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -1,0 +1,114 @@
+"""The report: one model that every output format renders from.
+
+``to_dict`` is the JSON report (``schema_version`` 1); its keys are a public contract,
+documented in the README. Counting and the exit code live here, so every format agrees.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lifeservices_cli import __version__
+from lifeservices_cli.engine import (
+    ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, STATUSES, AggregateResult, Result,
+)
+from lifeservices_cli.i18n import Lang
+from lifeservices_cli.numbers import to_json
+from lifeservices_cli.packs import PackSet
+from lifeservices_cli.sources import InputInfo
+
+SCHEMA_VERSION = 1
+FailOn = Literal["any", "fail", "never"]
+
+#: Which statuses make ``--fail-on`` exit 1.
+FAILING: dict[str, frozenset[str]] = {
+    "any": frozenset({FAIL, INVALID, MISSING}),
+    "fail": frozenset({FAIL}),
+    "never": frozenset(),
+}
+
+
+@dataclass
+class Report:
+    packset: PackSet
+    lang: Lang
+    inputs: list[InputInfo] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    aggregates: list[AggregateResult] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.status for r in self.results)
+
+    def aggregate_counts(self) -> Counter[str]:
+        return Counter(a.status for a in self.aggregates)
+
+    def summary(self) -> dict[str, Any]:
+        counts = self.counts()
+        summary: dict[str, Any] = {
+            "records": sum(i.records for i in self.inputs),
+            "checks": len(self.results),
+        }
+        summary.update({status: counts.get(status, 0) for status in STATUSES})
+        agg = self.aggregate_counts()
+        summary["aggregates"] = {"checks": len(self.aggregates), **{s: agg.get(s, 0) for s in (PASS, FAIL, NA, MISSING, INVALID)}}
+        return summary
+
+    def exit_code(self, fail_on: FailOn) -> int:
+        """0 when nothing counts as failed under ``fail_on``, else 1."""
+        failing = FAILING[fail_on]
+        if any(r.status in failing for r in self.results) or any(a.status in failing for a in self.aggregates):
+            return 1
+        return 0
+
+    def warnings(self) -> list[str]:
+        return [w for i in self.inputs for w in i.warnings]
+
+    def to_dict(self) -> dict[str, Any]:
+        indicators = {ind.id: ind for ind in self.packset.indicators}
+        lang = self.lang
+
+        def clause(ind_id: str) -> dict[str, Any]:
+            spec = indicators[ind_id].spec
+            return {"ref": spec.clause.ref, "quote": spec.clause.quote}
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "lifeservices-cli", "version": __version__},
+            "lang": lang,
+            "packs": [{"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
+                      for p, path in self.packset.packs],
+            "inputs": [{"path": i.path, "entity": i.entity, "encoding": i.encoding, "records": i.records,
+                        "columns": i.columns, "warnings": i.warnings} for i in self.inputs],
+            "summary": self.summary(),
+            "indicators": [
+                {"id": ind.id, "title": ind.spec.title.get(lang), "entity": ind.spec.entity, "kind": ind.spec.kind,
+                 "clause": clause(ind.id), "departments": ind.spec.departments}
+                for ind in self.packset.indicators
+            ],
+            "results": [
+                {
+                    "source": r.source, "line": r.line, "record_id": r.record_id, "record_name": r.record_name,
+                    "district": r.district, "indicator": r.indicator, "status": r.status,
+                    "value": to_json(r.value), "threshold": to_json(r.threshold), "comparator": r.comparator,
+                    "unit": r.unit, "gap": to_json(r.gap), "shortfall": to_json(r.shortfall),
+                    "clause": indicators[r.indicator].spec.clause.ref,
+                    "departments": indicators[r.indicator].spec.departments, "message": r.message,
+                }
+                for r in self.results
+            ],
+            "aggregates": [
+                {
+                    "indicator": a.indicator, "group": a.group, "status": a.status, "value": to_json(a.value),
+                    "numerator": a.numerator, "denominator": a.denominator, "unknown": a.unknown,
+                    "threshold": to_json(a.threshold), "comparator": a.comparator, "unit": a.unit,
+                    "gap": to_json(a.gap), "clause": indicators[a.indicator].spec.clause.ref,
+                    "departments": indicators[a.indicator].spec.departments, "message": a.message,
+                }
+                for a in self.aggregates
+            ],
+        }
+
+
+__all__ = ["Report", "FAILING", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]

@@ -1,0 +1,316 @@
+"""Reading records from CSV, YAML and JSON files.
+
+A reader turns a file into a header and rows of raw text cells, each with its line; binding
+then maps headers to an entity's fields (aliases, units) and turns cells into values. Records
+are yielded one at a time, so a large CSV is never held in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+
+from lifeservices_cli import units, yamlio
+from lifeservices_cli.cells import Converter, make_converter, match_header, normalize, python_value_to_cell
+from lifeservices_cli.errors import UsageError
+from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.packs import Entity, PackSet
+from lifeservices_cli.values import Value, missing
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Record:
+    """One data row: where it came from and its values by canonical field name."""
+
+    source: str
+    line: int
+    values: dict[str, Value]
+    problems: tuple[str, ...] = ()  # reasons the whole row is unreadable (too many cells, ...)
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value if isinstance(value, str) else None
+
+
+@dataclass
+class InputInfo:
+    """What the report says about one input file."""
+
+    path: str
+    entity: str
+    encoding: str
+    records: int = 0
+    columns: dict[str, str | None] = field(default_factory=dict)  # header -> field (None: unused)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (line, cells)
+    encoding: str
+    entity_hint: str | None = None
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8"
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path, encoding: str | None) -> Table:
+    enc = encoding or detect_encoding(path)
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        raise UsageError(f"unknown encoding {enc!r}", path) from None
+    fh = path.open("r", encoding=enc, errors="surrogateescape", newline="")
+    first = fh.readline()
+    fh.seek(0)
+    reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
+    header: list[str] | None = None
+    header_line = 0
+    previous = 0
+    for row in reader:
+        start, previous = previous + 1, reader.line_num
+        if any(cell.strip() for cell in row):
+            header, header_line = row, start
+            break
+    if header is None:
+        fh.close()
+        raise UsageError("the file is empty: no header row", path)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        nonlocal previous
+        with fh:
+            for row in reader:
+                start, previous = previous + 1, reader.line_num
+                if row and any(cell.strip() for cell in row):
+                    yield start, row
+
+    del header_line
+    return Table(header, rows(), enc)
+
+
+def read_structured(path: Path, encoding: str | None) -> Table:
+    """YAML or JSON: a list of records, or a mapping with ``entity`` and ``records``."""
+    try:
+        text = path.read_text(encoding=encoding or "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"not valid {encoding or 'UTF-8'} text (byte {exc.start})", path) from None
+    try:
+        data, _ = yamlio.load(text)
+    except yamlio.YamlError as exc:
+        raise UsageError(exc.message, path, exc.line) from None
+    hint = None
+    if isinstance(data, dict):
+        unknown = set(data) - {"entity", "records"}
+        if unknown or "records" not in data:
+            raise UsageError("expected a list of records, or a mapping with 'entity' and 'records'", path, 1)
+        hint = data.get("entity")
+        if hint is not None and not isinstance(hint, str):
+            raise UsageError("'entity' must be a name", path, 1)
+        data = data["records"]
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise UsageError("expected a list of records", path, 1)
+    header: list[str] = []
+    seen: set[str] = set()
+    for item in data:
+        if isinstance(item, dict):
+            for key in item:
+                if str(key) not in seen:
+                    seen.add(str(key))
+                    header.append(str(key))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for item in data:
+            line = getattr(item, "line", 0)
+            if not isinstance(item, dict):
+                yield line, ["\x00not-a-mapping"]
+                continue
+            cells = []
+            for key in header:
+                cell = python_value_to_cell(item.get(key)) if key in item else ""
+                cells.append("\x00nested" if cell is None else cell)
+            yield line, cells
+
+    return Table(header, rows(), encoding or "utf-8", hint)
+
+
+READERS: dict[str, Callable[[Path, str | None], Table]] = {
+    ".csv": read_csv,
+    ".tsv": read_csv,
+    ".txt": read_csv,
+    ".yaml": read_structured,
+    ".yml": read_structured,
+    ".json": read_structured,
+}
+
+
+# --------------------------------------------------------------------------- binding
+
+
+def _distinctive(header: list[str], packset: PackSet) -> dict[str, list[str]]:
+    """For each entity, the headers that name one of its fields and no other entity's."""
+    matches = {name: {h for h in header if match_header(h, ent.aliases)[0]} for name, ent in packset.entities.items()}
+    return {
+        name: [h for h in header if h in hs and not any(h in other for o, other in matches.items() if o != name)]
+        for name, hs in matches.items()
+    }
+
+
+def choose_entity(header: list[str], packset: PackSet, path: Path, asked: str | None) -> Entity:
+    if asked is not None:
+        if asked not in packset.entities:
+            raise UsageError(f"unknown entity {asked!r}; known: {', '.join(packset.entities)}", path)
+        return packset.entities[asked]
+    fits = [name for name, hs in _distinctive(header, packset).items() if hs]
+    if len(fits) == 1:
+        return packset.entities[fits[0]]
+    expected = "; ".join(
+        f"{name}: {', '.join(f.title.zh for f in ent.spec.fields.values())}" for name, ent in packset.entities.items()
+    )
+    why = "the columns fit no entity" if not fits else f"the columns fit several entities ({', '.join(fits)})"
+    raise UsageError(f"{why}; use --entity. Columns each entity expects — {expected}", path)
+
+
+def bind(table: Table, entity: Entity, path: Path, lang: Lang) -> tuple[list[tuple[int, str, Converter]], InputInfo]:
+    """Map each header to a field and build its cell converter."""
+    info = InputInfo(str(path), entity.name, table.encoding)
+    seen: dict[str, str] = {}
+    for header in table.header:
+        key = normalize(header)
+        if key and key in seen:
+            raise UsageError(f"duplicate column {header!r} (also {seen[key]!r})", path, 1)
+        seen[key] = header
+    bound: list[tuple[int, str, Converter]] = []
+    by_field: dict[str, str] = {}
+    unused: list[str] = []
+    for index, header in enumerate(table.header):
+        fname, unit_text = match_header(header, entity.aliases)
+        info.columns[header] = fname
+        if fname is None:
+            if header.strip():
+                unused.append(header)
+            continue
+        if fname in by_field:
+            raise UsageError(f"columns {by_field[fname]!r} and {header!r} both give field {fname!r}", path, 1)
+        by_field[fname] = header
+        spec = entity.spec.fields[fname]
+        header_unit = None
+        if unit_text is not None and spec.type == "number" and spec.unit is not None:
+            if units.conversion(unit_text, spec.unit) is None:
+                known = units.lookup(unit_text)
+                what = f"unit {unit_text!r} does not convert to {spec.unit}" if known else f"unknown unit {unit_text!r}"
+                raise UsageError(f"column {header!r}: {what}", path, 1)
+            header_unit = unit_text
+        minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
+        conv = make_converter(spec.type, column=header, field=fname, field_unit=spec.unit, header_unit=header_unit,
+                              minimum=minimum, encoding=table.encoding, lang=lang)
+        bound.append((index, fname, conv))
+    if unused:
+        info.warnings.append(t("warn.unknown_columns", lang, path=path, entity=entity.name, columns=", ".join(unused)))
+    return bound, info
+
+
+def _absent_values(entity: Entity, bound: list[tuple[int, str, Converter]], info: InputInfo,
+                   lang: Lang) -> dict[str, Value]:
+    present = {fname for _, fname, _ in bound}
+    values: dict[str, Value] = {}
+    for fname, spec in entity.spec.fields.items():
+        if fname in present:
+            continue
+        default = spec.default_when_absent
+        if default is None:
+            values[fname] = missing(fname)
+            continue
+        conv = make_converter(spec.type, column=spec.title.get(lang), field=fname, field_unit=spec.unit, lang=lang)
+        values[fname] = conv(str(default).lower() if isinstance(default, bool) else str(default), 0)
+        shown = (t("words.yes", lang) if default else t("words.no", lang)) if isinstance(default, bool) else default
+        info.warnings.append(t("warn.default_absent", lang, path=info.path, field=spec.title.get(lang), value=shown))
+    return values
+
+
+def open_input(path_text: str, packset: PackSet, *, entity: str | None = None, encoding: str | None = None,
+               lang: Lang = "zh") -> tuple[InputInfo, Iterator[Record]]:
+    """Open one data file: its description and an iterator over its records."""
+    path = Path(path_text)
+    if path.is_dir():
+        raise UsageError("is a folder, not a data file", path)
+    if not path.exists():
+        raise UsageError("no such file", path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UsageError(f"unsupported file type {path.suffix or '(none)'!r}; use .csv, .tsv, .yaml, .yml or .json", path)
+    try:
+        table = reader(path, encoding)
+    except OSError as exc:
+        raise UsageError(f"cannot read: {exc.strerror or exc}", path) from None
+    chosen = choose_entity(table.header, packset, path, entity or table.entity_hint)
+    bound, info = bind(table, chosen, path, lang)
+    absent = _absent_values(chosen, bound, info, lang)
+    width = len(table.header)
+
+    def records() -> Iterator[Record]:
+        ids: dict[str, list[int]] = {}
+        for line, cells in table.rows:
+            values = dict(absent)
+            problems: tuple[str, ...] = ()
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                problems = (f"line {line}: {len(cells)} cells but the header has {width} columns",)
+            elif cells and cells[0].startswith("\x00"):
+                problems = (f"line {line}: not a record (expected a mapping of field names to values)",)
+            for index, fname, conv in bound:
+                cell = cells[index] if index < len(cells) else ""
+                if cell.startswith("\x00"):
+                    problems += (f"line {line}: '{table.header[index]}' holds a list or mapping, not a value",)
+                    cell = ""
+                values[fname] = conv(cell, line)
+            info.records += 1
+            rid = values.get("id")
+            if isinstance(rid, str):
+                ids.setdefault(rid, []).append(line)
+            yield Record(str(path), line, values, problems)
+        for rid, lines in ids.items():
+            if len(lines) > 1:
+                info.warnings.append(t("warn.duplicate_id", lang, path=path, id=rid, lines=", ".join(map(str, lines))))
+        if info.records == 0:
+            info.warnings.append(t("warn.no_records", lang, path=path))
+
+    return info, records()
+
+

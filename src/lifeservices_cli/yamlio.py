@@ -1,0 +1,95 @@
+"""Safe YAML reading that remembers where things are.
+
+Only ``yaml.SafeLoader`` constructs objects. Anchors and aliases are refused outright: packs
+and data files have no need for them, and refusing them closes the "billion laughs"
+expansion attack. Mappings come back as ``LineDict`` (a dict that knows its line), and
+``line_of`` finds the line of any key path in the composed node tree, so a pydantic error
+at ``indicators.3.rule`` can be reported as ``pack.yaml:42``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+
+
+class YamlError(ValueError):
+    """A YAML text that cannot be read; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping read from YAML, with the 1-based line it starts on."""
+
+    line: int = 0
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise YamlError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Any:
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+# Dates stay text: the engine decides what a date means, not the YAML resolver.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def load(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse ``text``: the data and the node tree (for line look-ups)."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError("YAML is nested too deeply") from None
+    return data, node
+
+
+def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the deepest node along ``path`` that exists."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    child = v if not isinstance(v, yaml.ScalarNode) else v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            child = node.value[key]
+            line = child.start_mark.line + 1
+        if child is None:
+            return line
+        node = child
+    return line
