@@ -20,6 +20,7 @@ from lifeservices_cli.values import Unknown, Value, merge
 PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
 ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
 STATUSES = (PASS, FAIL, NA, MISSING, INVALID, ELIGIBLE, NOT_ELIGIBLE)
+_SEP = {"zh": "；", "en": "; "}
 
 
 @dataclass(slots=True)
@@ -141,12 +142,12 @@ class Engine:
         if eligibility:
             result.status = ELIGIBLE if decision else NOT_ELIGIBLE
             deciding = [o for o in outcomes if o[2] is decision] or outcomes
-            reason = "；".join(_describe(c, v, lang) for c, v, _ in deciding if not isinstance(v, Unknown))
+            reason = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in deciding if not isinstance(v, Unknown))
             result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
             return result
         result.status = PASS if decision else FAIL
         failing = [o for o in outcomes if o[2] is False]
-        result.message = "；".join(_describe(c, v, lang) for c, v, _ in (failing or [primary]))
+        result.message = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in (failing or [primary]))
         if not decision and ind.shortfall is not None:
             need = ind.shortfall({**values, "threshold": check.threshold})
             if isinstance(need, Fraction) and need > 0:

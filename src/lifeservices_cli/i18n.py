@@ -71,7 +71,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "table.count": {"zh": "数量", "en": "Count"},
     "table.more": {"zh": "另有 {count} 条达标/不适用的结果未显示；用 --format json 查看全部", "en": "{count} more passing/not-applicable results not shown; use --format json for all"},
     "table.inputs": {"zh": "输入", "en": "Inputs"},
-    "table.records": {"zh": "记录数", "en": "records"},
+    "table.records": {"zh": "条记录", "en": "records"},
+    "table.checks": {"zh": "项检查", "en": "checks"},
+    "row.too_many_cells": {"zh": "第{line}行有 {cells} 个单元格，但表头只有 {width} 列", "en": "line {line}: {cells} cells but the header has {width} columns"},
+    "row.not_mapping": {"zh": "第{line}条不是记录（应为字段名到取值的映射）", "en": "line {line}: not a record (expected a mapping of field names to values)"},
+    "row.nested": {"zh": "第{line}行「{column}」是列表或映射，不是单个值", "en": "line {line}: '{column}' holds a list or mapping, not a value"},
 }
 
 

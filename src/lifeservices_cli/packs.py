@@ -120,6 +120,8 @@ def load_packs(paths: Sequence[str | Path] | None = None) -> PackSet:
     for path in files:
         pack, node = _read_pack(path)
         _merge(packset, pack, node, path)
+    if not paths:  # report where the bundled pack is without naming a machine path
+        packset.packs = [(pack, f"(bundled) {BUNDLED}") for pack, _ in packset.packs]
     return packset
 
 

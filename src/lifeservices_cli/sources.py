@@ -291,13 +291,13 @@ def open_input(path_text: str, packset: PackSet, *, entity: str | None = None, e
             values = dict(absent)
             problems: tuple[str, ...] = ()
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                problems = (f"line {line}: {len(cells)} cells but the header has {width} columns",)
+                problems = (t("row.too_many_cells", lang, line=line, cells=len(cells), width=width),)
             elif cells and cells[0].startswith("\x00"):
-                problems = (f"line {line}: not a record (expected a mapping of field names to values)",)
+                problems = (t("row.not_mapping", lang, line=line),)
             for index, fname, conv in bound:
                 cell = cells[index] if index < len(cells) else ""
                 if cell.startswith("\x00"):
-                    problems += (f"line {line}: '{table.header[index]}' holds a list or mapping, not a value",)
+                    problems += (t("row.nested", lang, line=line, column=table.header[index]),)
                     cell = ""
                 values[fname] = conv(cell, line)
             info.records += 1

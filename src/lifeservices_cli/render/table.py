@@ -50,13 +50,19 @@ def _results_table(report: Report) -> tuple[Table, int]:
             _record_cell(r),
             escape(ind.spec.title.get(lang)),
             _status(r.status, lang),
-            escape(_num(r.value) if not isinstance(r.value, bool) else t("words.yes" if r.value else "words.no", lang)),
+            escape(_value(r, lang)),
             escape(ind.checks[0].rule_text(lang) if ind.combine == "one" else _combined_rule(ind, lang)),
             escape(_num(r.gap)),
             escape(ind.spec.clause.ref),
             escape(r.message),
         )
     return table, hidden
+
+
+def _value(r: Result, lang: str) -> str:
+    if isinstance(r.value, bool):
+        return t("words.yes" if r.value else "words.no", lang)  # type: ignore[arg-type]
+    return f"{_num(r.value)} {r.unit}" if (r.value is not None and r.unit) else _num(r.value)
 
 
 def _record_cell(r: Result) -> Text:
@@ -97,7 +103,7 @@ def _summary(report: Report) -> Text:
     lang = report.lang
     s = report.summary()
     text = Text(f"{t('table.summary', lang)}: ", style="bold")
-    text.append(f"{s['records']} {t('table.records', lang)}, {s['checks']} checks — ")
+    text.append(f"{s['records']} {t('table.records', lang)}, {s['checks']} {t('table.checks', lang)} — ")
     parts = [(status, s[status]) for status in (PASS, FAIL, MISSING, INVALID, NA, ELIGIBLE, NOT_ELIGIBLE) if s[status]]
     for n, (status, count) in enumerate(parts):
         if n:

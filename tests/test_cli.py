@@ -1,0 +1,175 @@
+"""The command line over the bundled examples: statuses, JSON contract, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeservices_cli import __version__
+from lifeservices_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+ALL = [str(EXAMPLES / n) for n in ("communities.csv", "communities-gbk.csv", "compounds.yaml", "facilities.csv")]
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+
+
+def run_json(*args: str) -> dict:
+    result = run("check", *args, "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"lifeservices {__version__}"
+
+
+@pytest.mark.parametrize("args", [["-h"], ["--help"], ["check", "-h"], ["check", "--help"]])
+def test_help_on_every_command(args):
+    result = run(*args)
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_json_report_contract():
+    report = run_json(*ALL)
+    assert report["schema_version"] == 1
+    assert report["tool"] == {"name": "lifeservices-cli", "version": __version__}
+    assert report["packs"][0]["id"] == "baicheng-2022-323"
+    assert report["packs"][0]["document"] == "白发改社联字〔2022〕323号"
+    assert [(i["entity"], i["encoding"], i["records"]) for i in report["inputs"]] == [
+        ("community", "utf-8-sig", 12), ("community", "gb18030", 4), ("compound", "utf-8", 8), ("facility", "utf-8", 8),
+    ]
+    assert set(report["summary"]) >= {"records", "checks", "pass", "fail", "not_applicable", "missing_data",
+                                      "invalid_data", "eligible", "not_eligible"}
+    assert report["summary"]["records"] == 32
+    assert report["summary"]["checks"] == len(report["results"]) == 12 * 2 + 4 * 2 + 8 + 8
+    result_keys = {"source", "line", "record_id", "record_name", "district", "indicator", "status", "value",
+                   "threshold", "comparator", "unit", "gap", "clause", "departments", "message"}
+    assert all(set(r) >= result_keys for r in report["results"])
+    agg_keys = {"indicator", "group", "status", "value", "numerator", "denominator", "threshold"}
+    assert all(set(a) >= agg_keys for a in report["aggregates"])
+
+
+def _result(report: dict, indicator: str, record_id: str) -> dict:
+    (found,) = [r for r in report["results"] if r["indicator"] == indicator and r["record_id"] == record_id]
+    return found
+
+
+def test_example_statuses_and_lines():
+    report = run_json(*ALL)
+    r = _result(report, "facility-area-per-100-households", "TB-004")
+    assert (r["status"], r["value"], r["line"], r["clause"]) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
+    r = _result(report, "new-community-facility-area", "TB-003")
+    assert (r["status"], r["value"], r["threshold"], r["comparator"], r["gap"], r["shortfall"]) == \
+        ("fail", 480, 500, ">=", -20, 20)
+    r = _result(report, "new-community-facility-area", "TB-101")  # GB18030 file, full-width digits
+    assert (r["status"], r["value"], r["source"].endswith("communities-gbk.csv")) == ("pass", 560, True)
+    r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
+    assert (r["status"], r["value"], r["unit"]) == ("eligible", 300000, "元")
+    r = _result(report, "new-compound-elderly-childcare", "XQ-TB-02")
+    assert (r["status"], r["line"]) == ("fail", 10)
+    rates = {a["group"]: a["status"] for a in report["aggregates"]}
+    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "missing_data", "镇赉县": "not_applicable"}
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
+def test_exit_code_follows_fail_on(fail_on, code):
+    assert run("check", *ALL, "--fail-on", fail_on).exit_code == code
+
+
+def test_exit_zero_when_all_pass(tmp_path):
+    data = tmp_path / "ok.csv"
+    data.write_text("项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,200,10\n", encoding="utf-8")
+    result = run("check", str(data))
+    assert result.exit_code == 0
+    assert "符合条件" in result.stdout
+
+
+def test_table_shows_statuses_aggregates_and_summary():
+    result = run("check", *ALL, "--lang", "en")
+    assert result.exit_code == 1
+    out = result.stdout
+    for text in ("Results", "Per-district aggregates", "Summary: 32 records, 48 checks", "fail", "二(二)4", "三(三)",
+                 "no 'is urban' column; every record is taken as yes"):
+        assert text in out, text
+
+
+def test_lang_switches_titles_and_messages_but_not_keys():
+    zh = run_json(*ALL, "--lang", "zh")
+    en = run_json(*ALL, "--lang", "en")
+    assert zh["results"][0].keys() == en["results"][0].keys()
+    assert "新建社区" in zh["results"][0]["message"]
+    assert "new community" in en["results"][0]["message"]
+
+
+def test_output_file_is_written(tmp_path):
+    out = tmp_path / "report.json"
+    result = run("check", ALL[3], "--format", "json", "--output", str(out))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["records"] == 8
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
+
+
+def test_same_input_same_bytes():
+    assert run("check", *ALL, "-f", "json").stdout == run("check", *ALL, "-f", "json").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["check", "nope.csv"], "nope.csv: no such file"),
+        (["check", str(EXAMPLES)], "is a folder"),
+        (["check", ALL[0], "--entity", "planet"], "unknown entity 'planet'"),
+        (["check", ALL[0], "--format", "pdf"], "unknown format 'pdf'"),
+        (["check", ALL[0], "--indicators", "missing-pack.yaml"], "missing-pack.yaml: no such pack file"),
+        (["check", ALL[0], "--encoding", "klingon"], "unknown encoding 'klingon'"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(args, needle):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_columns_fitting_no_entity(tmp_path):
+    data = tmp_path / "odd.csv"
+    data.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    result = run("check", str(data))
+    assert result.exit_code == 2
+    assert "the columns fit no entity; use --entity" in result.stderr
+    assert "community: 社区编码" in result.stderr
+
+
+def test_bad_pack_names_file_line_and_key(tmp_path):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("id: x\ntitle: {zh: 甲, en: a}\ndocument: d\nbogus: 1\n", encoding="utf-8")
+    result = run("check", ALL[0], "--indicators", str(pack))
+    assert result.exit_code == 2
+    assert f"{pack}:4: bogus: unknown key 'bogus'" in result.stderr
+
+
+def test_output_into_missing_folder(tmp_path):
+    result = run("check", ALL[3], "-f", "json", "-o", str(tmp_path / "no" / "r.json"))
+    assert result.exit_code == 2
+    assert "the folder for the output does not exist" in result.stderr
+
+
+def test_python_dash_m_and_console_script():
+    proc = subprocess.run([sys.executable, "-m", "lifeservices_cli", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"lifeservices {__version__}"
