@@ -49,14 +49,41 @@ def test_json_report_contract():
     assert report["packs"][0]["id"] == "baicheng-2022-323"
     assert report["packs"][0]["document"] == "白发改社联字〔2022〕323号"
     assert [(i["entity"], i["encoding"], i["records"]) for i in report["inputs"]] == [
-        ("community", "utf-8-sig", 12), ("community", "gb18030", 4), ("compound", "utf-8", 8), ("facility", "utf-8", 8),
+        ("community", "utf-8-sig", 12),
+        ("community", "gb18030", 4),
+        ("compound", "utf-8", 8),
+        ("facility", "utf-8", 8),
     ]
-    assert set(report["summary"]) >= {"records", "checks", "pass", "fail", "not_applicable", "missing_data",
-                                      "invalid_data", "eligible", "not_eligible"}
+    assert set(report["summary"]) >= {
+        "records",
+        "checks",
+        "pass",
+        "fail",
+        "not_applicable",
+        "missing_data",
+        "invalid_data",
+        "eligible",
+        "not_eligible",
+    }
     assert report["summary"]["records"] == 32
     assert report["summary"]["checks"] == len(report["results"]) == 12 * 2 + 4 * 2 + 8 + 8
-    result_keys = {"source", "line", "record_id", "record_name", "district", "indicator", "status", "value",
-                   "threshold", "comparator", "unit", "gap", "clause", "departments", "message"}
+    result_keys = {
+        "source",
+        "line",
+        "record_id",
+        "record_name",
+        "district",
+        "indicator",
+        "status",
+        "value",
+        "threshold",
+        "comparator",
+        "unit",
+        "gap",
+        "clause",
+        "departments",
+        "message",
+    }
     assert all(set(r) >= result_keys for r in report["results"])
     agg_keys = {"indicator", "group", "status", "value", "numerator", "denominator", "threshold"}
     assert all(set(a) >= agg_keys for a in report["aggregates"])
@@ -72,8 +99,14 @@ def test_example_statuses_and_lines():
     r = _result(report, "facility-area-per-100-households", "TB-004")
     assert (r["status"], r["value"], r["line"], r["clause"]) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
     r = _result(report, "new-community-facility-area", "TB-003")
-    assert (r["status"], r["value"], r["threshold"], r["comparator"], r["gap"], r["shortfall"]) == \
-        ("fail", 480, 500, ">=", -20, 20)
+    assert (r["status"], r["value"], r["threshold"], r["comparator"], r["gap"], r["shortfall"]) == (
+        "fail",
+        480,
+        500,
+        ">=",
+        -20,
+        20,
+    )
     r = _result(report, "new-community-facility-area", "TB-101")  # GB18030 file, full-width digits
     assert (r["status"], r["value"], r["source"].endswith("communities-gbk.csv")) == ("pass", 560, True)
     r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
@@ -91,7 +124,9 @@ def test_exit_code_follows_fail_on(fail_on, code):
 
 def test_exit_zero_when_all_pass(tmp_path):
     data = tmp_path / "ok.csv"
-    data.write_text("项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,200,10\n", encoding="utf-8")
+    data.write_text(
+        "项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,200,10\n", encoding="utf-8"
+    )
     result = run("check", str(data))
     assert result.exit_code == 0
     assert "符合条件" in result.stdout
@@ -101,8 +136,18 @@ def test_table_shows_statuses_aggregates_and_summary():
     result = run("check", *ALL, "--lang", "en")
     assert result.exit_code == 1
     out = result.stdout
-    for text in ("Results", "Per-district aggregates", "Summary: 32 records, 48 checks", "fail", "二(二)4", "三(三)",
-                 "no 'is urban' column; every record is taken as yes"):
+    for text in (
+        "二(二)4 New community service facilities of at least 500 m²  [new-community-facility-area]  >= 500 m²",
+        "三(三) Small community service facilities qualify",
+        "[new-compound-elderly-childcare-rate]",
+        "│ 洮北区",
+        "Summary: 32 records, 48 checks",
+        "fail 6",
+        "missing data 6",
+        "invalid data 3",
+        "TB-003 海明社区  communities.csv:4",
+        "no 'is urban' column; every record is taken as yes",
+    ):
         assert text in out, text
 
 

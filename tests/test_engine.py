@@ -44,8 +44,14 @@ def test_shortfall_is_the_area_still_to_provide(tmp_path):
 
 @pytest.mark.parametrize(
     ("is_new", "area", "status"),
-    [("是", "500", "pass"), ("是", "499.99", "fail"), ("否", "10", "not_applicable"),
-     ("", "600", "missing_data"), ("是", "", "missing_data"), ("是", "五百", "invalid_data")],
+    [
+        ("是", "500", "pass"),
+        ("是", "499.99", "fail"),
+        ("否", "10", "not_applicable"),
+        ("", "600", "missing_data"),
+        ("是", "", "missing_data"),
+        ("是", "五百", "invalid_data"),
+    ],
 )
 def test_new_community_area(tmp_path, is_new, area, status):
     report = check_csv(tmp_path, COMMUNITY_HEADER, f"C1,甲,洮北区,{is_new},是,100,{area}")
@@ -99,7 +105,13 @@ def test_fire_acceptance_investment_in_wan_yuan(tmp_path):
 
 @pytest.mark.parametrize(
     ("elderly", "childcare", "status"),
-    [("是", "是", "pass"), ("是", "否", "fail"), ("否", "", "fail"), ("", "是", "missing_data"), ("x", "是", "invalid_data")],
+    [
+        ("是", "是", "pass"),
+        ("是", "否", "fail"),
+        ("否", "", "fail"),
+        ("", "是", "missing_data"),
+        ("x", "是", "invalid_data"),
+    ],
 )
 def test_compound_needs_both_facilities(tmp_path, elderly, childcare, status):
     report = check_csv(tmp_path, COMPOUND_HEADER, f"X1,园,洮北区,是,{elderly},{childcare}")
@@ -115,11 +127,15 @@ def test_rate_per_district_with_three_valued_logic(tmp_path):
     report = check_csv(
         tmp_path,
         COMPOUND_HEADER,
-        "A1,园,甲区,是,是,是", "A2,园,甲区,是,是,是",  # all pass → pass
-        "B1,园,乙区,是,是,否", "B2,园,乙区,是,,是",  # one known failure decides → fail
-        "C1,园,丙区,是,是,是", "C2,园,丙区,是,,是",  # undecided → missing_data
+        "A1,园,甲区,是,是,是",
+        "A2,园,甲区,是,是,是",  # all pass → pass
+        "B1,园,乙区,是,是,否",
+        "B2,园,乙区,是,,是",  # one known failure decides → fail
+        "C1,园,丙区,是,是,是",
+        "C2,园,丙区,是,,是",  # undecided → missing_data
         "D1,园,丁区,否,否,否",  # nothing applicable → not_applicable
-        "E1,园,戊区,是,是,是", "E2,园,戊区,是,abc,是",  # undecided with an unreadable cell → invalid_data
+        "E1,园,戊区,是,是,是",
+        "E2,园,戊区,是,abc,是",  # undecided with an unreadable cell → invalid_data
     )
     a, b, c, d, e = (_rate(report, g) for g in ("甲区", "乙区", "丙区", "丁区", "戊区"))
     assert (a.status, a.value, a.numerator, a.denominator, a.unknown) == ("pass", Fraction(100), 2, 2, 0)
@@ -128,7 +144,12 @@ def test_rate_per_district_with_three_valued_logic(tmp_path):
     assert (d.status, d.denominator) == ("not_applicable", 0)
     assert e.status == "invalid_data"
     assert report.summary()["aggregates"] == {
-        "checks": 5, "pass": 1, "fail": 1, "not_applicable": 1, "missing_data": 1, "invalid_data": 1,
+        "checks": 5,
+        "pass": 1,
+        "fail": 1,
+        "not_applicable": 1,
+        "missing_data": 1,
+        "invalid_data": 1,
     }
 
 

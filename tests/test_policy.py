@@ -42,17 +42,17 @@ def _item_paragraph(ref: str) -> str:
     assert m, ref
     if m.group(3):
         start = PLAN.index(f"\n{m.group(3)}.")
-        return PLAN[start: PLAN.index("按职责分工负责", start)]
+        return PLAN[start : PLAN.index("按职责分工负责", start)]
     section = PLAN.index(f"{m.group(1)}、")
     start = PLAN.index(f"({m.group(2)})", section)
-    return PLAN[start: PLAN.index("按职责分工负责", start)]
+    return PLAN[start : PLAN.index("按职责分工负责", start)]
 
 
 @pytest.mark.parametrize("indicator", INDICATORS, ids=lambda i: i.id)
 def test_quote_sits_in_the_cited_clause_and_departments_match(indicator):
     paragraph = _item_paragraph(indicator.spec.clause.ref)
     assert indicator.spec.clause.quote in paragraph
-    responsible = paragraph[paragraph.rindex("(") + 1:]
+    responsible = paragraph[paragraph.rindex("(") + 1 :]
     assert indicator.spec.departments == responsible.split("、")
 
 

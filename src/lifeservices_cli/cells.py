@@ -20,7 +20,29 @@ from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.values import FieldType, Unknown, Value, invalid, missing
 
 MISSING_MARKS = frozenset(
-    {"", "-", "--", "---", "—", "——", "–", "/", "\\", "n/a", "na", "#n/a", "null", "none", "nil", "nan?", "…", "...", "无数据", "暂无", "空"}
+    {
+        "",
+        "-",
+        "--",
+        "---",
+        "—",
+        "——",
+        "–",
+        "/",
+        "\\",
+        "n/a",
+        "na",
+        "#n/a",
+        "null",
+        "none",
+        "nil",
+        "nan?",
+        "…",
+        "...",
+        "无数据",
+        "暂无",
+        "空",
+    }
 )
 TRUE_MARKS = frozenset({"是", "有", "true", "yes", "y", "t", "√", "✓", "✔", "1", "对", "已配建", "配建"})
 FALSE_MARKS = frozenset({"否", "无", "没有", "false", "no", "n", "f", "×", "✗", "✘", "0", "错", "未配建"})
@@ -96,6 +118,7 @@ def make_converter(
     ``header_unit`` is the unit the header names (already checked to convert into
     ``field_unit``); a unit written in the cell itself takes precedence over it.
     """
+
     def bad(key: str, line: int, **params: object) -> Unknown:
         return invalid(t(key, lang, line=line, column=column, **params))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -29,12 +29,12 @@ app = typer.Typer(
 )
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     any = "any"
     fail = "fail"
     never = "never"
@@ -79,21 +79,46 @@ def _write(path: Path, text: str) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .yaml/.yml, .json.",
-                                                show_default=False)],
-    entity: Annotated[str | None, typer.Option("--entity", "-e", help="Entity of the records (community, compound, facility); "
-                                                "default: detected from the columns.")] = None,
-    indicators: Annotated[list[Path] | None, typer.Option("--indicators", "-i", help="Indicator pack file or folder "
-                                                          "(repeatable); default: the bundled Baicheng pack.")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .yaml/.yml, .json.", show_default=False),
+    ],
+    entity: Annotated[
+        str | None,
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Entity of the records (community, compound, facility); default: detected from the columns.",
+        ),
+    ] = None,
+    indicators: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--indicators", "-i", help="Indicator pack file or folder (repeatable); default: the bundled Baicheng pack."
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
-                                                "instead of standard output.")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of titles and messages (JSON keys stay English). "
-                                       "Default: zh, or $LIFESERVICES_LANG.")] = None,  # type: ignore[assignment]
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="What makes the exit code 1: any (fail, invalid "
-                                            "or missing data), fail (only fail), never.")] = FailOn.any,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV input (default: detect "
-                                                 "UTF-8, UTF-8 with BOM, GB18030/GBK).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
+    ] = None,
+    lang: Annotated[
+        Lang,
+        typer.Option(
+            "--lang",
+            help="Language of titles and messages (JSON keys stay English). Default: zh, or $LIFESERVICES_LANG.",
+        ),
+    ] = None,  # type: ignore[assignment]
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="What makes the exit code 1: any (fail, invalid or missing data), fail (only fail), never.",
+        ),
+    ] = FailOn.any,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Encoding of CSV input (default: detect UTF-8, UTF-8 with BOM, GB18030/GBK)."),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""

@@ -6,6 +6,7 @@ are compiled already (``packs.py``); here they are only evaluated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -70,9 +71,18 @@ def _field_titles(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: La
     return "、".join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
 
 
+_DIVISION = re.compile(r"^division by zero in '(?P<expr>.*)' \(= 0\)$")
+
+
+def _reason(reason: str, lang: Lang) -> str:
+    """Data reasons come in the run's language already; the formula's arithmetic ones are translated here."""
+    m = _DIVISION.match(reason)
+    return t("msg.division_by_zero", lang, expr=m.group("expr")) if m else reason
+
+
 def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang, applicability: bool) -> str:
     if u.is_invalid:
-        return t("msg.invalid", lang, reasons="; ".join(u.invalid))
+        return t("msg.invalid", lang, reasons="; ".join(_reason(r, lang) for r in u.invalid))
     key = "msg.missing_applicability" if applicability else "msg.missing"
     return t(key, lang, fields=_field_titles(ind, packset, u, lang))
 
@@ -82,8 +92,11 @@ def _describe(check: Check, value: Value, lang: Lang) -> str:
         shown = t("words.yes", lang) if value else t("words.no", lang)
         return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
     unit = f" {check.unit}" if check.unit else ""
-    return f"{check.title.get(lang)} = {display(value)}{unit}（{check.rule_text(lang)}）" if lang == "zh" else \
-        f"{check.title.get(lang)} = {display(value)}{unit} ({check.rule_text(lang)})"
+    return (
+        f"{check.title.get(lang)} = {display(value)}{unit}（{check.rule_text(lang)}）"
+        if lang == "zh"
+        else f"{check.title.get(lang)} = {display(value)}{unit} ({check.rule_text(lang)})"
+    )
 
 
 class Engine:
@@ -106,8 +119,19 @@ class Engine:
         values = record.values
         head = ind.checks[0]
         result = Result(
-            record.source, record.line, record.text("id"), record.text("name"), record.text("district"),
-            ind.id, NA, None, head.threshold, head.comparator, head.unit, None, "",
+            record.source,
+            record.line,
+            record.text("id"),
+            record.text("name"),
+            record.text("district"),
+            ind.id,
+            NA,
+            None,
+            head.threshold,
+            head.comparator,
+            head.unit,
+            None,
+            "",
         )
         if record.problems:
             result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
@@ -125,7 +149,9 @@ class Engine:
         outcomes: list[tuple[Check, Value, bool | Unknown]] = []
         for check in ind.checks:
             value = check.metric(values)
-            ok: bool | Unknown = value if isinstance(value, Unknown) else compare(check.comparator, value, check.threshold)
+            ok: bool | Unknown = (
+                value if isinstance(value, Unknown) else compare(check.comparator, value, check.threshold)
+            )
             outcomes.append((check, value, ok))
         decision, primary = _combine(ind.combine, outcomes)
         check, value, _ = primary
@@ -146,8 +172,8 @@ class Engine:
             result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
             return result
         result.status = PASS if decision else FAIL
-        failing = [o for o in outcomes if o[2] is False]
-        result.message = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in (failing or [primary]))
+        shown = [o for o in outcomes if o[2] is decision] if ind.combine == ("any" if decision else "all") else outcomes
+        result.message = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in shown if not isinstance(v, Unknown))
         if not decision and ind.shortfall is not None:
             need = ind.shortfall({**values, "threshold": check.threshold})
             if isinstance(need, Fraction) and need > 0:
@@ -157,7 +183,9 @@ class Engine:
         return result
 
 
-def _combine(how: str, outcomes: list[tuple[Check, Value, bool | Unknown]]) -> tuple[bool | Unknown, tuple[Check, Value, bool | Unknown]]:
+def _combine(
+    how: str, outcomes: list[tuple[Check, Value, bool | Unknown]]
+) -> tuple[bool | Unknown, tuple[Check, Value, bool | Unknown]]:
     """Three-valued all/any: a known deciding outcome wins over unknown ones."""
     if how == "one":
         return outcomes[0][2], outcomes[0]
@@ -225,28 +253,52 @@ class Aggregator:
         unknown = tally.missing + tally.invalid
         total = known + unknown
         value = Fraction(tally.passed * 100, known) if known else None
-        res = AggregateResult(ind.id, group, NA, value, tally.passed, known, unknown, check.threshold,
-                              check.comparator, check.unit, None, "")
+        res = AggregateResult(
+            ind.id,
+            group,
+            NA,
+            value,
+            tally.passed,
+            known,
+            unknown,
+            check.threshold,
+            check.comparator,
+            check.unit,
+            None,
+            "",
+        )
         if total == 0:
             res.message = t("msg.agg_none", lang, group=shown_group)
             return res
         low = Fraction(tally.passed * 100, total)
         high = Fraction((tally.passed + unknown) * 100, total)
-        ok_low, ok_high = compare(check.comparator, low, check.threshold), compare(check.comparator, high, check.threshold)
+        ok_low, ok_high = (
+            compare(check.comparator, low, check.threshold),
+            compare(check.comparator, high, check.threshold),
+        )
         if ok_low == ok_high:
             res.status = PASS if ok_low else FAIL
         else:
             res.status = INVALID if tally.invalid else MISSING
         if value is not None and isinstance(check.threshold, Fraction):
             res.gap = value - check.threshold
-        res.message = t("msg.agg", lang, group=shown_group, numerator=tally.passed, denominator=known,
-                        value=display(value) if value is not None else "—", rule=check.rule_text(lang))
+        res.message = t(
+            "msg.agg",
+            lang,
+            group=shown_group,
+            numerator=tally.passed,
+            denominator=known,
+            value=display(value) if value is not None else "—",
+            rule=check.rule_text(lang),
+        )
         if unknown:
             res.message += t("msg.agg_unknown", lang, unknown=unknown)
         return res
 
 
-def run(packset: PackSet, inputs: Iterable[tuple[str, Iterable[Record]]], lang: Lang = "zh") -> tuple[list[Result], list[AggregateResult]]:
+def run(
+    packset: PackSet, inputs: Iterable[tuple[str, Iterable[Record]]], lang: Lang = "zh"
+) -> tuple[list[Result], list[AggregateResult]]:
     """Check every record of every input; ``inputs`` pairs an entity name with its records."""
     engine, aggregator = Engine(packset, lang), Aggregator(packset, lang)
     results: list[Result] = []

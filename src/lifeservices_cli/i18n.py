@@ -12,16 +12,46 @@ Lang: TypeAlias = Literal["zh", "en"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     # cells
-    "cell.not_number": {"zh": "第{line}行「{column}」：“{raw}”不是数字", "en": "line {line}, column '{column}': '{raw}' is not a number"},
-    "cell.too_long": {"zh": "第{line}行「{column}」：单元格过长（{size}个字符），不是有效值", "en": "line {line}, column '{column}': the cell is too long ({size} characters) to be a value"},
-    "cell.out_of_range": {"zh": "第{line}行「{column}」：“{raw}”超出可处理的数值范围", "en": "line {line}, column '{column}': '{raw}' is out of range"},
-    "cell.not_finite": {"zh": "第{line}行「{column}」：“{raw}”不是有限数值", "en": "line {line}, column '{column}': '{raw}' is not a finite number"},
-    "cell.bad_unit": {"zh": "第{line}行「{column}」：单位“{unit}”不能换算为{target}", "en": "line {line}, column '{column}': unit '{unit}' cannot be converted to {target}"},
-    "cell.below_minimum": {"zh": "第{line}行「{column}」：{raw} 小于允许的最小值 {minimum}", "en": "line {line}, column '{column}': {raw} is below the allowed minimum {minimum}"},
-    "cell.not_boolean": {"zh": "第{line}行「{column}」：“{raw}”不是是/否值（可用 是/否、有/无、√/×、Y/N）", "en": "line {line}, column '{column}': '{raw}' is not a yes/no value (use 是/否, 有/无, √/×, Y/N)"},
-    "cell.spreadsheet_error": {"zh": "第{line}行「{column}」：电子表格错误值 {raw}", "en": "line {line}, column '{column}': spreadsheet error value {raw}"},
-    "cell.bad_bytes": {"zh": "第{line}行「{column}」：含有不符合文件编码 {encoding} 的字节", "en": "line {line}, column '{column}': contains bytes that are not valid {encoding}"},
-    "cell.not_text": {"zh": "第{line}行「{column}」：应为文本，得到 {raw}", "en": "line {line}, column '{column}': expected text, got {raw}"},
+    "cell.not_number": {
+        "zh": "第{line}行「{column}」：“{raw}”不是数字",
+        "en": "line {line}, column '{column}': '{raw}' is not a number",
+    },
+    "cell.too_long": {
+        "zh": "第{line}行「{column}」：单元格过长（{size}个字符），不是有效值",
+        "en": "line {line}, column '{column}': the cell is too long ({size} characters) to be a value",
+    },
+    "cell.out_of_range": {
+        "zh": "第{line}行「{column}」：“{raw}”超出可处理的数值范围",
+        "en": "line {line}, column '{column}': '{raw}' is out of range",
+    },
+    "cell.not_finite": {
+        "zh": "第{line}行「{column}」：“{raw}”不是有限数值",
+        "en": "line {line}, column '{column}': '{raw}' is not a finite number",
+    },
+    "cell.bad_unit": {
+        "zh": "第{line}行「{column}」：单位“{unit}”不能换算为{target}",
+        "en": "line {line}, column '{column}': unit '{unit}' cannot be converted to {target}",
+    },
+    "cell.below_minimum": {
+        "zh": "第{line}行「{column}」：{raw} 小于允许的最小值 {minimum}",
+        "en": "line {line}, column '{column}': {raw} is below the allowed minimum {minimum}",
+    },
+    "cell.not_boolean": {
+        "zh": "第{line}行「{column}」：“{raw}”不是是/否值（可用 是/否、有/无、√/×、Y/N）",
+        "en": "line {line}, column '{column}': '{raw}' is not a yes/no value (use 是/否, 有/无, √/×, Y/N)",
+    },
+    "cell.spreadsheet_error": {
+        "zh": "第{line}行「{column}」：电子表格错误值 {raw}",
+        "en": "line {line}, column '{column}': spreadsheet error value {raw}",
+    },
+    "cell.bad_bytes": {
+        "zh": "第{line}行「{column}」：含有不符合文件编码 {encoding} 的字节",
+        "en": "line {line}, column '{column}': contains bytes that are not valid {encoding}",
+    },
+    "cell.not_text": {
+        "zh": "第{line}行「{column}」：应为文本，得到 {raw}",
+        "en": "line {line}, column '{column}': expected text, got {raw}",
+    },
     # statuses
     "status.pass": {"zh": "达标", "en": "pass"},
     "status.fail": {"zh": "未达标", "en": "fail"},
@@ -32,16 +62,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.not_eligible": {"zh": "不符合条件", "en": "not eligible"},
     # result messages
     "msg.pass": {"zh": "{metric} = {value}{unit}，{rule}：达标", "en": "{metric} = {value}{unit}, rule {rule}: met"},
-    "msg.fail": {"zh": "{metric} = {value}{unit}，{rule}：未达标，差 {gap}{unit}", "en": "{metric} = {value}{unit}, rule {rule}: not met, short by {gap}{unit}"},
+    "msg.fail": {
+        "zh": "{metric} = {value}{unit}，{rule}：未达标，差 {gap}{unit}",
+        "en": "{metric} = {value}{unit}, rule {rule}: not met, short by {gap}{unit}",
+    },
     "msg.fail_bool": {"zh": "{metric}：{value}，要求 {rule}", "en": "{metric}: {value}, required {rule}"},
     "msg.eligible": {"zh": "符合条件：{reason}", "en": "eligible: {reason}"},
     "msg.not_eligible": {"zh": "不符合条件：{reason}", "en": "not eligible: {reason}"},
     "msg.not_applicable": {"zh": "不适用（{condition} 不成立）", "en": "not applicable ({condition} is false)"},
     "msg.missing": {"zh": "缺少数据：{fields}", "en": "missing data: {fields}"},
-    "msg.missing_applicability": {"zh": "无法判断是否适用，缺少：{fields}", "en": "cannot tell whether it applies; missing: {fields}"},
+    "msg.missing_applicability": {
+        "zh": "无法判断是否适用，缺少：{fields}",
+        "en": "cannot tell whether it applies; missing: {fields}",
+    },
     "msg.invalid": {"zh": "数据无效：{reasons}", "en": "invalid data: {reasons}"},
+    "msg.division_by_zero": {"zh": "除数为零（{expr} = 0），无法计算", "en": "division by zero in '{expr}' (= 0)"},
     "msg.shortfall": {"zh": "，还需补足 {value}{unit}", "en": "; {value}{unit} still to be provided"},
-    "msg.agg": {"zh": "{group}：{numerator}/{denominator} 达标，达标率 {value}%，要求 {rule}", "en": "{group}: {numerator}/{denominator} pass, rate {value}%, rule {rule}"},
+    "msg.agg": {
+        "zh": "{group}：{numerator}/{denominator} 达标，达标率 {value}%，要求 {rule}",
+        "en": "{group}: {numerator}/{denominator} pass, rate {value}%, rule {rule}",
+    },
     "msg.agg_unknown": {"zh": "，另有 {unknown} 条记录数据不全", "en": "; {unknown} more record(s) lack data"},
     "msg.agg_none": {"zh": "{group}：没有适用的记录", "en": "{group}: no applicable record"},
     "words.yes": {"zh": "是", "en": "yes"},
@@ -50,9 +90,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "words.or": {"zh": " 或 ", "en": " or "},
     "words.no_group": {"zh": "（未填写）", "en": "(blank)"},
     # warnings
-    "warn.default_absent": {"zh": "{path}：没有「{field}」列，全部记录按 {value} 处理", "en": "{path}: no '{field}' column; every record is taken as {value}"},
-    "warn.unknown_columns": {"zh": "{path}：以下列不属于{entity}字段，未参与检查：{columns}", "en": "{path}: columns not used by any {entity} field: {columns}"},
-    "warn.duplicate_id": {"zh": "{path}：编号 {id} 重复出现（第{lines}行）", "en": "{path}: record id {id} appears more than once (lines {lines})"},
+    "warn.default_absent": {
+        "zh": "{path}：没有「{field}」列，全部记录按 {value} 处理",
+        "en": "{path}: no '{field}' column; every record is taken as {value}",
+    },
+    "warn.unknown_columns": {
+        "zh": "{path}：以下列不属于{entity}字段，未参与检查：{columns}",
+        "en": "{path}: columns not used by any {entity} field: {columns}",
+    },
+    "warn.duplicate_id": {
+        "zh": "{path}：编号 {id} 重复出现（第{lines}行）",
+        "en": "{path}: record id {id} appears more than once (lines {lines})",
+    },
     "warn.no_records": {"zh": "{path}：只有表头，没有数据记录", "en": "{path}: the file has a header but no records"},
     # table
     "table.title": {"zh": "检查结果", "en": "Results"},
@@ -69,13 +118,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "table.group": {"zh": "县（市、区）", "en": "District"},
     "table.rate": {"zh": "达标率", "en": "Rate"},
     "table.count": {"zh": "数量", "en": "Count"},
-    "table.more": {"zh": "另有 {count} 条达标/不适用的结果未显示；用 --format json 查看全部", "en": "{count} more passing/not-applicable results not shown; use --format json for all"},
+    "table.more": {
+        "zh": "另有 {count} 条达标/不适用的结果未显示；用 --format json 查看全部",
+        "en": "{count} more passing/not-applicable results not shown; use --format json for all",
+    },
     "table.inputs": {"zh": "输入", "en": "Inputs"},
     "table.records": {"zh": "条记录", "en": "records"},
     "table.checks": {"zh": "项检查", "en": "checks"},
-    "row.too_many_cells": {"zh": "第{line}行有 {cells} 个单元格，但表头只有 {width} 列", "en": "line {line}: {cells} cells but the header has {width} columns"},
-    "row.not_mapping": {"zh": "第{line}条不是记录（应为字段名到取值的映射）", "en": "line {line}: not a record (expected a mapping of field names to values)"},
-    "row.nested": {"zh": "第{line}行「{column}」是列表或映射，不是单个值", "en": "line {line}: '{column}' holds a list or mapping, not a value"},
+    "row.too_many_cells": {
+        "zh": "第{line}行有 {cells} 个单元格，但表头只有 {width} 列",
+        "en": "line {line}: {cells} cells but the header has {width} columns",
+    },
+    "row.not_mapping": {
+        "zh": "第{line}条不是记录（应为字段名到取值的映射）",
+        "en": "line {line}: not a record (expected a mapping of field names to values)",
+    },
+    "row.nested": {
+        "zh": "第{line}行「{column}」是列表或映射，不是单个值",
+        "en": "line {line}: '{column}' holds a list or mapping, not a value",
+    },
 }
 
 

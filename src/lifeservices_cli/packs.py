@@ -235,7 +235,9 @@ def _entity(name: str, spec: EntitySpec, path: Path, node: yaml.Node | None) -> 
             key = normalize(alias)
             if aliases.get(key, fname) != fname:
                 raise _fail(
-                    path, node, ["entities", name, "fields", fname, "aliases"],
+                    path,
+                    node,
+                    ["entities", name, "fields", fname, "aliases"],
                     f"alias {alias!r} is used by both {aliases[key]!r} and {fname!r}",
                 )
             aliases[key] = fname
@@ -243,8 +245,14 @@ def _entity(name: str, spec: EntitySpec, path: Path, node: yaml.Node | None) -> 
     return Entity(name, spec, aliases, types)
 
 
-def _formula(text: str, entity: Entity, path: Path, node: yaml.Node | None, loc: list[Any],
-             constants: dict[str, FieldType] | None = None) -> Formula:
+def _formula(
+    text: str,
+    entity: Entity,
+    path: Path,
+    node: yaml.Node | None,
+    loc: list[Any],
+    constants: dict[str, FieldType] | None = None,
+) -> Formula:
     try:
         return compile_formula(text, entity.types, constants=constants)
     except FormulaError as exc:
@@ -274,7 +282,9 @@ def _check(crit: Criterion, entity: Entity, path: Path, node: yaml.Node | None, 
             unit = units.lookup(parsed.unit).symbol  # type: ignore[union-attr]
         factor = units.conversion(parsed.unit, unit)
         if factor is None:
-            raise _fail(path, node, [*loc, "rule"], f"the threshold's unit {parsed.unit!r} does not convert to {unit!r}")
+            raise _fail(
+                path, node, [*loc, "rule"], f"the threshold's unit {parsed.unit!r} does not convert to {unit!r}"
+            )
         threshold = threshold * factor
     if metric.type == "number" and len(metric.fields) == 1 and metric.text.strip() in entity.types:
         field_unit = entity.spec.fields[metric.text.strip()].unit
@@ -289,8 +299,9 @@ def _default_title(metric: str, entity: Entity) -> Localized:
     return spec.title if spec else Localized(zh=metric, en=metric)
 
 
-def _compile(spec: Indicator, pack_id: str, packset: PackSet, path: Path, node: yaml.Node | None,
-             loc: list[Any]) -> CompiledIndicator:
+def _compile(
+    spec: Indicator, pack_id: str, packset: PackSet, path: Path, node: yaml.Node | None, loc: list[Any]
+) -> CompiledIndicator:
     entity = packset.entities.get(spec.entity)
     if entity is None:
         known = ", ".join(sorted(packset.entities)) or "none"
@@ -304,13 +315,18 @@ def _compile(spec: Indicator, pack_id: str, packset: PackSet, path: Path, node: 
         try:
             base = packset.get(agg.of)
         except KeyError:
-            raise _fail(path, node, [*loc, "aggregate", "of"], f"unknown indicator {agg.of!r} (it must come earlier)") from None
+            raise _fail(
+                path, node, [*loc, "aggregate", "of"], f"unknown indicator {agg.of!r} (it must come earlier)"
+            ) from None
         if base.spec.entity != spec.entity or base.spec.kind == "aggregate":
-            raise _fail(path, node, [*loc, "aggregate", "of"], f"{agg.of!r} is not a record-level indicator of {spec.entity!r}")
+            raise _fail(
+                path, node, [*loc, "aggregate", "of"], f"{agg.of!r} is not a record-level indicator of {spec.entity!r}"
+            )
         if agg.by not in entity.types:
             raise _fail(path, node, [*loc, "aggregate", "by"], f"unknown field {agg.by!r}")
-        crit = Criterion(metric="0", rule=spec.rule, unit=spec.unit or "%",
-                         title=Localized(zh="达标率", en="pass rate"))
+        crit = Criterion(
+            metric="0", rule=spec.rule, unit=spec.unit or "%", title=Localized(zh="达标率", en="pass rate")
+        )
         return CompiledIndicator(spec, pack_id, "one", (_check(crit, entity, path, node, loc),), applies)
     if spec.metric is not None:
         assert spec.rule is not None
@@ -325,6 +341,12 @@ def _compile(spec: Indicator, pack_id: str, packset: PackSet, path: Path, node: 
         combine = "all" if key == "all_of" else "any"
     shortfall = None
     if spec.shortfall is not None:
-        shortfall = _formula(spec.shortfall.formula, entity, path, node, [*loc, "shortfall", "formula"],
-                             constants={"threshold": "number"})
+        shortfall = _formula(
+            spec.shortfall.formula,
+            entity,
+            path,
+            node,
+            [*loc, "shortfall", "formula"],
+            constants={"threshold": "number"},
+        )
     return CompiledIndicator(spec, pack_id, combine, checks, applies, shortfall)

@@ -12,7 +12,16 @@ from typing import Any, Literal
 
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import (
-    ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, STATUSES, AggregateResult, Result,
+    ELIGIBLE,
+    FAIL,
+    INVALID,
+    MISSING,
+    NA,
+    NOT_ELIGIBLE,
+    PASS,
+    STATUSES,
+    AggregateResult,
+    Result,
 )
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.numbers import to_json
@@ -52,7 +61,10 @@ class Report:
         }
         summary.update({status: counts.get(status, 0) for status in STATUSES})
         agg = self.aggregate_counts()
-        summary["aggregates"] = {"checks": len(self.aggregates), **{s: agg.get(s, 0) for s in (PASS, FAIL, NA, MISSING, INVALID)}}
+        summary["aggregates"] = {
+            "checks": len(self.aggregates),
+            **{s: agg.get(s, 0) for s in (PASS, FAIL, NA, MISSING, INVALID)},
+        }
         return summary
 
     def exit_code(self, fail_on: FailOn) -> int:
@@ -77,34 +89,70 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "lifeservices-cli", "version": __version__},
             "lang": lang,
-            "packs": [{"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
-                      for p, path in self.packset.packs],
-            "inputs": [{"path": i.path, "entity": i.entity, "encoding": i.encoding, "records": i.records,
-                        "columns": i.columns, "warnings": i.warnings} for i in self.inputs],
+            "packs": [
+                {"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
+                for p, path in self.packset.packs
+            ],
+            "inputs": [
+                {
+                    "path": i.path,
+                    "entity": i.entity,
+                    "encoding": i.encoding,
+                    "records": i.records,
+                    "columns": i.columns,
+                    "warnings": i.warnings,
+                }
+                for i in self.inputs
+            ],
             "summary": self.summary(),
             "indicators": [
-                {"id": ind.id, "title": ind.spec.title.get(lang), "entity": ind.spec.entity, "kind": ind.spec.kind,
-                 "clause": clause(ind.id), "departments": ind.spec.departments}
+                {
+                    "id": ind.id,
+                    "title": ind.spec.title.get(lang),
+                    "entity": ind.spec.entity,
+                    "kind": ind.spec.kind,
+                    "clause": clause(ind.id),
+                    "departments": ind.spec.departments,
+                }
                 for ind in self.packset.indicators
             ],
             "results": [
                 {
-                    "source": r.source, "line": r.line, "record_id": r.record_id, "record_name": r.record_name,
-                    "district": r.district, "indicator": r.indicator, "status": r.status,
-                    "value": to_json(r.value), "threshold": to_json(r.threshold), "comparator": r.comparator,
-                    "unit": r.unit, "gap": to_json(r.gap), "shortfall": to_json(r.shortfall),
+                    "source": r.source,
+                    "line": r.line,
+                    "record_id": r.record_id,
+                    "record_name": r.record_name,
+                    "district": r.district,
+                    "indicator": r.indicator,
+                    "status": r.status,
+                    "value": to_json(r.value),
+                    "threshold": to_json(r.threshold),
+                    "comparator": r.comparator,
+                    "unit": r.unit,
+                    "gap": to_json(r.gap),
+                    "shortfall": to_json(r.shortfall),
                     "clause": indicators[r.indicator].spec.clause.ref,
-                    "departments": indicators[r.indicator].spec.departments, "message": r.message,
+                    "departments": indicators[r.indicator].spec.departments,
+                    "message": r.message,
                 }
                 for r in self.results
             ],
             "aggregates": [
                 {
-                    "indicator": a.indicator, "group": a.group, "status": a.status, "value": to_json(a.value),
-                    "numerator": a.numerator, "denominator": a.denominator, "unknown": a.unknown,
-                    "threshold": to_json(a.threshold), "comparator": a.comparator, "unit": a.unit,
-                    "gap": to_json(a.gap), "clause": indicators[a.indicator].spec.clause.ref,
-                    "departments": indicators[a.indicator].spec.departments, "message": a.message,
+                    "indicator": a.indicator,
+                    "group": a.group,
+                    "status": a.status,
+                    "value": to_json(a.value),
+                    "numerator": a.numerator,
+                    "denominator": a.denominator,
+                    "unknown": a.unknown,
+                    "threshold": to_json(a.threshold),
+                    "comparator": a.comparator,
+                    "unit": a.unit,
+                    "gap": to_json(a.gap),
+                    "clause": indicators[a.indicator].spec.clause.ref,
+                    "departments": indicators[a.indicator].spec.departments,
+                    "message": a.message,
                 }
                 for a in self.aggregates
             ],

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-
 from lifeservices_cli import units, yamlio
 from lifeservices_cli.cells import Converter, make_converter, match_header, normalize, python_value_to_cell
 from lifeservices_cli.errors import UsageError
@@ -239,16 +238,25 @@ def bind(table: Table, entity: Entity, path: Path, lang: Lang) -> tuple[list[tup
                 raise UsageError(f"column {header!r}: {what}", path, 1)
             header_unit = unit_text
         minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
-        conv = make_converter(spec.type, column=header, field=fname, field_unit=spec.unit, header_unit=header_unit,
-                              minimum=minimum, encoding=table.encoding, lang=lang)
+        conv = make_converter(
+            spec.type,
+            column=header,
+            field=fname,
+            field_unit=spec.unit,
+            header_unit=header_unit,
+            minimum=minimum,
+            encoding=table.encoding,
+            lang=lang,
+        )
         bound.append((index, fname, conv))
     if unused:
         info.warnings.append(t("warn.unknown_columns", lang, path=path, entity=entity.name, columns=", ".join(unused)))
     return bound, info
 
 
-def _absent_values(entity: Entity, bound: list[tuple[int, str, Converter]], info: InputInfo,
-                   lang: Lang) -> dict[str, Value]:
+def _absent_values(
+    entity: Entity, bound: list[tuple[int, str, Converter]], info: InputInfo, lang: Lang
+) -> dict[str, Value]:
     present = {fname for _, fname, _ in bound}
     values: dict[str, Value] = {}
     for fname, spec in entity.spec.fields.items():
@@ -265,8 +273,9 @@ def _absent_values(entity: Entity, bound: list[tuple[int, str, Converter]], info
     return values
 
 
-def open_input(path_text: str, packset: PackSet, *, entity: str | None = None, encoding: str | None = None,
-               lang: Lang = "zh") -> tuple[InputInfo, Iterator[Record]]:
+def open_input(
+    path_text: str, packset: PackSet, *, entity: str | None = None, encoding: str | None = None, lang: Lang = "zh"
+) -> tuple[InputInfo, Iterator[Record]]:
     """Open one data file: its description and an iterator over its records."""
     path = Path(path_text)
     if path.is_dir():
@@ -275,7 +284,9 @@ def open_input(path_text: str, packset: PackSet, *, entity: str | None = None, e
         raise UsageError("no such file", path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise UsageError(f"unsupported file type {path.suffix or '(none)'!r}; use .csv, .tsv, .yaml, .yml or .json", path)
+        raise UsageError(
+            f"unsupported file type {path.suffix or '(none)'!r}; use .csv, .tsv, .yaml, .yml or .json", path
+        )
     try:
         table = reader(path, encoding)
     except OSError as exc:
@@ -312,5 +323,3 @@ def open_input(path_text: str, packset: PackSet, *, entity: str | None = None, e
             info.warnings.append(t("warn.no_records", lang, path=path))
 
     return info, records()
-
-
