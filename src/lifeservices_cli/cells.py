@@ -90,13 +90,20 @@ def match_header(header: str, aliases: dict[str, str]) -> tuple[str | None, str 
     return None, None
 
 
+_CELL_UNIT = re.compile(
+    r"^(?P<body>.*?[\d.])\s*(?P<unit>"
+    + "|".join(r"\s*".join(map(re.escape, suffix)) for suffix in units.known_suffixes())
+    + r")$"
+)
+
+
 def _strip_unit(text: str) -> tuple[str, str | None]:
-    """Split ``'600m2'`` into ``('600', 'm2')``; text that ends in a digit has no unit."""
-    for suffix in units.known_suffixes():
-        if text.endswith(suffix) and len(text) > len(suffix):
-            body = text[: -len(suffix)].rstrip()
-            if body[-1:].isdigit() or body[-1:] == ".":
-                return body, suffix
+    """Split ``'600m2'`` into ``('600', 'm2')``; ``'?'`` marks an unknown unit; digits alone have none."""
+    if text[-1:].isdigit() and not text.endswith("m2"):
+        return text, None
+    m = _CELL_UNIT.match(text)
+    if m:
+        return m.group("body"), m.group("unit").replace(" ", "")
     if not text or text[-1].isdigit() or text[-1] == ".":
         return text, None
     return text, "?"
@@ -175,7 +182,7 @@ def make_converter(
             if conv is None:
                 if unit == "?" or units.lookup(unit) is None:
                     return bad("cell.not_number", line, raw=raw.strip())
-                return bad("cell.bad_unit", line, unit=unit, target=field_unit or "a plain number")
+                return bad("cell.bad_unit", line, unit=unit, target=field_unit or t("words.plain_number", lang))
             factor = conv
         if _GROUPED.fullmatch(body):
             body = body.replace(",", "")

@@ -88,6 +88,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "words.no": {"zh": "否", "en": "no"},
     "words.and": {"zh": " 且 ", "en": " and "},
     "words.or": {"zh": " 或 ", "en": " or "},
+    "words.plain_number": {"zh": "无单位的数值", "en": "a plain number"},
     "words.no_group": {"zh": "（未填写）", "en": "(blank)"},
     # warnings
     "warn.default_absent": {

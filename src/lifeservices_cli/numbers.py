@@ -11,9 +11,9 @@ DISPLAY_PLACES = 2
 
 def _decimal(value: Fraction, places: int) -> Decimal:
     """Round the exact fraction half away from zero to ``places`` decimal places."""
-    scaled = value * 10**places
-    whole = int(abs(scaled) + Fraction(1, 2))
-    return Decimal(-whole if scaled < 0 else whole).scaleb(-places)
+    scaled, den = abs(value.numerator) * 10**places, value.denominator
+    whole = (2 * scaled + den) // (2 * den)
+    return Decimal(-whole if value < 0 else whole).scaleb(-places)
 
 
 def to_json(value: Fraction | bool | str | None) -> int | float | bool | str | None:
