@@ -141,9 +141,11 @@ def _read_pack(path: Path) -> tuple[Pack, yaml.Node | None]:
     try:
         return Pack.model_validate(data), node
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        loc = _clean_loc(data, list(err["loc"]))
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        errors = [(err, _clean_loc(data, list(err["loc"]), err["type"])) for err in exc.errors()]
+        # A union (``rule`` is text or a mapping) reports one error per arm: keep the arm the data chose.
+        fitting = [(err, loc) for err, loc in errors if _fits(err, data, loc)] or errors
+        err, loc = fitting[0]
+        more = f" (and {len(fitting) - 1} more problem(s))" if len(fitting) > 1 else ""
         raise UsageError(f"{_loc(loc)}: {_pydantic_message(err, loc)}{more}", path, yamlio.line_of(node, loc)) from None
 
 
@@ -151,7 +153,7 @@ def _loc(loc: Iterable[Any]) -> str:
     return ".".join(str(p) for p in loc) or "(top)"
 
 
-def _clean_loc(data: Any, loc: list[Any]) -> list[Any]:
+def _clean_loc(data: Any, loc: list[Any], kind: str) -> list[Any]:
     """Drop pydantic's union-arm tags (``'constrained-str'``, ``'RuleSpec'``) from a location."""
     clean: list[Any] = []
     current = data
@@ -160,10 +162,25 @@ def _clean_loc(data: Any, loc: list[Any]) -> list[Any]:
             current = current[key]
         elif isinstance(current, list) and isinstance(key, int) and 0 <= key < len(current):
             current = current[key]
-        elif n != len(loc) - 1:
-            continue
+        elif n != len(loc) - 1 or kind != "missing":
+            continue  # a union-arm tag, not a key of the pack
         clean.append(key)
     return clean
+
+
+def _fits(err: Any, data: Any, loc: list[Any]) -> bool:
+    """Whether an error belongs to the union arm that matches the data's shape."""
+    tags = [k for k in err["loc"] if isinstance(k, str) and k not in loc]
+    if not tags:
+        return True
+    current = data
+    for key in loc[:-1] if err["type"] in ("extra_forbidden", "missing") else loc:
+        try:
+            current = current[key]
+        except (KeyError, IndexError, TypeError):
+            return True
+    wants_mapping = any(t[:1].isupper() for t in tags)
+    return wants_mapping == isinstance(current, dict)
 
 
 def _model_at(loc: list[Any]) -> Any:

@@ -7,7 +7,9 @@ documented in the README. Counting and the exit code live here, so every format 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from lifeservices_cli import __version__
@@ -24,6 +26,7 @@ from lifeservices_cli.engine import (
     Result,
 )
 from lifeservices_cli.i18n import Lang
+from lifeservices_cli.models import Indicator
 from lifeservices_cli.numbers import to_json
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import InputInfo
@@ -77,14 +80,13 @@ class Report:
     def warnings(self) -> list[str]:
         return [w for i in self.inputs for w in i.warnings]
 
-    def to_dict(self) -> dict[str, Any]:
-        indicators = {ind.id: ind for ind in self.packset.indicators}
+    def iter_results(self) -> Iterator[Result]:
+        """Every result, in input order (record by record, indicator by indicator)."""
+        return iter(self.results)
+
+    def header(self) -> dict[str, Any]:
+        """The report's first keys: schema, tool, language, packs and inputs."""
         lang = self.lang
-
-        def clause(ind_id: str) -> dict[str, Any]:
-            spec = indicators[ind_id].spec
-            return {"ref": spec.clause.ref, "quote": spec.clause.quote}
-
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "lifeservices-cli", "version": __version__},
@@ -104,58 +106,76 @@ class Report:
                 }
                 for i in self.inputs
             ],
+        }
+
+    def indicator_dicts(self) -> list[dict[str, Any]]:
+        lang = self.lang
+        return [
+            {
+                "id": ind.id,
+                "title": ind.spec.title.get(lang),
+                "entity": ind.spec.entity,
+                "kind": ind.spec.kind,
+                "clause": {"ref": ind.spec.clause.ref, "quote": ind.spec.clause.quote},
+                "departments": ind.spec.departments,
+            }
+            for ind in self.packset.indicators
+        ]
+
+    def result_dict(self, r: Result) -> dict[str, Any]:
+        """One result as it stands in the JSON report."""
+        spec = self._specs[r.indicator]
+        return {
+            "source": r.source,
+            "line": r.line,
+            "record_id": r.record_id,
+            "record_name": r.record_name,
+            "district": r.district,
+            "indicator": r.indicator,
+            "status": r.status,
+            "value": to_json(r.value),
+            "threshold": to_json(r.threshold),
+            "comparator": r.comparator,
+            "unit": r.unit,
+            "gap": to_json(r.gap),
+            "shortfall": to_json(r.shortfall),
+            "clause": spec.clause.ref,
+            "departments": spec.departments,
+            "message": r.message,
+        }
+
+    def aggregate_dict(self, a: AggregateResult) -> dict[str, Any]:
+        """One aggregate as it stands in the JSON report."""
+        spec = self._specs[a.indicator]
+        return {
+            "indicator": a.indicator,
+            "group": a.group,
+            "status": a.status,
+            "value": to_json(a.value),
+            "numerator": a.numerator,
+            "denominator": a.denominator,
+            "unknown": a.unknown,
+            "threshold": to_json(a.threshold),
+            "comparator": a.comparator,
+            "unit": a.unit,
+            "gap": to_json(a.gap),
+            "clause": spec.clause.ref,
+            "departments": spec.departments,
+            "message": a.message,
+        }
+
+    @cached_property
+    def _specs(self) -> dict[str, Indicator]:
+        return {ind.id: ind.spec for ind in self.packset.indicators}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole JSON report as one dict (the renderers stream the same pieces)."""
+        return {
+            **self.header(),
             "summary": self.summary(),
-            "indicators": [
-                {
-                    "id": ind.id,
-                    "title": ind.spec.title.get(lang),
-                    "entity": ind.spec.entity,
-                    "kind": ind.spec.kind,
-                    "clause": clause(ind.id),
-                    "departments": ind.spec.departments,
-                }
-                for ind in self.packset.indicators
-            ],
-            "results": [
-                {
-                    "source": r.source,
-                    "line": r.line,
-                    "record_id": r.record_id,
-                    "record_name": r.record_name,
-                    "district": r.district,
-                    "indicator": r.indicator,
-                    "status": r.status,
-                    "value": to_json(r.value),
-                    "threshold": to_json(r.threshold),
-                    "comparator": r.comparator,
-                    "unit": r.unit,
-                    "gap": to_json(r.gap),
-                    "shortfall": to_json(r.shortfall),
-                    "clause": indicators[r.indicator].spec.clause.ref,
-                    "departments": indicators[r.indicator].spec.departments,
-                    "message": r.message,
-                }
-                for r in self.results
-            ],
-            "aggregates": [
-                {
-                    "indicator": a.indicator,
-                    "group": a.group,
-                    "status": a.status,
-                    "value": to_json(a.value),
-                    "numerator": a.numerator,
-                    "denominator": a.denominator,
-                    "unknown": a.unknown,
-                    "threshold": to_json(a.threshold),
-                    "comparator": a.comparator,
-                    "unit": a.unit,
-                    "gap": to_json(a.gap),
-                    "clause": indicators[a.indicator].spec.clause.ref,
-                    "departments": indicators[a.indicator].spec.departments,
-                    "message": a.message,
-                }
-                for a in self.aggregates
-            ],
+            "indicators": self.indicator_dicts(),
+            "results": [self.result_dict(r) for r in self.iter_results()],
+            "aggregates": [self.aggregate_dict(a) for a in self.aggregates],
         }
 
 
