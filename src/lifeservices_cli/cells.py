@@ -36,7 +36,7 @@ MISSING_MARKS = frozenset(
         "null",
         "none",
         "nil",
-        "nan?",
+        "~",
         "…",
         "...",
         "无数据",

@@ -294,6 +294,9 @@ def _check(crit: Criterion, entity: Entity, path: Path, node: yaml.Node | None, 
         raise _fail(path, node, [*loc, "rule"], "a numeric metric needs a numeric threshold")
     if metric.type == "text":
         raise _fail(path, node, [*loc, "metric"], "a metric must be a number or yes/no, not text")
+    field_spec = entity.spec.fields.get(metric.text.strip())
+    if unit is None and field_spec is not None:
+        unit = field_spec.unit  # a bare field's rule is in the field's unit unless the pack says otherwise
     if parsed.unit is not None and not isinstance(threshold, bool):
         if unit is None:
             unit = units.lookup(parsed.unit).symbol  # type: ignore[union-attr]

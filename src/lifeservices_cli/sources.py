@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from lifeservices_cli import units, yamlio
 from lifeservices_cli.cells import Converter, make_converter, match_header, normalize, python_value_to_cell
@@ -53,12 +58,17 @@ class InputInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+#: A row problem found while reading: a code (``not_mapping``, ``nested``) and the column index, if any.
+RowProblem = tuple[str, int | None]
+
+
 @dataclass
 class Table:
     header: list[str]
-    rows: Iterator[tuple[int, list[str]]]  # (line, cells)
+    rows: Iterator[tuple[int, list[str], tuple[RowProblem, ...]]]  # (line, cells, problems)
     encoding: str
     entity_hint: str | None = None
+    header_line: int = 1
 
 
 # --------------------------------------------------------------------------- readers
@@ -83,8 +93,8 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -96,8 +106,16 @@ def read_csv(path: Path, encoding: str | None) -> Table:
     except LookupError:
         raise UsageError(f"unknown encoding {enc!r}", path) from None
     fh = path.open("r", encoding=enc, errors="surrogateescape", newline="")
-    first = fh.readline()
-    fh.seek(0)
+    try:
+        first = ""
+        while not first.strip():
+            first = fh.readline()
+            if not first:
+                break
+        fh.seek(0)
+    except UnicodeError as exc:  # only a BOM-less UTF-16 file or an unusual --encoding gets here
+        fh.close()
+        raise UsageError(f"cannot decode the file as {enc}: {exc.reason}", path) from None
     reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
     header: list[str] | None = None
     header_line = 0
@@ -111,16 +129,69 @@ def read_csv(path: Path, encoding: str | None) -> Table:
         fh.close()
         raise UsageError("the file is empty: no header row", path)
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+    def rows() -> Iterator[tuple[int, list[str], tuple[RowProblem, ...]]]:
         nonlocal previous
         with fh:
             for row in reader:
                 start, previous = previous + 1, reader.line_num
                 if row and any(cell.strip() for cell in row):
-                    yield start, row
+                    yield start, row, ()
 
-    del header_line
-    return Table(header, rows(), enc)
+    return Table(header, rows(), enc, header_line=header_line)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]|[^\s\[\]{},:"]+')
+
+
+def _json_item_lines(text: str, depth: int) -> list[int]:
+    """The 1-based line where each element of the array at ``depth`` (1: top level) starts."""
+    lines: list[int] = []
+    stack: list[str] = []
+    expect_item = False
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if expect_item and token not in ("]", ","):
+            lines.append(text.count("\n", 0, m.start()) + 1)
+            expect_item = False
+        if token in ("[", "{"):
+            stack.append(token)
+            expect_item = token == "[" and len(stack) == depth
+        elif token in ("]", "}"):
+            stack.pop()
+        elif token == "," and len(stack) == depth and stack[-1] == "[":
+            expect_item = True
+    return lines
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f"duplicate key {key!r}")
+        data[key] = value
+    return data
+
+
+def _load_json(text: str, path: Path) -> tuple[Any, list[int]]:
+    try:
+        data = json.loads(text, parse_float=str, parse_int=str, parse_constant=str, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"invalid JSON: {exc}", path) from None
+    return data, _json_item_lines(text, 2 if isinstance(data, dict) else 1)
+
+
+def _load_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
+    try:
+        data, node = yamlio.load(text, plain_text=True)
+    except yamlio.YamlError as exc:
+        raise UsageError(exc.message, path, exc.line) from None
+    seq = node
+    if isinstance(node, yaml.MappingNode):
+        seq = next((v for k, v in node.value if k.value == "records"), None)
+    lines = [item.start_mark.line + 1 for item in seq.value] if isinstance(seq, yaml.SequenceNode) else []
+    return data, lines
 
 
 def read_structured(path: Path, encoding: str | None) -> Table:
@@ -129,10 +200,7 @@ def read_structured(path: Path, encoding: str | None) -> Table:
         text = path.read_text(encoding=encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"not valid {encoding or 'UTF-8'} text (byte {exc.start})", path) from None
-    try:
-        data, _ = yamlio.load(text)
-    except yamlio.YamlError as exc:
-        raise UsageError(exc.message, path, exc.line) from None
+    data, lines = (_load_json if path.suffix.lower() == ".json" else _load_yaml)(text, path)
     hint = None
     if isinstance(data, dict):
         unknown = set(data) - {"entity", "records"}
@@ -142,7 +210,7 @@ def read_structured(path: Path, encoding: str | None) -> Table:
         if hint is not None and not isinstance(hint, str):
             raise UsageError("'entity' must be a name", path, 1)
         data = data["records"]
-    if data is None:
+    if data is None or data == "":
         data = []
     if not isinstance(data, list):
         raise UsageError("expected a list of records", path, 1)
@@ -155,17 +223,21 @@ def read_structured(path: Path, encoding: str | None) -> Table:
                     seen.add(str(key))
                     header.append(str(key))
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for item in data:
-            line = getattr(item, "line", 0)
+    def rows() -> Iterator[tuple[int, list[str], tuple[RowProblem, ...]]]:
+        for index, item in enumerate(data):
+            line = lines[index] if index < len(lines) else 0
             if not isinstance(item, dict):
-                yield line, ["\x00not-a-mapping"]
+                yield line, [""] * len(header), (("not_mapping", None),)
                 continue
-            cells = []
-            for key in header:
+            cells: list[str] = []
+            problems: list[RowProblem] = []
+            for column, key in enumerate(header):
                 cell = python_value_to_cell(item.get(key)) if key in item else ""
-                cells.append("\x00nested" if cell is None else cell)
-            yield line, cells
+                if cell is None:
+                    problems.append(("nested", column))
+                    cell = ""
+                cells.append(cell)
+            yield line, cells, tuple(problems)
 
     return Table(header, rows(), encoding or "utf-8", hint)
 
@@ -178,6 +250,12 @@ READERS: dict[str, Callable[[Path, str | None], Table]] = {
     ".yml": read_structured,
     ".json": read_structured,
 }
+
+
+def raw_rows(path: str | Path, encoding: str | None = None) -> Table:
+    """The input as it was read: header and raw cells per line (for outputs that repeat the record)."""
+    path = Path(path)
+    return READERS[path.suffix.lower()](path, encoding)
 
 
 # --------------------------------------------------------------------------- binding
@@ -214,7 +292,7 @@ def bind(table: Table, entity: Entity, path: Path, lang: Lang) -> tuple[list[tup
     for header in table.header:
         key = normalize(header)
         if key and key in seen:
-            raise UsageError(f"duplicate column {header!r} (also {seen[key]!r})", path, 1)
+            raise UsageError(f"duplicate column {header!r} (also {seen[key]!r})", path, table.header_line)
         seen[key] = header
     bound: list[tuple[int, str, Converter]] = []
     by_field: dict[str, str] = {}
@@ -227,7 +305,8 @@ def bind(table: Table, entity: Entity, path: Path, lang: Lang) -> tuple[list[tup
                 unused.append(header)
             continue
         if fname in by_field:
-            raise UsageError(f"columns {by_field[fname]!r} and {header!r} both give field {fname!r}", path, 1)
+            both = f"columns {by_field[fname]!r} and {header!r} both give field {fname!r}"
+            raise UsageError(both, path, table.header_line)
         by_field[fname] = header
         spec = entity.spec.fields[fname]
         header_unit = None
@@ -235,7 +314,7 @@ def bind(table: Table, entity: Entity, path: Path, lang: Lang) -> tuple[list[tup
             if units.conversion(unit_text, spec.unit) is None:
                 known = units.lookup(unit_text)
                 what = f"unit {unit_text!r} does not convert to {spec.unit}" if known else f"unknown unit {unit_text!r}"
-                raise UsageError(f"column {header!r}: {what}", path, 1)
+                raise UsageError(f"column {header!r}: {what}", path, table.header_line)
             header_unit = unit_text
         minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
         conv = make_converter(
@@ -298,19 +377,18 @@ def open_input(
 
     def records() -> Iterator[Record]:
         ids: dict[str, list[int]] = {}
-        for line, cells in table.rows:
+        for line, cells, found in table.rows:
             values = dict(absent)
             problems: tuple[str, ...] = ()
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 problems = (t("row.too_many_cells", lang, line=line, cells=len(cells), width=width),)
-            elif cells and cells[0].startswith("\x00"):
-                problems = (t("row.not_mapping", lang, line=line),)
+            for code, column in found:
+                if code == "not_mapping":
+                    problems += (t("row.not_mapping", lang, line=line),)
+                else:
+                    problems += (t("row.nested", lang, line=line, column=table.header[column or 0]),)
             for index, fname, conv in bound:
-                cell = cells[index] if index < len(cells) else ""
-                if cell.startswith("\x00"):
-                    problems += (t("row.nested", lang, line=line, column=table.header[index]),)
-                    cell = ""
-                values[fname] = conv(cell, line)
+                values[fname] = conv(cells[index] if index < len(cells) else "", line)
             info.records += 1
             rid = values.get("id")
             if isinstance(rid, str):

@@ -31,18 +31,29 @@ class LineDict(dict[Any, Any]):
     line: int = 0
 
 
+def _compose_node(loader: Any, parent: Any, index: Any) -> Any:
+    if loader.check_event(AliasEvent):
+        event = loader.peek_event()
+        raise YamlError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
+    return yaml.composer.Composer.compose_node(loader, parent, index)
+
+
 class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise YamlError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
-        return super().compose_node(parent, index)
+    compose_node = _compose_node
 
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Any:
+def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, list | dict):
+            raise YamlError("a key must be a plain value", key_node.start_mark.line + 1)
+        if key in seen:
+            raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+        seen.add(key)
     data.update(loader.construct_mapping(node))
 
 
@@ -51,10 +62,41 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
-def load(text: str) -> tuple[Any, yaml.Node | None]:
-    """Parse ``text``: the data and the node tree (for line look-ups)."""
+class _TextLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.BaseResolver,
+):
+    """For data files: every plain scalar stays text, so ``0300`` is not octal 192 and ``010`` keeps its
+    zero; the cell parser decides what a cell means, as it does for CSV."""
+
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.BaseResolver.__init__(self)
+
+    compose_node = _compose_node
+
+
+_TextLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_TextLoader.add_constructor("tag:yaml.org,2002:str", yaml.SafeLoader.construct_yaml_str)
+_TextLoader.add_constructor("tag:yaml.org,2002:seq", yaml.SafeLoader.construct_yaml_seq)
+
+
+def load(text: str, *, plain_text: bool = False) -> tuple[Any, yaml.Node | None]:
+    """Parse ``text``: the data and the node tree (for line look-ups).
+
+    With ``plain_text`` every plain scalar is a string (for data files); otherwise YAML's usual
+    types apply (for packs), except dates, which stay text.
+    """
     try:
-        loader = _Loader(text)
+        loader = _TextLoader(text) if plain_text else _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
