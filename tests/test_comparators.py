@@ -172,7 +172,7 @@ def test_parse_rule(text, comparator, word, threshold, unit):
         ("", "cannot read rule ''"),
         ("500", "cannot read rule '500'"),
         ("大约 500", "cannot read rule '大约 500': expected a comparator and a threshold"),
-        ("不低于 五百", "cannot read the threshold '五百' in rule '不低于 五百'"),
+        ("不低于 5.0.0", "cannot read the threshold '5.0.0' in rule '不低于 5.0.0'"),
         ("不低于 500 米", "unknown unit '米' in rule '不低于 500 米'"),
         (">= 是", "rule '>= 是': a yes/no threshold needs '==' or '!='"),
         ("以上 是", "rule '以上 是': a yes/no threshold needs '==' or '!='"),
@@ -182,6 +182,15 @@ def test_parse_rule_errors(text, message):
     with pytest.raises(comparators.RuleError) as caught:
         comparators.parse_rule(text)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "comparator", "formula"),
+    [("高于 loans_2021", ">", "loans_2021"), ("不低于 五百", ">=", "五百"), ("达到 task * 2", ">=", "task * 2")],
+)
+def test_a_threshold_that_is_not_a_number_is_a_formula(text, comparator, formula):
+    parsed = comparators.parse_rule(text)
+    assert (parsed.comparator, parsed.threshold, parsed.formula) == (comparator, None, formula)
 
 
 @pytest.mark.parametrize(

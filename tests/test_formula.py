@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 from lifeservices_cli import formula as formula_module
 from lifeservices_cli.formula import FUNCTIONS, Formula, FormulaError, compile_formula
 from lifeservices_cli.values import Unknown, invalid, missing
+
+ALLOWED = "abs, add_years, if, is_missing, max, min, round, years_between"
 
 F = Fraction
 FIELDS = {
@@ -294,7 +297,7 @@ def test_functions(text: str, expected) -> None:
 
 
 def test_functions_constant() -> None:
-    assert FUNCTIONS == {"min", "max", "abs", "round", "if", "is_missing"}
+    assert FUNCTIONS == {"min", "max", "abs", "round", "if", "is_missing", "years_between", "add_years"}
 
 
 @pytest.mark.parametrize(
@@ -456,8 +459,8 @@ def test_string_with_other_quote_and_whitespace() -> None:
         ("a[0]", "subscripts are not allowed", 2),
         ("[a for a in b]", "lists and comprehensions are not allowed", 1),
         ("{a}", "braces are not allowed", 1),
-        ("f(1)", "unknown function 'f'; allowed: abs, if, is_missing, max, min, round", 1),
-        ("1 + a(2)", "unknown function 'a'; allowed: abs, if, is_missing, max, min, round", 5),
+        ("f(1)", f"unknown function 'f'; allowed: {ALLOWED}", 1),
+        ("1 + a(2)", f"unknown function 'a'; allowed: {ALLOWED}", 5),
         ("(a)(2)", "calls of non-functions are not allowed", 4),
         ("__import__('os')", "names starting with '_' are not allowed", 1),
         ("_a + 1", "names starting with '_' are not allowed", 1),
@@ -625,3 +628,53 @@ def test_module_source_uses_no_dynamic_evaluation() -> None:
 )
 def test_escape_attempts_are_rejected(text: str) -> None:
     reject(text)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+DATES = {"birth": "date", "left": "date", "n": "number"}
+
+
+@pytest.mark.parametrize(
+    ("birth", "as_of", "age"),
+    [
+        (date(2019, 6, 1), date(2025, 6, 1), 6),  # the birthday itself counts as reached
+        (date(2019, 6, 1), date(2025, 5, 31), 5),
+        (date(2020, 2, 29), date(2021, 2, 28), 1),  # 民法典 第202条: no 29 Feb → month end
+        (date(2020, 2, 29), date(2021, 2, 27), 0),
+        (date(2020, 2, 29), date(2024, 2, 29), 4),
+        (date(1960, 1, 1), date(2025, 1, 1), 65),
+    ],
+)
+def test_years_between_counts_anniversaries(birth, as_of, age):
+    f = compile_formula("years_between(birth, as_of)", DATES, constants={"as_of": "date"})
+    assert f({"birth": birth, "as_of": as_of}) == age
+
+
+@pytest.mark.parametrize(
+    ("left", "as_of", "within"),
+    [
+        (date(2022, 6, 30), date(2024, 6, 30), True),  # the anniversary is inside (以内)
+        (date(2022, 6, 30), date(2024, 7, 1), False),
+        (date(2020, 2, 29), date(2022, 2, 28), True),
+        (date(2020, 2, 29), date(2022, 3, 1), False),
+    ],
+)
+def test_add_years_for_periods(left, as_of, within):
+    f = compile_formula("as_of <= add_years(left, 2)", DATES, constants={"as_of": "date"})
+    assert f({"left": left, "as_of": as_of}) is within
+
+
+def test_date_type_errors():
+    with pytest.raises(FormulaError, match=r"years_between\(\) needs dates, got number field 'n'"):
+        compile_formula("years_between(n, birth)", DATES)
+    with pytest.raises(FormulaError, match="'<' needs numbers"):
+        compile_formula("birth < 3", DATES)
+    with pytest.raises(FormulaError, match="add_years\\(\\) needs a whole number of years"):
+        compile_formula("add_years(birth, 1.5) > left", DATES)
+
+
+def test_missing_date_is_unknown():
+    f = compile_formula("years_between(birth, as_of) >= 65", DATES, constants={"as_of": "date"})
+    assert f({"as_of": date(2025, 1, 1)}) == Unknown(missing=frozenset({"birth"}))

@@ -203,7 +203,7 @@ def test_same_pack_twice(tmp_path):
     first, second = write(tmp_path, PACK, "a.yaml"), write(tmp_path, PACK, "b.yaml")
     with pytest.raises(UsageError) as caught:
         packs.load_packs([first, second])
-    assert str(caught.value) == f"{second}:1: pack id 'tiny' is already loaded from {first}"
+    assert str(caught.value) == f"{second}:1: id: pack id 'tiny' is already loaded from {first}"
 
 
 def test_entity_defined_by_two_packs(tmp_path):
@@ -221,7 +221,7 @@ def test_pack_must_be_utf8(tmp_path):
     path.write_bytes(PACK.encode("gb18030"))
     with pytest.raises(UsageError) as caught:
         packs.load_packs([path])
-    assert str(caught.value) == f"{path}: a pack must be UTF-8 text"
+    assert str(caught.value) == f"{path}:1: a pack must be UTF-8 text"
 
 
 @pytest.mark.parametrize("text", ["- 1\n- 2\n", "just text\n", ""])
@@ -239,7 +239,8 @@ def test_pack_must_be_a_mapping(tmp_path, text):
         ("    kind: standard", "    kind: standard\n    colour: red", "indicators.0.colour",
          "allowed keys: id, title, clause, departments, entity, kind, applies_if"),
         ("document: 测试文件", "document: 测试文件\ncolour: red", "colour",
-         "allowed keys: id, title, document, issuers, issued, source, notes, entities, indicators"),
+         "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, parameters, "
+         "entities, indicators, overrides, coverage, tests"),
         ("unit: m², minimum: 0}", "unit: m², minimum: 0, colour: red}", "entities.site.fields.area.colour",
          "allowed keys: type, title, unit, aliases, description, minimum, default_when_absent"),
         ("quote: 面积不低于500平方米}", "quote: 面积不低于500平方米, colour: red}", "indicators.0.clause.colour",
@@ -278,7 +279,7 @@ def test_missing_required_key(tmp_path, old, new, key_path, line_fragment):
         ("  - id: area-min", "  - id: Area_Min", "indicators.0.id", "should match pattern"),
         ("departments: [市民政局]", "departments: []", "indicators.0.departments", "at least 1 item"),
         ("{type: text, title: {zh: 编号", "{type: string, title: {zh: 编号", "entities.site.fields.id.type",
-         "'number', 'boolean' or 'text'"),
+         "'number', 'boolean', 'text' or 'date'"),
     ],
 )
 def test_invalid_values(tmp_path, old, new, key_path, message):
@@ -290,7 +291,7 @@ def test_invalid_values(tmp_path, old, new, key_path, message):
 def test_more_problems_are_counted(tmp_path):
     text = edit("kind: standard", "kind: standart\n    colour: red")
     err = broken(tmp_path, text)
-    assert "(and 1 more problem(s))" in str(err)
+    assert "(and 1 more; run 'lifeservices lint' to see all)" in str(err)
 
 
 def test_indicator_needs_one_way_to_check(tmp_path):
@@ -384,7 +385,7 @@ def test_duplicate_indicator_id(tmp_path):
     ("rule", "message"),
     [
         ("大约 500", "cannot read rule '大约 500'"),
-        ("不低于 五百", "cannot read the threshold '五百'"),
+        ("不低于 五百", "formula '五百': unknown field '五百'"),
         ("不低于 500 米", "unknown unit '米' in rule"),
         ("== 是", "a numeric metric needs a numeric threshold"),
         ("不低于 5万元", "the threshold's unit '万元' does not convert to 'm²'"),
@@ -404,7 +405,7 @@ def test_yes_no_metric_needs_yes_no_threshold(tmp_path):
 def test_text_metric_is_refused(tmp_path):
     text = edit("rule: 不低于 500\n    unit: m²", "rule: == 是").replace("metric: area", "metric: id")
     assert_error(broken(tmp_path, text), line_of(text, "metric:"), "indicators.0.metric",
-                 "a metric must be a number or yes/no, not text")
+                 "a metric must be a number, a date or yes/no, not text")
 
 
 @pytest.mark.parametrize(("unit", "shown"), [("元", "'元'"), ("万m²", "'万m²'"), ("公顷", "'公顷'")])

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from lifeservices_cli import units
+from lifeservices_cli.dates import parse_date
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.values import FieldType, Unknown, Value, invalid, missing
 
@@ -154,6 +155,17 @@ def make_converter(
             return bad("cell.not_boolean", line, raw=raw.strip())
 
         return convert_bool
+
+    if field_type == "date":
+
+        def convert_date(raw: str, line: int) -> Value:
+            text = common(raw, line)
+            if isinstance(text, Unknown):
+                return text
+            parsed = parse_date(text)
+            return parsed if parsed is not None else bad("cell.not_date", line, raw=raw.strip())
+
+        return convert_date
 
     if field_type == "text":
 

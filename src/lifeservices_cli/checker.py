@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 from lifeservices_cli.engine import Aggregator, Engine
@@ -19,6 +20,7 @@ def check_files(
     entity: str | None = None,
     encoding: str | None = None,
     lang: Lang = "zh",
+    as_of: date | None = None,
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
@@ -26,8 +28,9 @@ def check_files(
     data become results with a status instead.
     """
     packset = packset or load_packs()
-    report = Report(packset, lang)
-    engine, aggregator = Engine(packset, lang), Aggregator(packset, lang)
+    engine = Engine(packset, lang, as_of)
+    aggregator = Aggregator(engine)
+    report = Report(packset, lang, engine.as_of, engine.not_in_force)
     opened: list[tuple[str, Iterator[Record]]] = []
     for path in paths:  # open (and so validate) every file before checking any
         info, records = open_input(str(path), packset, entity=entity, encoding=encoding, lang=lang)

@@ -57,7 +57,7 @@ _RULE = re.compile(
     r"^\s*(?:(?P<op1>" + "|".join(map(re.escape, _TOKENS)) + r")\s*(?P<rest1>.+?)"
     r"|(?P<rest2>.+?)\s*(?P<op2>" + "|".join(map(re.escape, _TOKENS)) + r"))\s*$"
 )
-_NUMBER_UNIT = re.compile(r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s].*)?$")
+_NUMBER_UNIT = re.compile(r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s.].*)?$")
 _BOOLS = {"true": True, "是": True, "yes": True, "false": False, "否": False, "no": False}
 
 
@@ -81,12 +81,14 @@ def symbol_for(word: str) -> str:
 class ParsedRule:
     comparator: str  # a symbol
     word: str | None  # the word the pack used, kept for reports
-    threshold: Fraction | bool
+    threshold: Fraction | bool | None  # None when the threshold is a formula
     unit: str | None  # the unit written after the number, if any
+    formula: str | None = None  # a threshold that depends on the record, e.g. '高于 loans_2021'
 
 
 def parse_rule(text: str) -> ParsedRule:
-    """Read ``'不低于 500'``, ``'300平方米以下'``, ``'>= 30'``, ``'以下 30万元'`` or ``'== 是'``."""
+    """Read ``'不低于 500'``, ``'300平方米以下'``, ``'>= 30'``, ``'以下 30万元'``, ``'== 是'``, or a
+    threshold that is a formula over the record, ``'高于 first_loans_2021'``."""
     norm = unicodedata.normalize("NFKC", text)
     m = _RULE.match(norm)
     if not m:
@@ -101,7 +103,9 @@ def parse_rule(text: str) -> ParsedRule:
         return ParsedRule(symbol, word, _BOOLS[rest.lower()], None)
     num = _NUMBER_UNIT.match(rest)
     if not num:
-        raise RuleError(f"cannot read the threshold {rest!r} in rule {text!r}")
+        if rest[:1].isdigit():
+            raise RuleError(f"cannot read the threshold {rest!r} in rule {text!r}")
+        return ParsedRule(symbol, word, None, None, rest)  # a formula over the record's fields
     unit = (num.group("unit") or "").strip() or None
     if unit is not None and units.lookup(unit) is None:
         raise RuleError(f"unknown unit {unit!r} in rule {text!r}")

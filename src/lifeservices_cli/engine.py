@@ -7,14 +7,16 @@ are compiled already (``packs.py``); here they are only evaluated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 
 from lifeservices_cli.comparators import compare
+from lifeservices_cli.compiler import Check, CompiledIndicator
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.numbers import display
-from lifeservices_cli.packs import Check, CompiledIndicator, PackSet
+from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import Record
 from lifeservices_cli.values import Unknown, Value, merge
 
@@ -87,37 +89,55 @@ def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang:
     return t(key, lang, fields=_field_titles(ind, packset, u, lang))
 
 
-def _describe(check: Check, value: Value, lang: Lang) -> str:
+def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
     if isinstance(value, bool):
         shown = t("words.yes", lang) if value else t("words.no", lang)
         return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
     unit = f" {check.unit}" if check.unit else ""
-    return (
-        f"{check.title.get(lang)} = {display(value)}{unit}（{check.rule_text(lang)}）"
-        if lang == "zh"
-        else f"{check.title.get(lang)} = {display(value)}{unit} ({check.rule_text(lang)})"
-    )
+    rule = check.rule_text(lang)
+    if check.threshold_formula is not None and not isinstance(threshold, Unknown):
+        rule += f" = {display(threshold)}"  # type: ignore[arg-type]
+    if lang == "zh":
+        return f"{check.title.get(lang)} = {display(value)}{unit}（{rule}）"  # type: ignore[arg-type]
+    return f"{check.title.get(lang)} = {display(value)}{unit} ({rule})"  # type: ignore[arg-type]
 
 
 class Engine:
-    """Checks records against the record-level indicators of a pack set."""
+    """Checks records against the record-level indicators of a pack set, as of one day.
 
-    def __init__(self, packset: PackSet, lang: Lang = "zh"):
+    The rules in force on ``as_of`` (dated values, ``effective_from``/``effective_to``) are
+    chosen once here; indicators not in force then are listed in ``not_in_force``.
+    """
+
+    def __init__(self, packset: PackSet, lang: Lang = "zh", as_of: date | None = None):
         self.packset = packset
         self.lang = lang
-        self._by_entity: dict[str, list[CompiledIndicator]] = {}
+        self.as_of = as_of or date.today()
+        self.constants = packset.constants_at(self.as_of)
+        self.checks: dict[str, tuple[Check, ...]] = {}
+        self.not_in_force: list[str] = []
+        self._by_entity: dict[str, list[tuple[CompiledIndicator, tuple[Check, ...]]]] = {}
         for ind in packset.indicators:
+            checks = ind.checks_at(self.as_of)
+            if checks is None:
+                self.not_in_force.append(ind.id)
+                continue
+            self.checks[ind.id] = checks
             if ind.spec.kind != "aggregate":
-                self._by_entity.setdefault(ind.spec.entity, []).append(ind)
+                self._by_entity.setdefault(ind.spec.entity, []).append((ind, checks))
 
     def check(self, record: Record, entity: str) -> Iterator[Result]:
-        for ind in self._by_entity.get(entity, ()):
-            yield self.evaluate(ind, record)
+        record.values.update(self.constants)
+        for ind, checks in self._by_entity.get(entity, ()):
+            yield self.evaluate(ind, record, checks)
 
-    def evaluate(self, ind: CompiledIndicator, record: Record) -> Result:
+    def evaluate(self, ind: CompiledIndicator, record: Record, checks: tuple[Check, ...] | None = None) -> Result:
         lang = self.lang
         values = record.values
-        head = ind.checks[0]
+        if checks is None:
+            values.update(self.constants)
+            checks = self.checks[ind.id]
+        head = checks[0]
         result = Result(
             record.source,
             record.line,
@@ -147,35 +167,46 @@ class Engine:
                 result.message = t("msg.not_applicable", lang, condition=title)
                 return result
         outcomes: list[tuple[Check, Value, bool | Unknown]] = []
-        for check in ind.checks:
+        thresholds: dict[int, Value] = {}
+        for check in checks:
             value = check.metric(values)
-            ok: bool | Unknown = (
-                value if isinstance(value, Unknown) else compare(check.comparator, value, check.threshold)
-            )
+            threshold = check.threshold if check.threshold_formula is None else check.threshold_formula(values)
+            thresholds[id(check)] = threshold
+            ok: bool | Unknown
+            if isinstance(value, Unknown):
+                ok = merge(value, threshold) if isinstance(threshold, Unknown) else value
+            else:
+                ok = threshold if isinstance(threshold, Unknown) else compare(check.comparator, value, threshold)
             outcomes.append((check, value, ok))
         decision, primary = _combine(ind.combine, outcomes)
         check, value, _ = primary
-        result.threshold, result.comparator, result.unit = check.threshold, check.comparator, check.unit
+        threshold = thresholds[id(check)]
+        result.threshold = None if isinstance(threshold, Unknown) else threshold  # type: ignore[assignment]
+        result.comparator, result.unit = check.comparator, check.unit
         if isinstance(decision, Unknown):
             result.status = _unknown_status(decision)
             result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)
             return result
         if not isinstance(value, Unknown):
-            result.value = value
-            if isinstance(value, Fraction) and isinstance(check.threshold, Fraction):
-                result.gap = value - check.threshold
+            result.value = value  # type: ignore[assignment]
+            if isinstance(value, Fraction) and isinstance(threshold, Fraction):
+                result.gap = value - threshold
         eligibility = ind.spec.kind == "eligibility"
         if eligibility:
             result.status = ELIGIBLE if decision else NOT_ELIGIBLE
             deciding = [o for o in outcomes if o[2] is decision] or outcomes
-            reason = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in deciding if not isinstance(v, Unknown))
+            reason = _SEP[lang].join(
+                _describe(c, v, thresholds[id(c)], lang) for c, v, _ in deciding if not isinstance(v, Unknown)
+            )
             result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
             return result
         result.status = PASS if decision else FAIL
         shown = [o for o in outcomes if o[2] is decision] if ind.combine == ("any" if decision else "all") else outcomes
-        result.message = _SEP[lang].join(_describe(c, v, lang) for c, v, _ in shown if not isinstance(v, Unknown))
+        result.message = _SEP[lang].join(
+            _describe(c, v, thresholds[id(c)], lang) for c, v, _ in shown if not isinstance(v, Unknown)
+        )
         if not decision and ind.shortfall is not None:
-            need = ind.shortfall({**values, "threshold": check.threshold})
+            need = ind.shortfall({**values, "threshold": threshold})
             if isinstance(need, Fraction) and need > 0:
                 result.shortfall = need
                 unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
@@ -211,14 +242,14 @@ class _Tally:
 class Aggregator:
     """Counts the results of record-level indicators per group, for the aggregate indicators."""
 
-    packset: PackSet
-    lang: Lang = "zh"
+    engine: Engine
     _tallies: dict[str, dict[str | None, _Tally]] = field(default_factory=dict)
     _wanted: dict[str, list[CompiledIndicator]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for ind in self.packset.indicators:
-            if ind.spec.kind == "aggregate" and ind.spec.aggregate is not None:
+        for ind in self.engine.packset.indicators:
+            in_force = ind.id in self.engine.checks
+            if ind.spec.kind == "aggregate" and ind.spec.aggregate is not None and in_force:
                 self._wanted.setdefault(ind.spec.aggregate.of, []).append(ind)
                 self._tallies[ind.id] = {}
 
@@ -240,14 +271,14 @@ class Aggregator:
     def results(self) -> list[AggregateResult]:
         out: list[AggregateResult] = []
         for agg_id, groups in self._tallies.items():
-            ind = self.packset.get(agg_id)
+            ind = self.engine.packset.get(agg_id)
             for group, tally in groups.items():
                 out.append(self._decide(ind, group, tally))
         return out
 
     def _decide(self, ind: CompiledIndicator, group: str | None, tally: _Tally) -> AggregateResult:
-        lang = self.lang
-        check = ind.checks[0]
+        lang = self.engine.lang
+        check = self.engine.checks[ind.id][0]
         shown_group = group if group is not None else t("words.no_group", lang)
         known = tally.passed + tally.failed
         unknown = tally.missing + tally.invalid
@@ -294,17 +325,3 @@ class Aggregator:
         if unknown:
             res.message += t("msg.agg_unknown", lang, unknown=unknown)
         return res
-
-
-def run(
-    packset: PackSet, inputs: Iterable[tuple[str, Iterable[Record]]], lang: Lang = "zh"
-) -> tuple[list[Result], list[AggregateResult]]:
-    """Check every record of every input; ``inputs`` pairs an entity name with its records."""
-    engine, aggregator = Engine(packset, lang), Aggregator(packset, lang)
-    results: list[Result] = []
-    for entity, records in inputs:
-        for record in records:
-            for result in engine.check(record, entity):
-                aggregator.add(result, record)
-                results.append(result)
-    return results, aggregator.results()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
+from .dates import add_years, years_between
 from .values import FieldType, Unknown, Value, invalid, merge, missing
 
 __all__ = ["FUNCTIONS", "Formula", "FormulaError", "compile_formula"]
@@ -26,7 +27,9 @@ __all__ = ["FUNCTIONS", "Formula", "FormulaError", "compile_formula"]
 MAX_LENGTH = 2000
 MAX_DEPTH = 64
 MAX_EXPONENT = 100
-FUNCTIONS: frozenset[str] = frozenset({"abs", "if", "is_missing", "max", "min", "round"})
+FUNCTIONS: frozenset[str] = frozenset(
+    {"abs", "add_years", "if", "is_missing", "max", "min", "round", "years_between"}
+)
 
 Record = Mapping[str, Value]
 Fn = Callable[[Record], Value]
@@ -506,7 +509,7 @@ _NUMBER_OPS["/"] = operator.truediv
 _COMPARISONS: dict[str, _Op] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le}
 _COMPARISONS |= {">": operator.gt, ">=": operator.ge}
 _LITERAL_TYPES: dict[str, FieldType] = {"num": "number", "str": "text", "bool": "boolean"}
-_PLURAL = {"number": "numbers", "boolean": "booleans", "text": "text"}
+_PLURAL = {"number": "numbers", "boolean": "booleans", "text": "text", "date": "dates"}
 
 
 class _Compiler:
@@ -608,6 +611,8 @@ class _Compiler:
             if lc.type != rc.type:
                 msg = f"'{op}' needs both sides of the same type, got {self.describe(left, lc)}"
                 raise FormulaError(f"{msg} and {self.describe(right, rc)}", node.pos + 1)
+        elif lc.type == "date" and rc.type == "date":
+            pass  # dates order like numbers
         else:
             self.expect(lc, left, "number", f"'{op}'", node.pos)
             self.expect(rc, right, "number", f"'{op}'", node.pos)
@@ -646,6 +651,8 @@ class _Compiler:
             return _C("boolean", _is_missing(args[0].value))
         if name == "if":
             return self.choose(node, cs)
+        if name in ("years_between", "add_years"):
+            return self.dates(node, cs)
         if name in ("min", "max"):
             if not cs:
                 raise FormulaError(f"{name}() needs at least 1 argument", col)
@@ -675,6 +682,20 @@ class _Compiler:
             msg = f"if() branches must have the same type, got {self.describe(args[1], a)}"
             raise FormulaError(f"{msg} and {self.describe(args[2], b)}", node.pos + 1)
         return self.fold(a.type, _choose(cond.fn, a.fn, b.fn), cs)
+
+    def dates(self, node: _Node, cs: list[_C]) -> _C:
+        """``years_between(a, b)``: whole years (anniversaries) from a to b; ``add_years(d, n)``."""
+        name, args = node.value, node.args
+        self.arity(name, len(cs), 2, 2, node.pos + 1)
+        self.expect(cs[0], args[0], "date", f"{name}()", node.pos)
+        if name == "years_between":
+            self.expect(cs[1], args[1], "date", f"{name}()", node.pos)
+            return self.fold("number", _binary(lambda a, b: Fraction(years_between(a, b)), cs[0], cs[1]), cs)
+        self.expect(cs[1], args[1], "number", f"{name}()", node.pos)
+        if not (cs[1].const and isinstance(cs[1].value, Fraction) and cs[1].value.denominator == 1):
+            raise FormulaError("add_years() needs a whole number of years", args[1].start + 1)
+        years = int(cs[1].value)
+        return self.fold("date", _unary(cs[0].fn, lambda d: add_years(d, years)), cs)
 
     @staticmethod
     def digits(node: _Node) -> int:

@@ -48,6 +48,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第{line}行「{column}」：含有不符合文件编码 {encoding} 的字节",
         "en": "line {line}, column '{column}': contains bytes that are not valid {encoding}",
     },
+    "cell.not_date": {"zh": "第{line}行「{column}」：“{raw}”不是日期（可用 2022-11-22、2022/11/22、2022年11月22日）", "en": "line {line}, column '{column}': '{raw}' is not a date (use 2022-11-22, 2022/11/22 or 2022年11月22日)"},
     "cell.not_text": {
         "zh": "第{line}行「{column}」：应为文本，得到 {raw}",
         "en": "line {line}, column '{column}': expected text, got {raw}",

@@ -15,6 +15,8 @@ from lifeservices_cli.values import FieldType
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=60)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+RuleText = Annotated[str, StringConstraints(min_length=1)]
 
 
 class _Model(BaseModel):
@@ -69,13 +71,30 @@ class RuleSpec(_Model):
     unit: str | None = None
 
 
+class DatedRule(_Model):
+    """A rule in force from a date on, with the text that set it (as OpenFisca's dated values)."""
+
+    rule: RuleText | RuleSpec
+    reference: Text
+
+
 class Criterion(_Model):
-    """A metric compared with a threshold: ``metric`` is a formula over the entity's fields."""
+    """A metric compared with a threshold: ``metric`` is a formula over the entity's fields.
+
+    Give ``rule`` (always in force) or ``values`` (rules keyed by the date they take effect).
+    """
 
     metric: Text
-    rule: Text | RuleSpec
+    rule: RuleText | RuleSpec | None = None
+    values: dict[IsoDate, DatedRule] | None = Field(default=None, min_length=1)
     unit: str | None = None
     title: Localized | None = None
+
+    @model_validator(mode="after")
+    def _rule_or_values(self) -> Criterion:
+        if (self.rule is None) == (self.values is None):
+            raise ValueError("give either 'rule' or 'values'")
+        return self
 
 
 class AggregateSpec(_Model):
@@ -95,19 +114,27 @@ class Indicator(_Model):
     applies_title: Localized | None = None
     metric: Text | None = None
     metric_title: Localized | None = None
-    rule: Text | RuleSpec | None = None
+    rule: RuleText | RuleSpec | None = None
+    values: dict[IsoDate, DatedRule] | None = Field(default=None, min_length=1)
     unit: str | None = None
     all_of: list[Criterion] | None = Field(default=None, min_length=1)
     any_of: list[Criterion] | None = Field(default=None, min_length=1)
     aggregate: AggregateSpec | None = None
     shortfall: Shortfall | None = None
+    effective_from: IsoDate | None = None
+    effective_to: IsoDate | None = None
     notes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way_to_check(self) -> Indicator:
         ways = [self.metric is not None, self.all_of is not None, self.any_of is not None]
+        ruled = self.rule is not None or self.values is not None
+        if self.rule is not None and self.values is not None:
+            raise ValueError("give either 'rule' or 'values', not both")
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("'effective_to' is before 'effective_from'")
         if self.kind == "aggregate":
-            if self.aggregate is None or self.rule is None:
+            if self.aggregate is None or not ruled:
                 raise ValueError("an aggregate indicator needs 'aggregate' and 'rule'")
             if any(ways):
                 raise ValueError("an aggregate indicator takes no 'metric', 'all_of' or 'any_of'")
@@ -116,8 +143,8 @@ class Indicator(_Model):
             raise ValueError("'aggregate' is only for kind: aggregate")
         if sum(ways) != 1:
             raise ValueError("give exactly one of 'metric' (with 'rule'), 'all_of' or 'any_of'")
-        if (self.metric is None) != (self.rule is None):
-            raise ValueError("'metric' and 'rule' go together")
+        if (self.metric is None) != (not ruled):
+            raise ValueError("'metric' and 'rule' (or 'values') go together")
         return self
 
 
@@ -139,9 +166,98 @@ class Pack(_Model):
     issuers: list[Text] = Field(default_factory=list)
     issued: str | None = None
     source: str | None = None
+    source_text: str | None = Field(
+        default=None, description="The plan's full text, relative to the pack file; lint checks every quote in it."
+    )
+    extends: str | None = Field(
+        default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
+    )
     notes: list[Text] = Field(default_factory=list)
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
     entities: dict[Name, EntitySpec] = Field(default_factory=dict)
     indicators: list[Indicator] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    coverage: list[Measure] = Field(default_factory=list)
+    tests: list[PackTest] = Field(default_factory=list)
+
+
+class Parameter(_Model):
+    """A number the plan leaves open, named so formulas can use it and ``--set NAME=V`` can change it."""
+
+    title: Localized
+    value: float | int | str | None = None
+    values: dict[IsoDate, DatedValue] | None = None
+    unit: str | None = None
+    reference: str | None = None
+    notes: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _value_or_values(self) -> Parameter:
+        if (self.value is None) == (self.values is None):
+            raise ValueError("give either 'value' or 'values'")
+        return self
+
+
+class DatedValue(_Model):
+    value: float | int | str
+    reference: Text
+
+
+class Override(_Model):
+    """How a pack that ``extends`` another changes one of its indicators."""
+
+    id: Id
+    reference: Text = Field(description="The text that makes the change, e.g. a provincial document number.")
+    title: Localized | None = None
+    rule: RuleText | RuleSpec | None = None
+    values: dict[IsoDate, DatedRule] | None = None
+    applies_if: Text | None = None
+    applies_title: Localized | None = None
+    departments: list[Text] | None = None
+    effective_from: IsoDate | None = None
+    effective_to: IsoDate | None = None
+    notes: list[Text] | None = None
+
+
+class Measure(_Model):
+    """One numbered measure or policy of the plan, and how the pack covers it.
+
+    ``indicators`` names the indicators that check it; ``qualitative`` says why data cannot.
+    """
+
+    ref: Text
+    title: Localized
+    departments: list[Text] = Field(default_factory=list)
+    indicators: list[Id] = Field(default_factory=list)
+    qualitative: Localized | None = None
+
+    @model_validator(mode="after")
+    def _covered(self) -> Measure:
+        if not self.indicators and self.qualitative is None:
+            raise ValueError("a measure needs 'indicators' or a 'qualitative' reason")
+        return self
+
+
+class PackTest(_Model):
+    """A pack test: records in, expected results out (as OpenFisca's YAML tests)."""
+
+    name: Text
+    entity: Name | None = None
+    as_of: IsoDate | None = None
+    set: dict[str, float | int | str] = Field(default_factory=dict)
+    records: list[dict[str, object]] = Field(min_length=1)
+    expect: list[Expectation] = Field(min_length=1)
+
+
+class Expectation(_Model):
+    indicator: Id
+    record: int = Field(default=1, ge=1, description="1-based position of the record in 'records'.")
+    group: str | None = Field(default=None, description="For aggregates: the group, e.g. the district.")
+    status: Literal["pass", "fail", "not_applicable", "missing_data", "invalid_data", "eligible", "not_eligible"]
+    value: float | int | bool | str | None = None
+    gap: float | int | str | None = None
 
 
 Indicator.model_rebuild()
+PackTest.model_rebuild()
+Pack.model_rebuild()

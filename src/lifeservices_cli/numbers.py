@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,21 +17,25 @@ def _decimal(value: Fraction, places: int) -> Decimal:
     return Decimal(-whole if value < 0 else whole).scaleb(-places)
 
 
-def to_json(value: Fraction | bool | str | None) -> int | float | bool | str | None:
-    """A JSON-ready number: integers stay integers, others are rounded to 6 places."""
+def to_json(value: Fraction | bool | str | date | None) -> int | float | bool | str | None:
+    """A JSON-ready number: integers stay integers, others are rounded to 6 places; dates are ISO text."""
     if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, date):
+        return value.isoformat()
     if value.denominator == 1:
         return int(value)
     return float(_decimal(value, JSON_PLACES).normalize())
 
 
-def display(value: Fraction | bool | str | None, places: int = DISPLAY_PLACES) -> str:
-    """A short decimal for people: ``30``, ``27.03``, ``0.5``; rounding half away from zero."""
+def display(value: Fraction | bool | str | date | None, places: int = DISPLAY_PLACES) -> str:
+    """A short decimal for people: ``30``, ``27.03``, ``0.5``; rounding half away from zero; ISO dates."""
     if value is None:
         return "—"
     if isinstance(value, bool | str):
         return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if value.denominator == 1:
         return str(value.numerator)
     text = format(_decimal(value, places), "f")

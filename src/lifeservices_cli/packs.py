@@ -1,85 +1,99 @@
-"""Loading indicator packs: YAML → pydantic models → compiled indicators.
+"""Loading indicator packs: YAML → pydantic models → compiled indicators (``compiler.py``).
 
-Every problem is a ``UsageError`` naming the file, the line and the key path. Formulas and
-rules are compiled here, once, so the engine only evaluates.
+A pack may ``extends`` another (a path relative to it, or ``bundled:ID``) and ``overrides``
+that pack's indicators; every effective value remembers where it came from. Problems carry
+the file, line, column, a code and the key path. ``load_packs`` stops a run at the first one
+(as ``PackError``); ``lint`` collects them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
 import pydantic
 import yaml
 
-from lifeservices_cli import comparators, units, yamlio
-from lifeservices_cli.cells import normalize
+from lifeservices_cli import units, yamlio
+from lifeservices_cli.cells import make_converter
+from lifeservices_cli.compiler import (
+    AS_OF,
+    CompiledIndicator,
+    DatedCheck,
+    Entity,
+    Located,
+    Scope,
+    compile_entity,
+    compile_indicator,
+    parameter_versions,
+)
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.formula import Formula, FormulaError, compile_formula
-from lifeservices_cli.models import Criterion, EntitySpec, Indicator, Localized, Pack, RuleSpec
-from lifeservices_cli.values import FieldType
+from lifeservices_cli.models import Indicator, Measure, Pack, PackTest, Parameter
+from lifeservices_cli.pack_errors import loc_text, pydantic_problems
+from lifeservices_cli.values import FieldType, Unknown
 
 BUNDLED = "baicheng-2022-323.yaml"
+BUNDLED_PREFIX = "bundled:"
+
+# Re-exported for the engine and renderers.
+__all__ = ["CompiledIndicator", "Entity", "PackSet", "PackError", "Problem", "load_packs", "bundled_path"]
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
-    """One compiled comparison: ``metric <comparator> threshold``."""
+class Problem:
+    """One problem in a pack: ``file:line:col: CODE message``."""
 
-    metric: Formula
-    title: Localized
-    comparator: str
-    word: str | None
-    threshold: Fraction | bool
-    unit: str | None
+    path: str
+    line: int | None
+    column: int | None
+    code: str
+    message: str
 
-    def rule_text(self, lang: str) -> str:
-        """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²``."""
-        shown = self.word if (self.word and lang == "zh") else self.comparator
-        threshold = self.threshold
-        if isinstance(threshold, bool):
-            value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
-        else:
-            from lifeservices_cli.numbers import display
-
-            value = display(threshold)
-        return f"{shown} {value}{' ' + self.unit if self.unit else ''}"
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or 1}:{self.column or 1}: {self.code} {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledIndicator:
-    spec: Indicator
+class PackError(UsageError):
+    """The packs cannot be used; ``problems`` lists everything found."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more; run 'lifeservices lint' to see all)" if len(problems) > 1 else ""
+        super().__init__(first.message + more, first.path, first.line)
+        self.problems = problems
+
+
+@dataclass
+class ParameterInfo:
+    spec: Parameter
     pack_id: str
-    combine: str  # "one", "all" or "any"
-    checks: tuple[Check, ...]
-    applies_if: Formula | None = None
-    shortfall: Formula | None = None
+    versions: tuple[tuple[date | None, Fraction | date], ...]
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    name: str
-    spec: EntitySpec
-    aliases: dict[str, str]  # normalised alias -> field name
-    types: dict[str, FieldType]
+    def at(self, as_of: date) -> Fraction | date:
+        chosen = self.versions[0][1]
+        for start, value in self.versions:
+            if start is None or start <= as_of:
+                chosen = value
+        return chosen
 
 
 @dataclass
 class PackSet:
-    """All packs of a run, merged: their entities and their indicators."""
+    """All packs of a run, merged: their entities, parameters, indicators, coverage and tests."""
 
-    packs: list[tuple[Pack, str]] = field(default_factory=list)  # (pack, path)
+    packs: list[tuple[Pack, str]] = field(default_factory=list)  # (pack, path as shown)
     entities: dict[str, Entity] = field(default_factory=dict)
     indicators: list[CompiledIndicator] = field(default_factory=list)
+    parameters: dict[str, ParameterInfo] = field(default_factory=dict)
+    coverage: list[tuple[Measure, str]] = field(default_factory=list)  # (measure, pack id)
+    tests: list[tuple[PackTest, str, int | None]] = field(default_factory=list)  # (test, file, line)
+    settings: list[dict[str, str]] = field(default_factory=list)  # --set assignments, for the report
+    problems: list[Problem] = field(default_factory=list)
 
     def for_entity(self, entity: str) -> list[CompiledIndicator]:
         return [i for i in self.indicators if i.spec.entity == entity]
@@ -89,6 +103,95 @@ class PackSet:
             if ind.id == indicator_id:
                 return ind
         raise KeyError(indicator_id)
+
+    def constant_types(self) -> dict[str, FieldType]:
+        types: dict[str, FieldType] = {AS_OF: "date"}
+        for name, info in self.parameters.items():
+            types[name] = "date" if isinstance(info.versions[0][1], date) else "number"
+        return types
+
+    def constants_at(self, as_of: date) -> dict[str, Fraction | date]:
+        """``as_of`` and every parameter's value in force on that day, for formulas."""
+        values: dict[str, Fraction | date] = {AS_OF: as_of}
+        values.update({name: info.at(as_of) for name, info in self.parameters.items()})
+        return values
+
+    def select(self, only: Sequence[str] = (), skip: Sequence[str] = ()) -> None:
+        """Keep the indicators named by ``--only`` and drop those named by ``--skip``."""
+        known = {i.id for i in self.indicators}
+        for wanted in (*only, *skip):
+            if wanted not in known:
+                raise UsageError(f"unknown indicator {wanted!r}; known: {', '.join(sorted(known))}")
+        keep = set(only) if only else known
+        for ind in self.indicators:  # an aggregate needs the indicator it counts
+            if ind.id in keep and ind.spec.aggregate is not None:
+                keep.add(ind.spec.aggregate.of)
+        self.indicators = [i for i in self.indicators if i.id in keep and i.id not in set(skip)]
+
+    def apply_settings(self, assignments: Sequence[str]) -> None:
+        """``ID.threshold=600`` (or ``ID.N.threshold`` for the Nth criterion) and ``PARAM=5``."""
+        for text in assignments:
+            target, sep, raw = text.partition("=")
+            target, raw = target.strip(), raw.strip()
+            if not sep or not target or not raw:
+                raise UsageError(f"--set {text!r}: expected ID.threshold=VALUE or PARAMETER=VALUE")
+            if target in self.parameters:
+                info = self.parameters[target]
+                old = info.versions[-1][1]
+                info.versions = ((None, _setting_value(text, raw, info.spec.unit)),)
+                self.settings.append({"target": target, "value": raw, "was": str(old)})
+                continue
+            parts = target.split(".")
+            if len(parts) not in (2, 3) or parts[-1] != "threshold":
+                raise UsageError(
+                    f"--set {text!r}: no parameter {target!r}; to change a threshold use ID.threshold=VALUE"
+                )
+            self._set_threshold(text, parts, raw)
+
+    def _set_threshold(self, text: str, parts: list[str], raw: str) -> None:
+        try:
+            ind = self.get(parts[0])
+        except KeyError:
+            raise UsageError(f"--set {text!r}: unknown indicator {parts[0]!r}") from None
+        if len(parts) == 3 and not parts[1].isdigit():
+            raise UsageError(f"--set {text!r}: expected ID.N.threshold with N a criterion number")
+        index = int(parts[1]) - 1 if len(parts) == 3 else 0
+        if len(parts) == 2 and len(ind.criteria) > 1:
+            raise UsageError(f"--set {text!r}: {ind.id} has {len(ind.criteria)} criteria; use {ind.id}.N.threshold")
+        if not 0 <= index < len(ind.criteria):
+            raise UsageError(f"--set {text!r}: {ind.id} has no criterion {index + 1}")
+        current = ind.criteria[index].versions[-1][1]
+        if not isinstance(current.threshold, Fraction):
+            raise UsageError(f"--set {text!r}: only a numeric threshold can be set")
+        unit = current.unit if current.unit and units.lookup(current.unit) else None
+        value = _setting_value(text, raw, unit)
+        if not isinstance(value, Fraction):
+            raise UsageError(f"--set {text!r}: {raw!r} is not a number")
+        reference = f"--set {text}"
+        criteria = list(ind.criteria)
+        criteria[index] = DatedCheck(((None, current.with_threshold(value, reference)),))
+        updated = CompiledIndicator(
+            ind.spec,
+            ind.pack_id,
+            ind.combine,
+            tuple(criteria),
+            ind.applies_if,
+            ind.shortfall,
+            {**ind.origin, "rule": reference},
+        )
+        self.indicators = [updated if i.id == ind.id else i for i in self.indicators]
+        self.settings.append({"target": ".".join(parts), "value": raw, "was": str(current.threshold)})
+
+
+def _setting_value(text: str, raw: str, unit: str | None) -> Fraction | date:
+    from lifeservices_cli.dates import parse_date
+
+    if (when := parse_date(raw)) is not None:
+        return when
+    value = make_converter("number", column="--set", field="--set", field_unit=unit, lang="en")(raw, 0)
+    if isinstance(value, Unknown) or not isinstance(value, Fraction):
+        raise UsageError(f"--set {text!r}: {raw!r} is not a number" + (f" in {unit}" if unit else ""))
+    return value
 
 
 def bundled_path() -> Path:
@@ -103,6 +206,7 @@ def pack_files(paths: Sequence[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            inside = [p for p in inside if not p.name.endswith((".tests.yaml", ".tests.yml"))]
             if not inside:
                 raise UsageError("no .yaml pack files in this folder", path)
             found.extend(inside)
@@ -113,260 +217,253 @@ def pack_files(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def load_packs(paths: Sequence[str | Path] | None = None) -> PackSet:
-    """Load and compile the packs at ``paths`` (the bundled pack when None or empty)."""
+def load_packs(paths: Sequence[str | Path] | None = None, *, collect: bool = False) -> PackSet:
+    """Load and compile the packs at ``paths`` (the bundled pack when None or empty).
+
+    Raises ``PackError`` on the first problem, or with ``collect`` returns the pack set with
+    every problem found in ``problems``.
+    """
     files = pack_files(paths) if paths else [bundled_path()]
-    packset = PackSet()
+    loader = _Loader(collect)
     for path in files:
-        pack, node = _read_pack(path)
-        _merge(packset, pack, node, path)
+        loader.shown[path.resolve()] = str(path)  # name top-level packs as the user did
+        loader.load(path.resolve(), [])
+    packset = loader.packset
     if not paths:  # report where the bundled pack is without naming a machine path
         packset.packs = [(pack, f"(bundled) {BUNDLED}") for pack, _ in packset.packs]
     return packset
 
 
-def _read_pack(path: Path) -> tuple[Pack, yaml.Node | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError("a pack must be UTF-8 text", path) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read pack: {exc.strerror or exc}", path) from None
-    try:
-        data, node = yamlio.load(text)
-    except yamlio.YamlError as exc:
-        raise UsageError(exc.message, path, exc.line) from None
-    if not isinstance(data, dict):
-        raise UsageError("a pack must be a YAML mapping with id, title, document, entities, indicators", path, 1)
-    try:
-        return Pack.model_validate(data), node
-    except pydantic.ValidationError as exc:
-        errors = [(err, _clean_loc(data, list(err["loc"]), err["type"])) for err in exc.errors()]
-        # A union (``rule`` is text or a mapping) reports one error per arm: keep the arm the data chose.
-        fitting = [(err, loc) for err, loc in errors if _fits(err, data, loc)] or errors
-        err, loc = fitting[0]
-        more = f" (and {len(fitting) - 1} more problem(s))" if len(fitting) > 1 else ""
-        raise UsageError(f"{_loc(loc)}: {_pydantic_message(err, loc)}{more}", path, yamlio.line_of(node, loc)) from None
+class _Stop(Exception):
+    """Raised after a problem when problems are not being collected."""
 
 
-def _loc(loc: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in loc) or "(top)"
+class _Loader:
+    def __init__(self, collect: bool):
+        self.collect = collect
+        self.packset = PackSet()
+        self.loaded: dict[Path, str] = {}  # resolved file -> pack id
+        self.shown: dict[Path, str] = {}  # resolved file -> as the user named it
 
+    # ----------------------------------------------------------------- problems
 
-def _clean_loc(data: Any, loc: list[Any], kind: str) -> list[Any]:
-    """Drop pydantic's union-arm tags (``'constrained-str'``, ``'RuleSpec'``) from a location."""
-    clean: list[Any] = []
-    current = data
-    for n, key in enumerate(loc):
-        if isinstance(current, dict) and key in current:
-            current = current[key]
-        elif isinstance(current, list) and isinstance(key, int) and 0 <= key < len(current):
-            current = current[key]
-        elif n != len(loc) - 1 or kind != "missing":
-            continue  # a union-arm tag, not a key of the pack
-        clean.append(key)
-    return clean
+    def problem(
+        self,
+        path: Path,
+        node: yaml.Node | None,
+        loc: list[Any],
+        code: str,
+        message: str,
+        column: int | None = None,
+    ) -> None:
+        line, col = yamlio.position_of(node, loc, column)
+        text = f"{loc_text(loc)}: {message}" if loc else message
+        found = Problem(self.name(path), line or 1, col, code, text)
+        self.packset.problems.append(found)
+        if not self.collect:
+            raise PackError([found])
 
+    def located(self, path: Path, node: yaml.Node | None, exc: Located, prefix: list[Any] | None = None) -> None:
+        if prefix is None:
+            self.problem(path, node, exc.loc, exc.code, exc.message, exc.column)
+        else:
+            self.problem(path, node, prefix, exc.code, f"{loc_text(exc.loc)}: {exc.message}")
 
-def _fits(err: Any, data: Any, loc: list[Any]) -> bool:
-    """Whether an error belongs to the union arm that matches the data's shape."""
-    tags = [k for k in err["loc"] if isinstance(k, str) and k not in loc]
-    if not tags:
-        return True
-    current = data
-    for key in loc[:-1] if err["type"] in ("extra_forbidden", "missing") else loc:
+    def name(self, path: Path) -> str:
+        return self.shown.get(path) or _shown(path)
+
+    # ----------------------------------------------------------------- files
+
+    def load(self, path: Path, stack: list[Path]) -> None:
+        if path in self.loaded:
+            return
+        read = self.read(path)
+        if read is None:
+            return
+        pack, node = read
+        if pack.extends:
+            base = _resolve_extends(pack.extends, path)
+            if base in stack or base == path:
+                self.problem(path, node, ["extends"], "LS050", f"extends: {pack.extends!r} makes a loop")
+            elif not base.is_file():
+                self.problem(path, node, ["extends"], "LS050", f"extends: no pack file {pack.extends!r}")
+            else:
+                self.load(base, [*stack, path])
+        self.merge(pack, node, path)
+
+    def read(self, path: Path) -> tuple[Pack, yaml.Node | None] | None:
         try:
-            current = current[key]
-        except (KeyError, IndexError, TypeError):
-            return True
-    wants_mapping = any(t[:1].isupper() for t in tags)
-    return wants_mapping == isinstance(current, dict)
-
-
-def _model_at(loc: list[Any]) -> Any:
-    """The pydantic model class at a location of a pack, if the location names one."""
-    tp: Any = Pack
-    for key in loc:
-        tp = _step(tp, key)
-        if tp is None:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, None, [], "LS001", "a pack must be UTF-8 text")
             return None
-    return tp
+        except OSError as exc:
+            if not self.collect:
+                raise UsageError(f"cannot read pack: {exc.strerror or exc}", self.name(path)) from None
+            self.problem(path, None, [], "LS001", f"cannot read pack: {exc.strerror or exc}")
+            return None
+        try:
+            data, node = yamlio.load(text)
+        except yamlio.YamlError as exc:
+            self.packset.problems.append(Problem(self.name(path), exc.line, None, "LS001", exc.message))
+            if not self.collect:
+                raise PackError(self.packset.problems[-1:]) from None
+            return None
+        if not isinstance(data, dict):
+            self.problem(
+                path, node, [], "LS004", "a pack must be a YAML mapping with id, title, document, entities, indicators"
+            )
+            return None
+        try:
+            return Pack.model_validate(data), node
+        except pydantic.ValidationError as exc:
+            found = []
+            for loc, code, message in pydantic_problems(exc, data):
+                line, col = yamlio.position_of(node, loc)
+                found.append(Problem(self.name(path), line or 1, col, code, f"{loc_text(loc)}: {message}"))
+            self.packset.problems.extend(found)
+            if not self.collect:
+                raise PackError(found) from None
+            return None
 
+    # ----------------------------------------------------------------- merging
 
-def _step(tp: Any, key: Any) -> Any:
-    origin = get_origin(tp)
-    if origin in (Union, UnionType):
-        arms = [_step(arm, key) for arm in get_args(tp)]
-        return next((a for a in arms if a is not None), None)
-    if origin is Annotated:
-        return _step(get_args(tp)[0], key)
-    if origin is list:
-        return get_args(tp)[0] if isinstance(key, int) else None
-    if origin is dict:
-        return get_args(tp)[1]
-    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        info = tp.model_fields.get(key)
-        return info.annotation if info else None
-    return None
+    def merge(self, pack: Pack, node: yaml.Node | None, path: Path) -> None:
+        ps = self.packset
+        for known, known_path in ps.packs:
+            if known.id == pack.id:
+                self.problem(path, node, ["id"], "LS010", f"pack id {pack.id!r} is already loaded from {known_path}")
+                return
+        ps.packs.append((pack, self.name(path)))
+        self.loaded[path] = pack.id
+        for name, spec in pack.entities.items():
+            if name in ps.entities:
+                self.problem(
+                    path, node, ["entities", name], "LS010", f"entity {name!r} is already defined by another pack"
+                )
+                continue
+            try:
+                ps.entities[name] = compile_entity(name, spec)
+            except Located as exc:
+                self.located(path, node, exc)
+        for name, param in pack.parameters.items():
+            try:
+                ps.parameters[name] = ParameterInfo(
+                    param, pack.id, parameter_versions(name, param, ["parameters", name])
+                )
+            except Located as exc:
+                self.located(path, node, exc)
+        for index, override in enumerate(pack.overrides):
+            self.override(pack, node, path, index, override)
+        for index, spec in enumerate(pack.indicators):
+            self.indicator(pack, node, path, ["indicators", index], spec)
+        ids = {i.id for i in ps.indicators}
+        for index, measure in enumerate(pack.coverage):
+            for n, ref in enumerate(measure.indicators):
+                if ref not in ids:
+                    self.problem(
+                        path, node, ["coverage", index, "indicators", n], "LS011", f"unknown indicator {ref!r}"
+                    )
+            ps.coverage.append((measure, pack.id))
+        for index, case in enumerate(pack.tests):
+            ps.tests.append((case, self.name(path), yamlio.line_of(node, ["tests", index])))
+        if self.collect and pack.source_text:
+            self.check_quotes(pack, node, path)
 
+    def scope(self, entity: Entity) -> Scope:
+        return Scope(entity, self.packset.constant_types())
 
-def _pydantic_message(err: Any, loc: list[Any]) -> str:
-    if err["type"] == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        allowed = ""
-        if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
-            allowed = "; allowed keys: " + ", ".join(model.model_fields)
-        return f"unknown key {loc[-1]!r}{allowed}"
-    if err["type"] == "missing":
-        return "this key is required"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
+    def indicator(self, pack: Pack, node: yaml.Node | None, path: Path, loc: list[Any], spec: Indicator) -> None:
+        ps = self.packset
+        if any(i.id == spec.id for i in ps.indicators):
+            self.problem(path, node, [*loc, "id"], "LS010", f"duplicate indicator id {spec.id!r}")
+            return
+        entity = ps.entities.get(spec.entity)
+        if entity is None:
+            known = ", ".join(sorted(ps.entities)) or "none"
+            self.problem(path, node, [*loc, "entity"], "LS011", f"unknown entity {spec.entity!r}; known: {known}")
+            return
+        origin = {"pack": f"{pack.id} ({self.name(path)})"}
+        try:
+            ps.indicators.append(
+                compile_indicator(spec, pack.id, self.scope(entity), {i.id: i for i in ps.indicators}, loc, origin)
+            )
+        except Located as exc:
+            self.located(path, node, exc)
 
+    def override(self, pack: Pack, node: yaml.Node | None, path: Path, index: int, override: Any) -> None:
+        ps = self.packset
+        loc: list[Any] = ["overrides", index]
+        try:
+            position, base = next((n, i) for n, i in enumerate(ps.indicators) if i.id == override.id)
+        except StopIteration:
+            self.problem(
+                path,
+                node,
+                [*loc, "id"],
+                "LS011",
+                f"overrides: unknown indicator {override.id!r}; a pack can only override what it extends",
+            )
+            return
+        changes = override.model_dump(exclude_none=True, exclude={"id", "reference"})
+        data = base.spec.model_dump(exclude_none=True)
+        if "values" in changes:
+            data.pop("rule", None)
+        if "rule" in changes:
+            data.pop("values", None)
+        data.update(changes)
+        where = f"{pack.id} ({self.name(path)}): {override.reference}"
+        origin = {**base.origin, **dict.fromkeys(changes, where)}
+        try:
+            spec = Indicator.model_validate(data)
+        except pydantic.ValidationError as exc:
+            for msg_loc, code, message in pydantic_problems(exc, data):
+                self.problem(path, node, loc, code, f"({override.id}) {loc_text(msg_loc)}: {message}")
+            return
+        try:
+            compiled = compile_indicator(
+                spec,
+                base.pack_id,
+                self.scope(ps.entities[spec.entity]),
+                {i.id: i for i in ps.indicators[:position]},
+                loc,
+                origin,
+            )
+        except Located as exc:
+            self.located(path, node, exc, prefix=loc)
+            return
+        ps.indicators[position] = compiled
 
-def _fail(path: Path, node: yaml.Node | None, loc: list[Any], message: str) -> UsageError:
-    return UsageError(f"{_loc(loc)}: {message}", path, yamlio.line_of(node, loc))
-
-
-def _merge(packset: PackSet, pack: Pack, node: yaml.Node | None, path: Path) -> None:
-    for known, known_path in packset.packs:
-        if known.id == pack.id:
-            raise UsageError(f"pack id {pack.id!r} is already loaded from {known_path}", path, 1)
-    packset.packs.append((pack, str(path)))
-    for name, spec in pack.entities.items():
-        if name in packset.entities:
-            raise _fail(path, node, ["entities", name], f"entity {name!r} is already defined by another pack")
-        packset.entities[name] = _entity(name, spec, path, node)
-    for index, spec in enumerate(pack.indicators):
-        loc: list[Any] = ["indicators", index]
-        if any(i.id == spec.id for i in packset.indicators):
-            raise _fail(path, node, [*loc, "id"], f"duplicate indicator id {spec.id!r}")
-        packset.indicators.append(_compile(spec, pack.id, packset, path, node, loc))
-
-
-def _entity(name: str, spec: EntitySpec, path: Path, node: yaml.Node | None) -> Entity:
-    aliases: dict[str, str] = {}
-    for fname, fspec in spec.fields.items():
-        if fspec.unit is not None and units.lookup(fspec.unit) is None:
-            raise _fail(path, node, ["entities", name, "fields", fname, "unit"], f"unknown unit {fspec.unit!r}")
-        for alias in (fname, fspec.title.zh, fspec.title.en, *fspec.aliases):
-            key = normalize(alias)
-            if aliases.get(key, fname) != fname:
-                raise _fail(
+    def check_quotes(self, pack: Pack, node: yaml.Node | None, path: Path) -> None:
+        source = path.parent / (pack.source_text or "")
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError:
+            self.problem(path, node, ["source_text"], "LS041", f"cannot read the plan's text {pack.source_text!r}")
+            return
+        for index, spec in enumerate(pack.indicators):
+            if spec.clause.quote not in text:
+                self.problem(
                     path,
                     node,
-                    ["entities", name, "fields", fname, "aliases"],
-                    f"alias {alias!r} is used by both {aliases[key]!r} and {fname!r}",
+                    ["indicators", index, "clause", "quote"],
+                    "LS040",
+                    f"the quote of {spec.id!r} is not found verbatim in {pack.source_text}",
                 )
-            aliases[key] = fname
-    types = {fname: fspec.type for fname, fspec in spec.fields.items()}
-    return Entity(name, spec, aliases, types)
 
 
-def _formula(
-    text: str,
-    entity: Entity,
-    path: Path,
-    node: yaml.Node | None,
-    loc: list[Any],
-    constants: dict[str, FieldType] | None = None,
-) -> Formula:
+def _resolve_extends(target: str, path: Path) -> Path:
+    if target.startswith(BUNDLED_PREFIX):
+        return (bundled_path().parent / f"{target.removeprefix(BUNDLED_PREFIX)}.yaml").resolve()
+    return (path.parent / target).resolve()
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
     try:
-        return compile_formula(text, entity.types, constants=constants)
-    except FormulaError as exc:
-        raise _fail(path, node, loc, f"formula {text!r}: {exc}") from None
-
-
-def _check(crit: Criterion, entity: Entity, path: Path, node: yaml.Node | None, loc: list[Any]) -> Check:
-    metric = _formula(crit.metric, entity, path, node, [*loc, "metric"])
-    rule = crit.rule
-    try:
-        if isinstance(rule, RuleSpec):
-            parsed = comparators.parse_rule(f"{rule.comparator} {rule.threshold}{rule.unit or ''}")
-        else:
-            parsed = comparators.parse_rule(rule)
-    except comparators.RuleError as exc:
-        raise _fail(path, node, [*loc, "rule"], str(exc)) from None
-    threshold = parsed.threshold
-    unit = crit.unit
-    if metric.type == "boolean" and not isinstance(threshold, bool):
-        raise _fail(path, node, [*loc, "rule"], "a yes/no metric needs a yes/no threshold, e.g. '== 是'")
-    if metric.type == "number" and isinstance(threshold, bool):
-        raise _fail(path, node, [*loc, "rule"], "a numeric metric needs a numeric threshold")
-    if metric.type == "text":
-        raise _fail(path, node, [*loc, "metric"], "a metric must be a number or yes/no, not text")
-    field_spec = entity.spec.fields.get(metric.text.strip())
-    if unit is None and field_spec is not None:
-        unit = field_spec.unit  # a bare field's rule is in the field's unit unless the pack says otherwise
-    if parsed.unit is not None and not isinstance(threshold, bool):
-        if unit is None:
-            unit = units.lookup(parsed.unit).symbol  # type: ignore[union-attr]
-        factor = units.conversion(parsed.unit, unit)
-        if factor is None:
-            raise _fail(
-                path, node, [*loc, "rule"], f"the threshold's unit {parsed.unit!r} does not convert to {unit!r}"
-            )
-        threshold = threshold * factor
-    if metric.type == "number" and len(metric.fields) == 1 and metric.text.strip() in entity.types:
-        field_unit = entity.spec.fields[metric.text.strip()].unit
-        if unit is not None and field_unit is not None and units.conversion(field_unit, unit) != 1:
-            raise _fail(path, node, [*loc, "unit"], f"unit {unit!r} differs from the field's unit {field_unit!r}")
-    title = crit.title or _default_title(crit.metric, entity)
-    return Check(metric, title, parsed.comparator, parsed.word, threshold, unit)
-
-
-def _default_title(metric: str, entity: Entity) -> Localized:
-    spec = entity.spec.fields.get(metric.strip())
-    return spec.title if spec else Localized(zh=metric, en=metric)
-
-
-def _compile(
-    spec: Indicator, pack_id: str, packset: PackSet, path: Path, node: yaml.Node | None, loc: list[Any]
-) -> CompiledIndicator:
-    entity = packset.entities.get(spec.entity)
-    if entity is None:
-        known = ", ".join(sorted(packset.entities)) or "none"
-        raise _fail(path, node, [*loc, "entity"], f"unknown entity {spec.entity!r}; known: {known}")
-    applies = _formula(spec.applies_if, entity, path, node, [*loc, "applies_if"]) if spec.applies_if else None
-    if applies is not None and applies.type != "boolean":
-        raise _fail(path, node, [*loc, "applies_if"], "'applies_if' must be a yes/no formula")
-    if spec.kind == "aggregate":
-        agg = spec.aggregate
-        assert agg is not None and spec.rule is not None
-        try:
-            base = packset.get(agg.of)
-        except KeyError:
-            raise _fail(
-                path, node, [*loc, "aggregate", "of"], f"unknown indicator {agg.of!r} (it must come earlier)"
-            ) from None
-        if base.spec.entity != spec.entity or base.spec.kind == "aggregate":
-            raise _fail(
-                path, node, [*loc, "aggregate", "of"], f"{agg.of!r} is not a record-level indicator of {spec.entity!r}"
-            )
-        if agg.by not in entity.types:
-            raise _fail(path, node, [*loc, "aggregate", "by"], f"unknown field {agg.by!r}")
-        crit = Criterion(
-            metric="0", rule=spec.rule, unit=spec.unit or "%", title=Localized(zh="达标率", en="pass rate")
-        )
-        return CompiledIndicator(spec, pack_id, "one", (_check(crit, entity, path, node, loc),), applies)
-    if spec.metric is not None:
-        assert spec.rule is not None
-        crit = Criterion(metric=spec.metric, rule=spec.rule, unit=spec.unit, title=spec.metric_title)
-        checks: tuple[Check, ...] = (_check(crit, entity, path, node, loc),)
-        combine = "one"
-    else:
-        key = "all_of" if spec.all_of is not None else "any_of"
-        crits = spec.all_of if spec.all_of is not None else spec.any_of
-        assert crits is not None
-        checks = tuple(_check(c, entity, path, node, [*loc, key, n]) for n, c in enumerate(crits))
-        combine = "all" if key == "all_of" else "any"
-    shortfall = None
-    if spec.shortfall is not None:
-        shortfall = _formula(
-            spec.shortfall.formula,
-            entity,
-            path,
-            node,
-            [*loc, "shortfall", "formula"],
-            constants={"threshold": "number"},
-        )
-    return CompiledIndicator(spec, pack_id, combine, checks, applies, shortfall)
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        bundled = bundled_path().parent.resolve()
+        if path.is_relative_to(bundled):
+            return f"(bundled) {path.relative_to(bundled)}"
+        return str(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any, Literal
 
@@ -46,6 +47,8 @@ FAILING: dict[str, frozenset[str]] = {
 class Report:
     packset: PackSet
     lang: Lang
+    as_of: date = field(default_factory=date.today)
+    not_in_force: list[str] = field(default_factory=list)
     inputs: list[InputInfo] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
@@ -91,6 +94,9 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "lifeservices-cli", "version": __version__},
             "lang": lang,
+            "as_of": self.as_of.isoformat(),
+            "settings": self.packset.settings,
+            "not_in_force": self.not_in_force,
             "packs": [
                 {"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
                 for p, path in self.packset.packs

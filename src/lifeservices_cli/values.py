@@ -9,10 +9,11 @@ are to blame. Formulas propagate ``Unknown`` with three-valued logic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
-FieldType: TypeAlias = Literal["number", "boolean", "text"]
+FieldType: TypeAlias = Literal["number", "boolean", "text", "date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class Unknown:
         return bool(self.invalid)
 
 
-Value: TypeAlias = Fraction | bool | str | Unknown
+Value: TypeAlias = Fraction | bool | str | date | Unknown
 
 
 def missing(field: str) -> Unknown:

@@ -135,3 +135,37 @@ def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
             return line
         node = child
     return line
+
+
+def position_of(
+    node: yaml.Node | None, path: Sequence[str | int], column: int | None = None
+) -> tuple[int | None, int | None]:
+    """1-based ``(line, column)`` of the deepest node along ``path``.
+
+    ``column`` is an offset inside that node's text (a formula's column): it is added when the
+    value is a one-line scalar, so the position points at the character itself.
+    """
+    if node is None:
+        return None, None
+    target: yaml.Node = node
+    mark = node.start_mark
+    for key in path:
+        child: yaml.Node | None = None
+        if isinstance(target, yaml.MappingNode):
+            for k, v in target.value:
+                if k.value == key:
+                    child, mark = v, k.start_mark
+                    break
+        elif isinstance(target, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(target.value):
+            child = target.value[key]
+            mark = child.start_mark
+        if child is None:
+            return mark.line + 1, mark.column + 1
+        target = child
+    if isinstance(target, yaml.ScalarNode):
+        mark = target.start_mark
+        one_line = target.start_mark.line == target.end_mark.line
+        if column is not None and one_line and target.style in (None, "'", '"'):
+            return mark.line + 1, mark.column + (1 if target.style else 0) + column
+        return mark.line + 1, mark.column + 1
+    return mark.line + 1, mark.column + 1
