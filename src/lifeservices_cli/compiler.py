@@ -129,6 +129,9 @@ def compile_entity(name: str, spec: EntitySpec) -> Entity:
     for fname, fspec in spec.fields.items():
         if fspec.unit is not None and units.lookup(fspec.unit) is None:
             raise Located(["entities", name, "fields", fname, "unit"], f"unknown unit {fspec.unit!r}", "LS031")
+        if fspec.entry_unit is not None and units.conversion(fspec.entry_unit, fspec.unit or "") is None:
+            where = ["entities", name, "fields", fname, "entry_unit"]
+            raise Located(where, f"entry unit {fspec.entry_unit!r} does not convert to {fspec.unit!r}", "LS031")
         for alias in (fname, fspec.title.zh, fspec.title.en, *fspec.aliases):
             key = normalize(alias)
             if aliases.get(key, fname) != fname:

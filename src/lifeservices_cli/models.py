@@ -39,6 +39,9 @@ class FieldSpec(_Model):
     type: FieldType
     title: Localized
     unit: str | None = None
+    entry_unit: str | None = Field(
+        default=None, description="The unit a data-entry template asks for (e.g. 万元 for a field kept in 元)."
+    )
     aliases: list[Text] = Field(default_factory=list)
     description: str | None = None
     minimum: float | int | None = None

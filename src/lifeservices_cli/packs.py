@@ -295,12 +295,12 @@ class _Loader:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            self.problem(path, None, [], "LS001", "a pack must be UTF-8 text")
+            self.problem(path, None, [], "LS000", "a pack must be UTF-8 text")
             return None
         except OSError as exc:
             if not self.collect:
                 raise UsageError(f"cannot read pack: {exc.strerror or exc}", self.name(path)) from None
-            self.problem(path, None, [], "LS001", f"cannot read pack: {exc.strerror or exc}")
+            self.problem(path, None, [], "LS000", f"cannot read pack: {exc.strerror or exc}")
             return None
         try:
             data, node = yamlio.load(text)

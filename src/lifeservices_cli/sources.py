@@ -214,6 +214,11 @@ def read_structured(path: Path, encoding: str | None) -> Table:
         data = []
     if not isinstance(data, list):
         raise UsageError("expected a list of records", path, 1)
+    return table_from_items(data, lines, encoding or "utf-8", hint)
+
+
+def table_from_items(data: list[Any], lines: list[int], encoding: str = "utf-8", hint: str | None = None) -> Table:
+    """A table from a list of mappings (read from YAML/JSON, or built in Python)."""
     header: list[str] = []
     seen: set[str] = set()
     for item in data:
@@ -239,7 +244,7 @@ def read_structured(path: Path, encoding: str | None) -> Table:
                 cells.append(cell)
             yield line, cells, tuple(problems)
 
-    return Table(header, rows(), encoding or "utf-8", hint)
+    return Table(header, rows(), encoding, hint)
 
 
 READERS: dict[str, Callable[[Path, str | None], Table]] = {
@@ -370,6 +375,13 @@ def open_input(
         table = reader(path, encoding)
     except OSError as exc:
         raise UsageError(f"cannot read: {exc.strerror or exc}", path) from None
+    return open_table(table, path, packset, entity=entity, lang=lang)
+
+
+def open_table(
+    table: Table, path: Path, packset: PackSet, *, entity: str | None = None, lang: Lang = "zh"
+) -> tuple[InputInfo, Iterator[Record]]:
+    """Bind a table's columns to an entity's fields: its description and an iterator over its records."""
     chosen = choose_entity(table.header, packset, path, entity or table.entity_hint)
     bound, info = bind(table, chosen, path, lang)
     absent = _absent_values(chosen, bound, info, lang)
