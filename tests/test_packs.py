@@ -242,7 +242,7 @@ def test_pack_must_be_a_mapping(tmp_path, text):
          "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, parameters, "
          "entities, indicators, overrides, coverage, tests"),
         ("unit: m², minimum: 0}", "unit: m², minimum: 0, colour: red}", "entities.site.fields.area.colour",
-         "allowed keys: type, title, unit, aliases, description, minimum, default_when_absent"),
+         "allowed keys: type, title, unit, entry_unit, aliases, description, minimum, default_when_absent"),
         ("quote: 面积不低于500平方米}", "quote: 面积不低于500平方米, colour: red}", "indicators.0.clause.colour",
          "allowed keys: ref, section, item, quote"),
         ("    title: {zh: 场地, en: site}", "    title: {zh: 场地, en: site, colour: red}",
