@@ -49,6 +49,11 @@ BOUNDARIES: dict[str, tuple[str, str, str]] = {
     # = and ≠
     "等于": ("fail", "pass", "fail"),
     "不等于": ("pass", "fail", "pass"),
+    # words for dates: 不早于 "not earlier than" includes the day, 早于 "earlier than" does not
+    "不早于": ("fail", "pass", "pass"),
+    "不晚于": ("pass", "pass", "fail"),
+    "晚于": ("fail", "fail", "pass"),
+    "早于": ("pass", "fail", "fail"),
 }
 
 SYMBOL_BOUNDARIES: dict[str, tuple[str, str, str]] = {

@@ -21,6 +21,13 @@ BUNDLED_IDS = [
     "new-compound-elderly-childcare",
     "new-compound-elderly-childcare-rate",
     "fire-acceptance-simplified",
+    "basic-public-health-categories",
+    "childcare-filing-task",
+    "company-registration-online-one-day-free",
+    "first-loan-smes-above-2021",
+    "family-doctor-priority-group",
+    "graduate-small-firm-social-insurance-subsidy",
+    "graduate-entrepreneur-social-insurance-subsidy",
 ]
 
 PACK = """\
@@ -102,7 +109,7 @@ def assert_error(err: UsageError, line: int, key_path: str, *fragments: str) -> 
 def test_bundled_pack_loads():
     packset = packs.load_packs()
     assert [ind.id for ind in packset.indicators] == BUNDLED_IDS
-    assert sorted(packset.entities) == ["community", "compound", "facility"]
+    assert sorted(packset.entities) == ["community", "compound", "district", "facility", "person"]
     ((pack, where),) = packset.packs
     assert pack.id == "baicheng-2022-323"
     assert pack.document == "白发改社联字〔2022〕323号"
@@ -122,6 +129,23 @@ def test_bundled_pack_compiles_its_rules():
         "new-compound-elderly-childcare-rate": ("aggregate", "one", [(">=", "达到", Fraction(100), "%")]),
         "fire-acceptance-simplified": (
             "eligibility", "any", [("<=", "以下", Fraction(300), "m²"), ("<=", "以下", Fraction(300_000), "元")]
+        ),
+        "basic-public-health-categories": ("standard", "one", [(">=", "达到", Fraction(12), "类")]),
+        "childcare-filing-task": ("standard", "one", [(">=", "达到", None, "个")]),  # threshold: a column
+        "company-registration-online-one-day-free": (
+            "standard", "all", [("==", None, True, None), ("<=", "以内", Fraction(1), "天"), ("==", "等于", 0, "元")]
+        ),
+        "first-loan-smes-above-2021": ("standard", "one", [(">", "高于", None, "户")]),  # threshold: a column
+        "family-doctor-priority-group": (
+            "eligibility", "any",
+            [("<=", "以下", Fraction(6), "年"), (">=", "以上", Fraction(65), "年"),
+             ("==", None, True, None), ("==", None, True, None), ("==", None, True, None)],
+        ),
+        "graduate-small-firm-social-insurance-subsidy": (
+            "eligibility", "all", [(">=", "不早于", None, None), ("<=", "以内", None, None)]
+        ),
+        "graduate-entrepreneur-social-insurance-subsidy": (
+            "eligibility", "all", [(">=", "不早于", None, None), ("<=", "以内", None, None)]
         ),
     }
 

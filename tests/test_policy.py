@@ -10,7 +10,7 @@ import pytest
 from lifeservices_cli.packs import bundled_path, load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAN = (ROOT / "policy" / "baicheng-2022-323.txt").read_text(encoding="utf-8")
+PLAN = (ROOT / "indicators" / "baicheng-2022-323.txt").read_text(encoding="utf-8")
 PACKSET = load_packs()
 INDICATORS = PACKSET.indicators
 CONTRACT = {
@@ -70,3 +70,28 @@ def test_ambiguities_are_stated_in_the_pack():
     assert any("按照标准" in note and "does not say which standard" in note for note in pack.notes)
     fire = PACKSET.get("fire-acceptance-simplified").spec
     assert any("民法典 第1259条" in note for note in fire.notes)
+
+
+def test_coverage_map_names_every_measure_of_the_plan():
+    refs = [measure.ref for measure, _ in PACKSET.coverage]
+    numbered = [ref for ref in refs if ref.startswith("二")]
+    assert [int(re.sub(r"^二\(.\)", "", ref)) for ref in numbered] == list(range(1, 23))
+    assert [ref for ref in refs if ref.startswith("三")] == ["三(一)", "三(二)", "三(三)", "三(四)"]
+
+
+def test_coverage_cites_the_right_sub_section_and_departments():
+    for measure, _ in PACKSET.coverage:
+        paragraph = _item_paragraph(measure.ref)
+        assert measure.title.zh in paragraph or measure.title.zh in PLAN
+        responsible = paragraph[paragraph.rindex("(") + 1:]
+        assert measure.departments == responsible.split("、"), measure.ref
+
+
+def test_every_indicator_is_in_the_coverage_map_under_its_clause():
+    covered = {i: measure.ref for measure, _ in PACKSET.coverage for i in measure.indicators}
+    assert covered == {ind.id: ind.spec.clause.ref for ind in INDICATORS}
+
+
+def test_measures_without_indicators_say_why():
+    for measure, _ in PACKSET.coverage:
+        assert measure.indicators or (measure.qualitative and measure.qualitative.zh and measure.qualitative.en)

@@ -53,6 +53,7 @@ class Check:
     unit: str | None
     threshold_formula: Formula | None = None
     reference: str | None = None  # the text that set this rule, for dated values and overrides
+    threshold_title: Localized | None = None  # what a formula threshold means
 
     def threshold_for(self, values: Mapping[str, Value]) -> Value:
         if self.threshold_formula is None:
@@ -64,7 +65,7 @@ class Check:
         shown = self.word if (self.word and lang == "zh") else self.comparator
         threshold = self.threshold
         if self.threshold_formula is not None:
-            value = self.threshold_formula.text
+            value = self.threshold_title.get(lang) if self.threshold_title else self.threshold_formula.text
         elif isinstance(threshold, bool):
             value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
         else:
@@ -72,7 +73,7 @@ class Check:
         return f"{shown} {value}{' ' + self.unit if self.unit else ''}"
 
     def with_threshold(self, threshold: Fraction, reference: str) -> Check:
-        return Check(self.metric, self.title, self.comparator, self.word, threshold, self.unit, None, reference)
+        return Check(self.metric, self.title, self.comparator, self.word, threshold, self.unit, None, reference, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,7 @@ def compile_check(
     title: Localized,
     loc: list[Any],
     reference: str | None = None,
+    threshold_title: Localized | None = None,
 ) -> Check:
     parsed = _parse_rule(rule, [*loc, "rule"])
     entity = scope.entity
@@ -211,6 +213,8 @@ def compile_check(
     threshold = parsed.threshold
     if parsed.formula is not None:
         threshold_formula = scope.formula(parsed.formula, [*loc, "rule"])
+        if threshold_title is None and parsed.formula.strip() in entity.types:
+            threshold_title = entity.spec.fields[parsed.formula.strip()].title
         if threshold_formula.type != metric.type:
             raise Located(
                 [*loc, "rule"], f"the threshold is {threshold_formula.type}, the metric {metric.type}", "LS032"
@@ -230,7 +234,9 @@ def compile_check(
     if field_spec is not None and field_spec.unit is not None and unit is not None:
         if units.conversion(field_spec.unit, unit) != 1:
             raise Located([*loc, "unit"], f"unit {unit!r} differs from the field's unit {field_spec.unit!r}", "LS031")
-    return Check(metric, title, parsed.comparator, parsed.word, threshold, unit, threshold_formula, reference)
+    return Check(
+        metric, title, parsed.comparator, parsed.word, threshold, unit, threshold_formula, reference, threshold_title
+    )
 
 
 def _versions(
@@ -242,13 +248,16 @@ def _versions(
     title: Localized,
     loc: list[Any],
     reference: str | None,
+    threshold_title: Localized | None = None,
 ) -> DatedCheck:
     if values is None:
         assert rule is not None
-        return DatedCheck(((None, compile_check(scope, metric, rule, unit, title, loc, reference)),))
+        check = compile_check(scope, metric, rule, unit, title, loc, reference, threshold_title)
+        return DatedCheck(((None, check),))
     versions = []
     for day, dated in sorted(values.items()):
-        check = compile_check(scope, metric, dated.rule, unit, title, [*loc, "values", day], dated.reference)
+        where = [*loc, "values", day]
+        check = compile_check(scope, metric, dated.rule, unit, title, where, dated.reference, threshold_title)
         versions.append((parse_date(day), check))
     return DatedCheck(tuple(versions))
 
@@ -292,7 +301,7 @@ def compile_indicator(
         metric = scope.formula(spec.metric, [*loc, "metric"])
         title = spec.metric_title or _default_title(spec.metric, entity)
         criteria: tuple[DatedCheck, ...] = (
-            _versions(scope, metric, spec.rule, spec.values, spec.unit, title, loc, reference),
+            _versions(scope, metric, spec.rule, spec.values, spec.unit, title, loc, reference, spec.threshold_title),
         )
         combine = "one"
     else:
@@ -302,7 +311,10 @@ def compile_indicator(
         for n, c in enumerate(crits):
             metric = scope.formula(c.metric, [*loc, key, n, "metric"])
             title = c.title or _default_title(c.metric, entity)
-            compiled.append(_versions(scope, metric, c.rule, c.values, c.unit, title, [*loc, key, n], reference))
+            where = [*loc, key, n]
+            compiled.append(
+                _versions(scope, metric, c.rule, c.values, c.unit, title, where, reference, c.threshold_title)
+            )
         criteria = tuple(compiled)
         combine = "all" if key == "all_of" else "any"
     shortfall = None

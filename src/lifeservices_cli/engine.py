@@ -96,7 +96,8 @@ def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
     unit = f" {check.unit}" if check.unit else ""
     rule = check.rule_text(lang)
     if check.threshold_formula is not None and not isinstance(threshold, Unknown):
-        rule += f" = {display(threshold)}"  # type: ignore[arg-type]
+        shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
+        rule = f"{check.word if check.word and lang == 'zh' else check.comparator} {shown} {display(threshold)}{unit}"  # type: ignore[arg-type]
     if lang == "zh":
         return f"{check.title.get(lang)} = {display(value)}{unit}（{rule}）"  # type: ignore[arg-type]
     return f"{check.title.get(lang)} = {display(value)}{unit} ({rule})"  # type: ignore[arg-type]

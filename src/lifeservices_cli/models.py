@@ -92,6 +92,9 @@ class Criterion(_Model):
     values: dict[IsoDate, DatedRule] | None = Field(default=None, min_length=1)
     unit: str | None = None
     title: Localized | None = None
+    threshold_title: Localized | None = Field(
+        default=None, description="What a formula threshold means, e.g. 离校满2年之日 for add_years(date, 2)."
+    )
 
     @model_validator(mode="after")
     def _rule_or_values(self) -> Criterion:
@@ -117,6 +120,7 @@ class Indicator(_Model):
     applies_title: Localized | None = None
     metric: Text | None = None
     metric_title: Localized | None = None
+    threshold_title: Localized | None = None
     rule: RuleText | RuleSpec | None = None
     values: dict[IsoDate, DatedRule] | None = Field(default=None, min_length=1)
     unit: str | None = None

@@ -49,6 +49,10 @@ _add("人", "people", 1, "persons", "people", "名")
 _add("%", "percent", 1, "％", "percent", "百分比")
 # Periods.
 _add("年", "years", 1, "years", "year")
+_add("天", "days", 1, "日", "days", "day", "个工作日", "工作日")
+# Categories, tasks and other things counted (类, 项).
+_add("类", "categories", 1, "categories")
+_add("项", "tasks", 1, "tasks")
 
 
 def lookup(name: str) -> Unit | None:
