@@ -197,3 +197,18 @@ def test_not_eligible_is_not_a_failure(tmp_path):
     report = check_csv(tmp_path, FACILITY_HEADER, "F1,站,洮北区,900,90")
     assert status_of(report, FIRE, "F1") == "not_eligible"
     assert report.exit_code("any") == 0
+
+
+def test_indicators_take_effect_on_the_plans_issue_date(tmp_path):
+    from datetime import date
+
+    from helpers import write
+    from lifeservices_cli.checker import check_files
+
+    path = write(tmp_path, "f.csv", f"{FACILITY_HEADER}\nF1,站,洮北区,100,10\n")
+    before = check_files([path], as_of=date(2022, 11, 21))
+    assert before.results == [] and FIRE in before.not_in_force
+    assert before.to_dict()["not_in_force"][0] == "new-community-facility-area"
+    on_the_day = check_files([path], as_of=date(2022, 11, 22))
+    assert [r.status for r in on_the_day.results] == ["eligible"]
+    assert on_the_day.to_dict()["as_of"] == "2022-11-22"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from lifeservices_cli import units
@@ -217,6 +219,8 @@ def python_value_to_cell(value: object) -> str | None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float | str | Fraction | Decimal):
         return str(value)
+    if isinstance(value, date):  # also datetime: the date part is what counts
+        return value.isoformat()[:10]
     return None
