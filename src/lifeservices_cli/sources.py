@@ -25,6 +25,7 @@ from lifeservices_cli.cells import Converter, make_converter, match_header, norm
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs import Entity, PackSet
+from lifeservices_cli.spreadsheet import read_xlsx
 from lifeservices_cli.values import Value, missing
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -254,6 +255,7 @@ READERS: dict[str, Callable[[Path, str | None], Table]] = {
     ".yaml": read_structured,
     ".yml": read_structured,
     ".json": read_structured,
+    ".xlsx": read_xlsx,
 }
 
 
