@@ -2,8 +2,10 @@
 and a summary.
 
 Each indicator's table is headed by its clause, title and rule, so rows stay narrow. Short
-inputs are shown whole, in input order. Long ones show the problems first (fail, invalid,
-missing), at most ``LIMIT`` rows per indicator, and say how many more there are.
+inputs are shown whole, in input order. Long ones show the worst first (fail, invalid,
+missing, ...), at most ``LIMIT`` rows per indicator, with the counts and how to get everything.
+With ``by`` district or department, the problems are listed per district or per responsible
+department instead (a bureau sees its own list). Results are read once, in bounded memory.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_EL
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.numbers import display
 from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.render.common import (
+    PROBLEMS,
+    Groups,
+    Problem,
+    View,
+    Worst,
+    counts_text,
+    group_name,
+    record_label,
+    rule_text,
+    value_text,
+    visible,
+)
+from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
 LIMIT = 30
@@ -32,78 +48,90 @@ STYLES = {
     ELIGIBLE: "cyan",
     NOT_ELIGIBLE: "blue",
 }
-ORDER = {FAIL: 0, INVALID: 1, MISSING: 2, NOT_ELIGIBLE: 3, ELIGIBLE: 4, PASS: 5, NA: 6}
+
+__all__ = ["LIMIT", "STYLES", "render", "renderables", "rule_text"]
 
 
 def _status(status: str, lang: Lang) -> Text:
     return Text(t(f"status.{status}", lang), style=STYLES.get(status, ""))
 
 
-def _value(r: Result, lang: Lang) -> str:
-    if isinstance(r.value, bool):
-        return t("words.yes" if r.value else "words.no", lang)
-    if r.value is None:
-        return "—"
-    return f"{display(r.value)} {r.unit}" if r.unit else display(r.value)
-
-
 def _record(r: Result) -> Text:
-    text = Text(" ".join(x for x in (r.record_id, r.record_name) if x) or "—")
-    text.append(f"  {os.path.basename(r.source)}:{r.line}", style="dim")
+    text = Text(record_label(r))
+    text.append(f"  {os.path.basename(visible(r.source))}:{r.line}", style="dim")
     return text
 
 
-def rule_text(ind: CompiledIndicator, lang: Lang) -> str:
-    """The indicator's rule in words, e.g. ``不低于 500 m²`` or ``A 以下 300 m² 或 B 以下 300000 元``."""
-    if ind.combine == "one":
-        return ind.checks[0].rule_text(lang)
-    joiner = t("words.and", lang) if ind.combine == "all" else t("words.or", lang)
-    return joiner.join(f"{c.title.get(lang)} {c.rule_text(lang)}" for c in ind.checks)
-
-
-def _indicator_table(ind: CompiledIndicator, rows: list[Result], lang: Lang) -> Iterable[RenderableType]:
-    shown = rows
-    if len(rows) > LIMIT:
-        shown = sorted(rows, key=lambda r: ORDER.get(r.status, 9))[:LIMIT]
+def _heading(ind: CompiledIndicator, lang: Lang) -> Text:
     title = Text(f"{ind.spec.clause.ref} ", style="bold")
     title.append(ind.spec.title.get(lang), style="bold")
     title.append(f"  [{ind.id}]  ", style="dim")
     title.append(rule_text(ind, lang))
-    table = Table(title=title, title_justify="left", expand=False)
+    return title
+
+
+def _cut_note(worst: Worst, lang: Lang) -> Text:
+    counts = counts_text(worst.counts, lang)
+    return Text(w("table_cut", lang, total=worst.total, counts=counts, shown=len(worst.items())), style="dim")
+
+
+def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], lang: Lang) -> Iterable[RenderableType]:
+    table = Table(title=_heading(ind, lang), title_justify="left", expand=False)
     for key in ("record", "status", "value", "gap", "message"):
         table.add_column(t(f"table.{key}", lang), overflow="fold")
-    for r in shown:
+    for r in worst.items():
         table.add_row(
             _record(r),
             _status(r.status, lang),
-            _value(r, lang),
+            value_text(r.value, r.unit, lang),
             display(r.gap) if r.gap is not None else "—",
-            Text(r.message),
+            Text(visible(r.message)),
         )
     yield table
-    if len(rows) > len(shown):
-        yield Text(t("table.more", lang, count=len(rows) - len(shown)), style="dim")
+    if worst.dropped:
+        yield _cut_note(worst, lang)
 
 
-def _aggregates_table(report: Report) -> Iterable[RenderableType]:
+def _group_tables(groups: Groups, indicators: dict[str, CompiledIndicator], lang: Lang) -> Iterable[RenderableType]:
+    view = w(f"view.{groups.view.value}", lang)
+    yield Text(w("problems_by", lang, view=view), style="bold underline")
+    if not groups.groups:
+        yield Text(w("no_problems", lang), style="green")
+    for key, worst in groups.groups.items():
+        title = Text(groups.title(key, indicators, lang), style="bold")
+        title.append(f"  {counts_text(worst.counts, lang)}")
+        table = Table(title=title, title_justify="left")
+        for name in ("record", "indicator", "status", "value", "message"):
+            table.add_column(w(name, lang), overflow="fold")
+        for p in worst.items():
+            ind = p.indicator
+            if p.result is not None:
+                record, value = _record(p.result), value_text(p.result.value, p.result.unit, lang)
+            else:
+                assert p.aggregate is not None
+                record = Text(w("aggregate_row", lang, group=group_name(p.aggregate.group, lang)))
+                value = f"{display(p.aggregate.value)}%" if p.aggregate.value is not None else "—"
+            table.add_row(record, f"{ind.spec.clause.ref} {ind.id}", _status(p.status, lang), value, Text(p.message))
+        yield table
+        if worst.dropped:
+            yield _cut_note(worst, lang)
+
+
+def _aggregates_table(report: Report, indicators: dict[str, CompiledIndicator]) -> Iterable[RenderableType]:
     lang = report.lang
-    indicators = {ind.id: ind for ind in report.packset.indicators}
     for ind_id in dict.fromkeys(a.indicator for a in report.aggregates):
         ind = indicators[ind_id]
-        title = Text(f"{ind.spec.clause.ref} {ind.spec.title.get(lang)}", style="bold")
-        title.append(f"  [{ind.id}]  ", style="dim")
-        title.append(rule_text(ind, lang))
-        table = Table(title=title, title_justify="left")
+        table = Table(title=_heading(ind, lang), title_justify="left")
         for key in ("group", "status", "rate", "count", "message"):
             table.add_column(t(f"table.{key}", lang), overflow="fold")
         for a in (a for a in report.aggregates if a.indicator == ind_id):
             count = f"{a.numerator}/{a.denominator}" + (f" (+{a.unknown}?)" if a.unknown else "")
             table.add_row(
-                a.group if a.group is not None else t("words.no_group", lang),
+                group_name(a.group, lang),
                 _status(a.status, lang),
                 f"{display(a.value)}%" if a.value is not None else "—",
                 count,
-                Text(a.message),
+                Text(visible(a.message)),
             )
         yield table
 
@@ -127,20 +155,37 @@ def _summary(report: Report) -> Text:
     return text
 
 
-def renderables(report: Report) -> Group:
+def renderables(report: Report, by: View = View.indicator) -> Group:
+    """The report as rich renderables, reading the results once."""
     lang = report.lang
+    indicators = {ind.id: ind for ind in report.packset.indicators}
+    per_indicator: dict[str, Worst[Result]] = {}
+    groups = None if by is View.indicator else Groups(by, LIMIT)
+    for r in report.iter_results():
+        if groups is None:
+            worst = per_indicator.get(r.indicator)
+            if worst is None:
+                worst = per_indicator[r.indicator] = Worst(LIMIT)
+            worst.add(r.status, r)
+        elif r.status in PROBLEMS:
+            groups.add(Problem(indicators[r.indicator], result=r), r.district)
     parts: list[RenderableType] = []
-    for ind in report.packset.indicators:
-        rows = [r for r in report.results if r.indicator == ind.id]
-        if rows:
-            parts.extend(_indicator_table(ind, rows, lang))
-    parts.extend(_aggregates_table(report))
-    parts.extend(Text(f"! {w}", style="yellow") for w in report.warnings())
+    if groups is None:
+        for ind in report.packset.indicators:
+            if ind.id in per_indicator:
+                parts.extend(_indicator_table(ind, per_indicator[ind.id], lang))
+    else:
+        for a in report.aggregates:
+            if a.status in PROBLEMS:
+                groups.add(Problem(indicators[a.indicator], aggregate=a), a.group)
+        parts.extend(_group_tables(groups, indicators, lang))
+    parts.extend(_aggregates_table(report, indicators))
+    parts.extend(Text(f"! {visible(x)}", style="yellow") for x in report.warnings())
     parts.append(_summary(report))
     return Group(*parts)
 
 
-def render(report: Report, *, color: bool = False, width: int | None = None) -> str:
+def render(report: Report, *, color: bool = False, width: int | None = None, by: View = View.indicator) -> str:
     """The report as text (ANSI colours only when ``color``)."""
     buffer = io.StringIO()
     console = Console(
@@ -153,5 +198,5 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
         emoji=False,
         markup=False,
     )
-    console.print(renderables(report))
+    console.print(renderables(report, by))
     return buffer.getvalue()

@@ -1,0 +1,204 @@
+"""Pieces every format shares: statuses, severity order, safe text, shown values, a bounded
+"worst N" collection, and the grouping views (``--by``).
+
+Pure functions over the report model; nothing here reads files or writes output.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+from typing import Generic, TypeVar
+
+from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult, Result
+from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.numbers import display
+from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.render.words import w
+
+#: Statuses that are problems under the strictest ``--fail-on`` (what the failure lists show).
+PROBLEMS = (FAIL, INVALID, MISSING)
+#: Severity, worst first: the order of "worst first" lists.
+ORDER = {FAIL: 0, INVALID: 1, MISSING: 2, NOT_ELIGIBLE: 3, ELIGIBLE: 4, PASS: 5, NA: 6}
+#: Every status in the order the summaries list them.
+SHOWN = (PASS, FAIL, MISSING, INVALID, NA, ELIGIBLE, NOT_ELIGIBLE)
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class View(StrEnum):
+    """How failure lists are grouped (``--by``)."""
+
+    indicator = "indicator"
+    district = "district"
+    department = "department"
+
+
+def clean(text: str | None) -> str:
+    """Text safe to encode anywhere: lone surrogates (undecodable input bytes) become U+FFFD."""
+    if not text:
+        return ""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def visible(text: str | None) -> str:
+    """``clean`` text with control characters shown as ``\\x1b`` (tab and newline kept).
+
+    What a terminal, an XML file or a spreadsheet would otherwise execute, reject or hide.
+    """
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", clean(text))
+
+
+def status_text(status: str, lang: Lang) -> str:
+    return t(f"status.{status}", lang)
+
+
+def record_label(r: Result) -> str:
+    """``TB-003 海明社区``, or ``—`` when the record has neither id nor name."""
+    return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or "—"
+
+
+def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang) -> str:
+    """A value for people: ``480 m²``, ``是``, ``—``."""
+    if isinstance(value, bool):
+        return t("words.yes" if value else "words.no", lang)
+    if value is None:
+        return "—"
+    return f"{display(value)} {unit}" if unit else display(value)
+
+
+def number_text(value: Fraction | None) -> str:
+    """An exact number as a plain decimal (up to 6 places), ``""`` for none."""
+    return "" if value is None else display(value, 6)
+
+
+def rule_text(ind: CompiledIndicator, lang: Lang) -> str:
+    """The indicator's rule in words, e.g. ``不低于 500 m²`` or ``A 以下 300 m² 或 B 以下 300000 元``."""
+    if ind.combine == "one":
+        return ind.checks[0].rule_text(lang)
+    joiner = t("words.and", lang) if ind.combine == "all" else t("words.or", lang)
+    return joiner.join(f"{c.title.get(lang)} {c.rule_text(lang)}" for c in ind.checks)
+
+
+def group_name(group: str | None, lang: Lang) -> str:
+    return visible(group) if group else t("words.no_group", lang)
+
+
+def labelled(key: str, value: str, lang: Lang) -> str:
+    """``数值：480 m²`` / ``Value: 480 m²``."""
+    return f"{w(key, lang)}{'：' if lang == 'zh' else ': '}{value}"
+
+
+def counts_text(counts: Counter[str], lang: Lang, statuses: Iterable[str] = SHOWN) -> str:
+    """``未达标 3、达标 5`` (only the statuses that occur)."""
+    sep = w("list_sep", lang)
+    return sep.join(f"{status_text(s, lang)} {counts[s]}" for s in statuses if counts[s])
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Worst(Generic[T]):
+    """The ``limit`` most severe items seen, in bounded memory, with counts of everything.
+
+    ``items()`` gives them in arrival order when nothing was dropped, else worst first (ties in
+    arrival order) — the same as a stable sort by severity cut at ``limit``.
+    """
+
+    limit: int
+    counts: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+    _heap: list[tuple[int, int, T]] = field(default_factory=list)
+
+    def add(self, status: str, item: T) -> None:
+        self.counts[status] += 1
+        seq = self.total
+        self.total += 1
+        entry = (-ORDER.get(status, 9), -seq, item)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, entry)
+        elif self.limit and entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
+
+    @property
+    def dropped(self) -> int:
+        return self.total - len(self._heap)
+
+    def items(self) -> list[T]:
+        kept = sorted(self._heap, key=lambda e: (-e[1],) if not self.dropped else (-e[0], -e[1]))
+        return [item for _, _, item in kept]
+
+
+def group_keys(view: View, indicator: CompiledIndicator, district: str | None) -> Iterator[str | None]:
+    """The groups a problem belongs to under ``view`` (a result of a two-department indicator is in both)."""
+    if view is View.indicator:
+        yield indicator.id
+    elif view is View.district:
+        yield district
+    else:
+        yield from indicator.spec.departments
+
+
+@dataclass
+class Problem:
+    """A record result or an aggregate that is a problem, as the grouped lists show it."""
+
+    indicator: CompiledIndicator
+    result: Result | None = None
+    aggregate: AggregateResult | None = None
+
+    @property
+    def status(self) -> str:
+        return self.result.status if self.result else self.aggregate.status  # type: ignore[union-attr]
+
+    @property
+    def message(self) -> str:
+        return visible(self.result.message if self.result else self.aggregate.message)  # type: ignore[union-attr]
+
+
+@dataclass
+class Groups:
+    """Problems grouped by a view, ``limit`` worst kept per group; groups in first-seen order."""
+
+    view: View
+    limit: int
+    groups: dict[str | None, Worst[Problem]] = field(default_factory=dict)
+
+    def add(self, problem: Problem, district: str | None) -> None:
+        for key in group_keys(self.view, problem.indicator, district):
+            worst = self.groups.get(key)
+            if worst is None:
+                worst = self.groups[key] = Worst(self.limit)
+            worst.add(problem.status, problem)
+
+    def title(self, key: str | None, indicators: dict[str, CompiledIndicator], lang: Lang) -> str:
+        if self.view is View.indicator and key in indicators:
+            ind = indicators[key]
+            return f"{ind.spec.clause.ref} {ind.spec.title.get(lang)} [{ind.id}]"
+        return group_name(key, lang)
+
+
+__all__ = [
+    "ELIGIBLE",
+    "FAIL",
+    "INVALID",
+    "MISSING",
+    "NA",
+    "NOT_ELIGIBLE",
+    "PASS",
+    "ORDER",
+    "PROBLEMS",
+    "Groups",
+    "Problem",
+    "View",
+    "Worst",
+    "clean",
+    "visible",
+]

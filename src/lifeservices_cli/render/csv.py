@@ -1,0 +1,68 @@
+"""CSV for planners: one row per input record, its own columns first, then the status, value and
+gap of each indicator, then the file and line, so it re-opens in Excel/WPS next to the original.
+
+UTF-8 with a BOM by default (Excel and WPS then read Chinese correctly); ``gb18030`` for older
+tools. Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR at the
+start) gets a leading ``'``; numbers stay numbers. Rows end in CRLF, as Excel writes them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from fractions import Fraction
+
+from lifeservices_cli.errors import UsageError
+from lifeservices_cli.i18n import Lang
+from lifeservices_cli.render.common import number_text, status_text, value_text
+from lifeservices_cli.render.rows import IndicatorColumns, Row, layout, neutralise, rows
+from lifeservices_cli.report import Report
+
+DEFAULT_ENCODING = "utf-8-sig"
+
+
+def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, str | Fraction | bool | None, str]:
+    """Status text, value (a number where it is one) and gap of one indicator for one row."""
+    r = row.results.get(ic.indicator.id)
+    if r is None:
+        return "", None, ""
+    value: str | Fraction | bool | None = r.value
+    if isinstance(r.value, Fraction) and ic.unit is None and r.unit:
+        value = value_text(r.value, r.unit, lang)  # mixed units: the unit goes with the number
+    elif isinstance(r.value, bool):
+        value = value_text(r.value, None, lang)
+    return status_text(r.status, lang), value, number_text(r.gap)
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's name, or a UsageError for an unknown one (exit 2 before any work)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"unknown --csv-encoding {encoding!r}; use utf-8-sig (default), utf-8 or gb18030") from None
+    return encoding
+
+
+def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
+    """The CSV as bytes in ``csv_encoding``."""
+    check_encoding(csv_encoding)
+    lang = report.lang
+    plan = layout(report)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in plan.header(lang)])
+    for row in rows(report):
+        out = list(row.cells)
+        for ic in plan.indicators:
+            status, value, gap = indicator_cells(row, ic, lang)
+            out.extend([status, number_text(value) if isinstance(value, Fraction) else value or "", gap])
+        out.extend([row.info.path, str(row.line)])
+        writer.writerow([neutralise(cell) for cell in out])
+    text = buffer.getvalue()
+    try:
+        return text.encode(csv_encoding)
+    except UnicodeEncodeError as exc:
+        raise UsageError(
+            f"the report has {text[exc.start]!r}, which {csv_encoding} cannot encode; use utf-8-sig or gb18030"
+        ) from None

@@ -1,0 +1,120 @@
+"""JUnit XML, as Jenkins and GitLab read it: one ``<testsuite>`` per input file and indicator, one
+``<testcase>`` per record (named by its id and name, with ``file`` and ``line``).
+
+``fail`` is a ``<failure>`` with the message and the clause; ``invalid_data`` and
+``missing_data`` are an ``<error>`` (the check could not be made); ``not_applicable`` is
+``<skipped>``; pass, eligible and not eligible pass. Each aggregate indicator is its own suite,
+one testcase per district. Every value is escaped; characters XML cannot hold are shown as
+``\\x1b``. No timestamps: the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from xml.sax.saxutils import escape, quoteattr
+
+from lifeservices_cli.engine import FAIL, INVALID, MISSING, NA, AggregateResult, Result
+from lifeservices_cli.i18n import Lang
+from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.render.common import group_name, labelled, record_label, rule_text, value_text, visible
+from lifeservices_cli.render.words import w
+from lifeservices_cli.report import Report
+
+
+def text(value: object) -> str:
+    """Element text: escaped, with characters XML 1.0 cannot hold made visible."""
+    return escape(visible(str(value)))
+
+
+def attr(value: object) -> str:
+    """A quoted attribute value (newlines and tabs kept as character references)."""
+    return quoteattr(visible(str(value)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _detail(ind: CompiledIndicator, lang: Lang, message: str, where: str, value: str) -> str:
+    spec = ind.spec
+    return "\n".join(
+        [
+            message,
+            labelled("value", value, lang),
+            labelled("rule", rule_text(ind, lang), lang),
+            labelled("clause", f"{spec.clause.ref} {spec.clause.quote}", lang),
+            labelled("departments", w("list_sep", lang).join(spec.departments), lang),
+            labelled("where", where, lang),
+        ]
+    )
+
+
+def _outcome(status: str, message: str, detail: str) -> str:
+    if status == FAIL:
+        return f"<failure message={attr(message)} type={attr(status)}>{text(detail)}</failure>"
+    if status in (INVALID, MISSING):
+        return f"<error message={attr(message)} type={attr(status)}>{text(detail)}</error>"
+    if status == NA:
+        return f"<skipped message={attr(message)}/>"
+    return ""
+
+
+def _testcase(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
+    name = record_label(r) if r.record_id else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
+    where = f"{r.source}:{r.line}"
+    outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value_text(r.value, r.unit, lang)))
+    head = f"<testcase name={attr(name)} classname={attr(ind.id)} file={attr(r.source)} line={attr(r.line)}"
+    return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"
+
+
+def _aggregate_case(a: AggregateResult, ind: CompiledIndicator, lang: Lang) -> str:
+    group = group_name(a.group, lang)
+    rate = f"{value_text(a.value, '%', lang)} ({a.numerator}/{a.denominator})"
+    outcome = _outcome(a.status, a.message, _detail(ind, lang, a.message, group, rate))
+    head = f"<testcase name={attr(group)} classname={attr(ind.id)}"
+    return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"
+
+
+def _suite(name: str, ind: CompiledIndicator, counts: Counter[str], cases: list[str], lang: Lang) -> str:
+    spec = ind.spec
+    props = [
+        ("indicator", ind.id),
+        ("title", spec.title.get(lang)),
+        ("clause", spec.clause.ref),
+        ("departments", w("list_sep", lang).join(spec.departments)),
+    ]
+    head = (
+        f'  <testsuite name={attr(name)} tests="{counts["tests"]}" failures="{counts[FAIL]}"'
+        f' errors="{counts[INVALID] + counts[MISSING]}" skipped="{counts[NA]}">'
+    )
+    properties = "".join(f"      <property name={attr(k)} value={attr(v)}/>\n" for k, v in props)
+    body = "".join(f"{case}\n" for case in cases)
+    return f"{head}\n    <properties>\n{properties}    </properties>\n{body}  </testsuite>\n"
+
+
+def render(report: Report) -> str:
+    """The JUnit XML document."""
+    lang = report.lang
+    indicators = {ind.id: ind for ind in report.packset.indicators}
+    cases: dict[tuple[str, str], list[str]] = {}  # rendered testcases, not results: the output itself
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for r in report.iter_results():
+        key = (r.source, r.indicator)
+        if key not in cases:
+            cases[key], counts[key] = [], Counter()
+        cases[key].append(_testcase(r, indicators[r.indicator], lang))
+        counts[key].update(("tests", r.status))
+    suites: list[str] = []
+    total: Counter[str] = Counter()
+    for key in cases:  # input order: file by file, each file's indicators in pack order
+        path, ind_id = key
+        suites.append(_suite(f"{path}: {ind_id}", indicators[ind_id], counts[key], cases[key], lang))
+        total.update(counts[key])
+    for ind_id in dict.fromkeys(a.indicator for a in report.aggregates):
+        ind = indicators[ind_id]
+        mine = [a for a in report.aggregates if a.indicator == ind_id]
+        agg_counts = Counter(["tests"] * len(mine) + [a.status for a in mine])
+        agg_cases = [_aggregate_case(a, ind, lang) for a in mine]
+        suites.append(_suite(w("aggregates_suite", lang, indicator=ind_id), ind, agg_counts, agg_cases, lang))
+        total.update(agg_counts)
+    head = (
+        f'<testsuites name="lifeservices-cli" tests="{total["tests"]}" failures="{total[FAIL]}"'
+        f' errors="{total[INVALID] + total[MISSING]}" skipped="{total[NA]}">'
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n{"".join(suites)}</testsuites>\n'

@@ -1,0 +1,305 @@
+"""Excel: the CSV's sheet as a real workbook (typed numbers, coloured statuses, a frozen header
+and filters), a summary sheet, a per-district sheet and, with ``by``, one sheet of problems per
+district, department or indicator (each bureau gets its own list).
+
+Written with openpyxl's streaming writer while the results are read once. Text is always
+stored as text: a cell that looks like a formula gets Excel's own quote prefix, never runs.
+The file is deterministic: fixed document dates and zip timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from lifeservices_cli import __version__
+from lifeservices_cli.engine import AggregateResult, Result
+from lifeservices_cli.i18n import Lang
+from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.render.common import (
+    PROBLEMS,
+    SHOWN,
+    View,
+    group_keys,
+    group_name,
+    number_text,
+    rule_text,
+    status_text,
+    value_text,
+    visible,
+)
+from lifeservices_cli.render.csv import indicator_cells
+from lifeservices_cli.render.rows import is_formula_like, layout, rows
+from lifeservices_cli.render.words import w
+from lifeservices_cli.report import Report
+
+FILLS = {
+    "pass": ("C6EFCE", "006100"),
+    "fail": ("FFC7CE", "9C0006"),
+    "missing_data": ("FFEB9C", "9C5700"),
+    "invalid_data": ("E4C1F9", "5B1A7A"),
+    "not_applicable": ("EDEDED", "595959"),
+    "eligible": ("DDEBF7", "1F4E78"),
+    "not_eligible": ("D9E1F2", "203864"),
+}
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_NUMERIC_CELL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?")
+_BOLD = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDDDDD")
+
+
+class _Sheet:
+    """A streaming sheet that tracks its width and column sizes for filters and widths."""
+
+    def __init__(self, wb: Workbook, title: str):
+        self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        self.rows = 0
+        self.widths: dict[int, int] = {}
+
+    def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
+        sizes = list(widths)
+        for i, name in enumerate(names, start=1):
+            width = sizes[i - 1] if i <= len(sizes) else min(max(_width(name), 8), 40)
+            self.ws.column_dimensions[get_column_letter(i)].width = width
+        self.ws.freeze_panes = "A2"
+        self.append([self._styled(name, _BOLD, _HEAD_FILL) for name in names])
+
+    def append(self, values: list[Any]) -> None:
+        self.ws.append([self._cell(v) for v in values])
+        self.rows += 1
+
+    def _styled(self, text: str, font: Font, fill: PatternFill | None = None) -> Cell:
+        cell = self._cell(text)
+        if not isinstance(cell, Cell):
+            cell = WriteOnlyCell(self.ws, cell)
+        cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
+
+    def status(self, status: str, lang: Lang) -> Cell:
+        fill, color = FILLS.get(status, ("FFFFFF", "000000"))
+        return self._styled(status_text(status, lang), Font(color=color), PatternFill("solid", fgColor=fill))
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, Cell | bool | int | float | Decimal) or value is None:
+            return value
+        if isinstance(value, Fraction):
+            return _number(value)
+        text = visible(str(value))
+        if not is_formula_like(text):
+            return text or None
+        cell = WriteOnlyCell(self.ws, text)
+        cell.data_type = "s"  # text, never a formula
+        cell.quotePrefix = True  # what Excel stores for a typed '=...
+        return cell
+
+    def autofilter(self, columns: int) -> None:
+        if self.rows > 1 and columns:
+            self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{self.rows}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
+
+
+def _number(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(Decimal(number_text(value)))
+
+
+def _data_cell(text: str) -> Any:
+    """A record's own cell: plain decimal numbers (not ids like 001) become numbers."""
+    return Decimal(text) if _NUMERIC_CELL.fullmatch(text) else text
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", visible(name)).strip("'") or "_"
+    if base.lower() == "history":
+        base += "_"
+    title, n = base[:31], 1
+    while title.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+    used.add(title.lower())
+    return title
+
+
+class _Problems:
+    """One sheet of problems per group (district, department or indicator), created as groups appear."""
+
+    def __init__(self, wb: Workbook, view: View, indicators: dict[str, CompiledIndicator], lang: Lang, used: set[str]):
+        self.wb, self.view, self.indicators, self.lang, self.used = wb, view, indicators, lang, used
+        self.sheets: dict[str | None, _Sheet] = {}
+        self.names = [
+            w(k, lang)
+            for k in ("indicator_id", "clause", "record_id", "record_name", "district", "status", "value", "gap")
+        ] + [w("message", lang), w("source", lang), w("line", lang)]
+
+    def _sheet(self, key: str | None) -> _Sheet:
+        sheet = self.sheets.get(key)
+        if sheet is None:
+            name = key if self.view is View.indicator and key else group_name(key, self.lang)
+            sheet = self.sheets[key] = _Sheet(self.wb, _sheet_title(name, self.used))
+            sheet.header(self.names, [28, 10, 14, 20, 12, 12, 12, 10, 60, 28, 6])
+        return sheet
+
+    def add(self, ind: CompiledIndicator, r: Result) -> None:
+        for key in group_keys(self.view, ind, r.district):
+            sheet = self._sheet(key)
+            value = value_text(r.value, None, self.lang) if isinstance(r.value, bool) else r.value
+            sheet.append(
+                [ind.id, ind.spec.clause.ref, r.record_id, r.record_name, r.district, sheet.status(r.status, self.lang)]
+                + [value, r.gap, r.message, r.source, r.line]
+            )
+
+    def add_aggregate(self, ind: CompiledIndicator, a: AggregateResult) -> None:
+        for key in group_keys(self.view, ind, a.group):
+            sheet = self._sheet(key)
+            row = [
+                ind.id,
+                ind.spec.clause.ref,
+                None,
+                w("aggregate_row", self.lang, group=group_name(a.group, self.lang)),
+            ]
+            sheet.append(row + [a.group, sheet.status(a.status, self.lang), a.value, a.gap, a.message, None, None])
+
+    def finish(self) -> None:
+        for sheet in self.sheets.values():
+            sheet.autofilter(len(self.names))
+
+
+def _results_sheet(
+    sheet: _Sheet, report: Report, districts: dict[str | None, Counter[str]], problems: _Problems | None
+) -> None:
+    lang = report.lang
+    plan = layout(report)
+    header = plan.header(lang)
+    sheet.header(header)
+    indicators = {ic.indicator.id: ic.indicator for ic in plan.indicators}
+    for row in rows(report):
+        out: list[Any] = [_data_cell(c) for c in row.cells]
+        for ic in plan.indicators:
+            status, value, gap = indicator_cells(row, ic, lang)
+            r = row.results.get(ic.indicator.id)
+            out.extend([sheet.status(r.status, lang) if r else None, value, _gap(r)])
+            if r is not None:
+                districts.setdefault(r.district, Counter())[r.status] += 1
+                if problems is not None and r.status in PROBLEMS:
+                    problems.add(indicators[r.indicator], r)
+        sheet.append(out + [row.info.path, row.line])
+    sheet.autofilter(len(header))
+
+
+def _gap(r: Result | None) -> Fraction | None:
+    return r.gap if r is not None else None
+
+
+def _summary_sheet(sheet: _Sheet, report: Report) -> None:
+    lang = report.lang
+    s = report.summary()
+    sheet.header([w("summary", lang), w("count", lang)], [60, 14])
+    sheet.append([w("records_n", lang), s["records"]])
+    sheet.append([w("checks_n", lang), s["checks"]])
+    for status in SHOWN:
+        sheet.append([sheet.status(status, lang), s[status]])
+    sheet.append([None, None])
+    sheet.append([sheet._styled(w("aggregates", lang), _BOLD), s["aggregates"]["checks"]])
+    for status in PROBLEMS + ("pass", "not_applicable"):
+        sheet.append([sheet.status(status, lang), s["aggregates"][status]])
+    sheet.append([None, None])
+    sheet.append([sheet._styled(w("inputs", lang), _BOLD), None])
+    for info in report.inputs:
+        sheet.append([info.path, info.records])
+        sheet.append([f"  {info.entity} · {info.encoding}", None])
+    for warning in report.warnings():
+        sheet.append([f"! {warning}", None])
+    sheet.append([None, None])
+    sheet.append([sheet._styled(w("clauses", lang), _BOLD), None])
+    for ind in report.packset.indicators:
+        spec = ind.spec
+        sheet.append([f"{spec.clause.ref} {spec.title.get(lang)} [{ind.id}]", None])
+        sheet.append([f"  {w('rule', lang)}: {rule_text(ind, lang)}", None])
+        sheet.append([f"  {w('departments', lang)}: {w('list_sep', lang).join(spec.departments)}", None])
+        sheet.append([f"  {w('quote', lang)}: {spec.clause.quote}", None])
+
+
+def _districts_sheet(sheet: _Sheet, report: Report, districts: dict[str | None, Counter[str]]) -> None:
+    lang = report.lang
+    present = {a.indicator for a in report.aggregates}
+    aggregates = [ind for ind in report.packset.indicators if ind.id in present]
+    by_group: dict[tuple[str, str | None], AggregateResult] = {(a.indicator, a.group): a for a in report.aggregates}
+    names = [w("district", lang)] + [status_text(s, lang) for s in SHOWN]
+    for ind in aggregates:
+        names += [
+            f"{ind.spec.title.get(lang)}：{w('status', lang)}",
+            f"{ind.spec.title.get(lang)}：{w('rate', lang)} %",
+        ]
+    sheet.header(names, [16] + [10] * len(SHOWN) + [24, 14] * len(aggregates))
+    groups = list(districts) + [a.group for a in report.aggregates if a.group not in districts]
+    for group in dict.fromkeys(groups):
+        counts = districts.get(group, Counter())
+        row: list[Any] = [group_name(group, lang)] + [counts[s] for s in SHOWN]
+        for ind in aggregates:
+            a = by_group.get((ind.id, group))
+            row += [sheet.status(a.status, lang) if a else None, a.value if a else None]
+        sheet.append(row)
+    sheet.autofilter(len(names))
+
+
+def _deterministic(data: bytes) -> bytes:
+    """Fixed zip timestamps and document dates: the same report gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", body)
+            entry = zipfile.ZipInfo(info.filename, FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0
+            entry.external_attr = 0
+            dst.writestr(entry, body)
+    return out.getvalue()
+
+
+def render(report: Report, *, by: View | None = None) -> bytes:
+    """The workbook as bytes: results, summary, per-district, and per-group problems with ``by``."""
+    lang = report.lang
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"lifeservices-cli {__version__}"
+    wb.properties.title = w("report_title", lang)
+    used = {w(k, lang).lower() for k in ("sheet_results", "sheet_summary", "sheet_districts")}
+    indicators = {ind.id: ind for ind in report.packset.indicators}
+    problems = _Problems(wb, by, indicators, lang, used) if by is not None else None
+    districts: dict[str | None, Counter[str]] = {}
+    # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
+    results, summary, per_district = (
+        _Sheet(wb, w(k, lang)) for k in ("sheet_results", "sheet_summary", "sheet_districts")
+    )
+    _results_sheet(results, report, districts, problems)
+    _summary_sheet(summary, report)
+    _districts_sheet(per_district, report, districts)
+    if problems is not None:
+        for a in report.aggregates:
+            if a.status in PROBLEMS:
+                problems.add_aggregate(indicators[a.indicator], a)
+        problems.finish()
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _deterministic(buffer.getvalue())

@@ -1,0 +1,97 @@
+"""Every format: handled by the Format enum, rendered from one pass over the results,
+deterministic, and agreeing with the JSON report on the counts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lifeservices_cli.checker import check_files
+from lifeservices_cli.render import Format, Options, View
+from lifeservices_cli.render.common import Worst
+from lifeservices_cli.report import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = [
+    "examples/communities.csv",
+    "examples/communities-gbk.csv",
+    "examples/compounds.yaml",
+    "examples/facilities.csv",
+]
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        return check_files(EXAMPLES, lang="zh")
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)  # inputs are re-read by the spreadsheet formats, by their relative paths
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_every_format_has_a_renderer_and_its_options(fmt, report):
+    assert callable(fmt.renderer())
+    out = fmt.render(report, Options(by=View.department))
+    assert isinstance(out, bytes if fmt.binary else (str, bytes)) and out
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_results_are_read_once(fmt, report, monkeypatch):
+    calls = []
+    real = Report.iter_results
+
+    def once(self):
+        calls.append(1)
+        return iter(list(real(self)))
+
+    monkeypatch.setattr(Report, "iter_results", once)
+    fmt.render(report, Options(by=View.district))
+    assert len(calls) <= 1
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+@pytest.mark.parametrize("by", [None, View.indicator, View.district, View.department])
+def test_same_input_same_bytes(fmt, by, report):
+    assert fmt.render(report, Options(by=by)) == fmt.render(report, Options(by=by))
+
+
+def test_no_absolute_paths_or_times_in_reports(report):
+    for fmt in Format:
+        out = fmt.render(report)
+        text = out.decode("latin-1") if isinstance(out, bytes) else out
+        assert str(ROOT) not in text, fmt
+
+
+def test_unknown_option_values_are_rejected_by_the_enum():
+    with pytest.raises(ValueError):
+        Format("pdf")
+    assert {f.value for f in Format} == {"table", "json", "csv", "xlsx", "junit", "sarif", "github", "markdown", "html"}
+
+
+def test_formats_agree_with_the_json_counts(report):
+    data = json.loads(Format.json.render(report))
+    problems = Counter(r["status"] for r in data["results"] if r["status"] in ("fail", "invalid_data", "missing_data"))
+    github = Format.github.render(report)
+    agg_problems = sum(1 for a in data["aggregates"] if a["status"] in ("fail", "invalid_data", "missing_data"))
+    assert github.count("\n::") + github.startswith("::") == sum(problems.values()) + agg_problems
+    sarif = json.loads(Format.sarif.render(report))
+    assert len(sarif["runs"][0]["results"]) == sum(problems.values()) + agg_problems
+
+
+def test_worst_keeps_input_order_until_it_must_cut():
+    worst: Worst[int] = Worst(3)
+    for n, status in enumerate(["pass", "fail", "pass"]):
+        worst.add(status, n)
+    assert worst.items() == [0, 1, 2] and worst.dropped == 0
+    for n, status in enumerate(["missing_data", "pass", "fail", "invalid_data"], start=3):
+        worst.add(status, n)
+    assert worst.items() == [1, 5, 6]  # fail, fail, invalid: worst first, ties in input order
+    assert worst.dropped == 4 and worst.total == 7
+    assert worst.counts == Counter({"pass": 3, "fail": 2, "missing_data": 1, "invalid_data": 1})
