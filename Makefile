@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv
 
-.PHONY: demo test lint install dev clean
+.PHONY: demo test lint install dev browser golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ demo: install
 lint: dev
 	$(BIN)/ruff check src tests
 
-test: dev lint
+# The HTML report's browser test needs Debian's chromium and its driver; install them when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+test: dev lint browser
 	$(BIN)/python -m pytest
+
+# Regenerate the golden reports after an intended change (review the diff before committing).
+golden: dev
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_render_golden.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

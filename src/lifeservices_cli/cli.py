@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,12 @@ app = typer.Typer(
 class Lang(StrEnum):
     zh = "zh"
     en = "en"
+
+
+class By(StrEnum):
+    indicator = "indicator"
+    district = "district"
+    department = "department"
 
 
 class FailOn(StrEnum):
@@ -81,7 +88,9 @@ def _write(path: Path, text: str) -> None:
 def check(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .yaml/.yml, .json.", show_default=False),
+        typer.Argument(
+            help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .xlsx, .yaml/.yml, .json.", show_default=False
+        ),
     ],
     entity: Annotated[
         str | None,
@@ -97,9 +106,33 @@ def check(
             "--indicators", "-i", help="Indicator pack file or folder (repeatable); default: the bundled Baicheng pack."
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report on standard output (or --output): auto, table, json, csv, xlsx, junit, sarif, github, "
+            "markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
+        ),
+    ] = "auto",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
+        Path | None, typer.Option("--output", "-o", help="Write the --format report to this file instead.")
+    ] = None,
+    reports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            "-r",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. --report html=out/report.html.",
+        ),
+    ] = None,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="Group problems by indicator (default), district or department (table, markdown, html, xlsx).",
+        ),
     ] = None,
     lang: Annotated[
         Lang,
@@ -119,31 +152,45 @@ def check(
         str | None,
         typer.Option("--encoding", help="Encoding of CSV input (default: detect UTF-8, UTF-8 with BOM, GB18030/GBK)."),
     ] = None,
+    csv_encoding: Annotated[
+        str,
+        typer.Option("--csv-encoding", help="Encoding of the CSV report: utf-8-sig (UTF-8 with BOM), utf-8, gb18030."),
+    ] = "utf-8-sig",
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Sheet to read from .xlsx input (default: the first).")
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
+    from lifeservices_cli import outputs, spreadsheet
     from lifeservices_cli.checker import check_files
     from lifeservices_cli.packs import load_packs
-    from lifeservices_cli.render import Format
+    from lifeservices_cli.render import Format, Options, View
+    from lifeservices_cli.render.csv import check_encoding
 
-    try:
-        chosen = Format(fmt)
-    except ValueError:
-        raise _fail(f"unknown format {fmt!r}; use one of: {', '.join(f.value for f in Format)}") from None
     language = (lang or _default_lang()).value
+    tty = sys.stdout.isatty()
     try:
-        packset = load_packs(indicators)
-        report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language)  # type: ignore[arg-type]
-        if chosen is Format.table and output is None:
-            from lifeservices_cli.render.table import render as render_table
-
-            sys.stdout.write(render_table(report, color=sys.stdout.isatty(), width=_width()))
-        else:
-            text = chosen.renderer()(report)
-            if output is not None:
-                _write(output, text)
-            else:
-                sys.stdout.write(text)
+        targets = outputs.plan(fmt, output, reports or [], os.environ, tty)
+        options = Options(by=View(by.value) if by else None, csv_encoding=check_encoding(csv_encoding))
+        with spreadsheet.sheet(sheet):
+            packset = load_packs(indicators)
+            report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language)  # type: ignore[arg-type]
+            rendered = []
+            for target in targets:  # render everything before writing anything
+                terminal = target.path is None and target.format is Format.table
+                shown = replace(options, color=tty, width=_width()) if terminal else options
+                rendered.append((target, target.format.render(report, shown)))
+        for target, data in rendered:
+            if target.path is not None:
+                outputs.write_atomic(target.path, data)
+        for target, data in rendered:
+            if target.path is None:
+                if isinstance(data, bytes):
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(data)
+                else:
+                    sys.stdout.write(data)
         sys.stdout.flush()
     except UsageError as exc:
         if debug:

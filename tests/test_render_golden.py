@@ -1,0 +1,81 @@
+"""Golden files: every format from the bundled examples and pack, byte for byte.
+
+The check runs from the repository root with relative input paths, as a user would, so the
+reports hold no machine path. After an intended change to a format (or to the pack, the
+examples or the messages), regenerate them and review the diff:
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_render_golden.py   # or: make golden
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeservices_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+EXAMPLES = [
+    "examples/communities.csv",
+    "examples/communities-gbk.csv",
+    "examples/compounds.yaml",
+    "examples/facilities.csv",
+]
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+CASES = {
+    "table.txt": ["-f", "table"],
+    "table-by-department.txt": ["-f", "table", "--by", "department"],
+    "table-en-by-district.txt": ["-f", "table", "--by", "district", "--lang", "en"],
+    "report.json": ["-f", "json"],
+    "report.csv": ["-f", "csv"],
+    "report-gb18030.csv": ["-f", "csv", "--csv-encoding", "gb18030"],
+    "report-en.csv": ["-f", "csv", "--lang", "en"],
+    "report.xlsx": ["-f", "xlsx", "--by", "department"],
+    "junit.xml": ["-f", "junit"],
+    "report.sarif": ["-f", "sarif"],
+    "github.txt": ["-f", "github"],
+    "report.md": ["-f", "markdown"],
+    "report-by-department.md": ["-f", "markdown", "--by", "department"],
+    "report-en.md": ["-f", "markdown", "--lang", "en"],
+    "report.html": ["-f", "html"],
+    "report-en-by-department.html": ["-f", "html", "--lang", "en", "--by", "department"],
+}
+
+
+def render(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / name
+    args = ["check", *EXAMPLES, *CASES[name], "--fail-on", "never", "--output", str(out)]
+    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": "", "COLUMNS": "160"}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name, tmp_path, monkeypatch):
+    data = render(name, tmp_path, monkeypatch)
+    golden = GOLDEN / name
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(data)
+    assert golden.exists(), f"no golden file {golden.name}: run UPDATE_GOLDEN=1 pytest {Path(__file__).name}"
+    assert data == golden.read_bytes(), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_no_stray_golden_files():
+    assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(CASES)
+
+
+def test_table_on_stdout_matches_its_golden(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": "", "COLUMNS": "160"}
+    result = CliRunner().invoke(app, ["check", *EXAMPLES, "--fail-on", "never"], env=env)
+    assert result.exit_code == 0
+    assert result.stdout.encode() == (GOLDEN / "table.txt").read_bytes()  # auto → table, no colour off a terminal
