@@ -43,3 +43,11 @@ golden: dev
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+
+# Benchmark against hand-written polars, pandas+pandera and frictionless checks (README, Performance).
+# The peers go into benchmarks/.venv. Long at 1M rows; e.g. `make bench ROWS=100000 BENCH_ARGS=--skip-peers`.
+ROWS ?= 1000000
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	$(BIN)/python benchmarks/run.py --rows $(ROWS) $(BENCH_ARGS)
