@@ -97,6 +97,11 @@ def rel(path: Path) -> str:
         return str(path)
 
 
+def shown_arg(arg: str) -> str:
+    """A command-line argument as the results show it: paths inside the repository made relative."""
+    return rel(Path(arg)) if arg.startswith("/") else arg
+
+
 # ------------------------------------------------------------------------------------ setup
 
 
@@ -235,17 +240,17 @@ def run_cases(cases: list[Case], scratch: Path) -> None:
 
 
 def tool_counts(report_path: Path) -> dict[str, int] | None:
-    """The status counts from the summary of a JSON report, read without loading the results."""
-    lines: list[str] = []
+    """The status counts from the summary of a JSON report, read without loading its results.
+
+    The summary comes before the results, so the first megabyte holds it whatever the layout.
+    """
     try:
-        with report_path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith('  "indicators"'):
-                    break
-                lines.append(line)
-        head = json.loads("".join(lines).rstrip().rstrip(",") + "}")
-        return {s: int(head["summary"][s]) for s in STATUSES}
-    except (OSError, ValueError, KeyError):
+        with report_path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1 << 20)
+        start = head.index("{", head.index('"summary"'))
+        summary, _ = json.JSONDecoder().raw_decode(head, start)
+        return {s: int(summary[s]) for s in STATUSES}
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -369,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": started.strftime("%Y-%m-%d"),
         "started": started.isoformat(timespec="seconds"),
         "seconds": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
-        "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": " ".join(["python benchmarks/run.py", *(shown_arg(a) for a in (argv or sys.argv[1:]))]),
         "machine": measure.machine(),
         "load": {"before": load_before, "after": measure.load()},
         "versions": versions(tools),
