@@ -223,3 +223,6 @@ def _quiet_broken_pipe() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from lifeservices_cli import cli_pack  # noqa: E402,F401
