@@ -1,4 +1,5 @@
-"""Pack authoring: the functions behind ``template`` and ``schema``.
+"""Pack authoring: the functions behind ``indicators list``, ``explain``, ``template``
+and ``schema``.
 
 Each module returns plain data (dicts, dataclasses, text); ``cli_pack.py`` turns it into
 tables, JSON or files. Nothing here prints or exits.
