@@ -141,6 +141,8 @@ COMMANDS = [
     ["indicators"],
     ["indicators", "list"],
     ["explain"],
+    ["lint"],
+    ["test"],
     ["template"],
     ["schema"],
 ]
@@ -163,7 +165,7 @@ def test_commands_that_read_packs_take_indicators(command):
 
 def test_the_main_help_lists_the_commands():
     out = run("--help").stdout
-    for name in ("check", "explain", "template", "schema", "indicators"):
+    for name in ("check", "explain", "lint", "test", "template", "schema", "indicators"):
         assert f"  {name} " in out, name
 
 

@@ -1,4 +1,4 @@
-"""The pack-authoring commands: ``indicators list``, ``explain``, ``template``
+"""The pack-authoring commands: ``indicators list``, ``explain``, ``lint``, ``test``, ``template``
 and ``schema``.
 
 They decorate the ``app`` of ``cli.py`` (which imports this module on its last line). Each is
@@ -358,6 +358,89 @@ def _num(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# --------------------------------------------------------------------------- lint
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Pack files or folders (a <pack>.tests.yaml stands for its pack); default: the bundled pack."
+        ),
+    ] = None,
+    fmt: Annotated[str, _format_option("text", "json")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings (LS060) fail too.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Validate packs without data: every problem as file:line:col: CODE message.
+
+    Exit 0 no errors, 1 errors (or warnings with --strict), 2 a file cannot be read.
+    """
+    from lifeservices_cli.authoring.lint import lint as lint_packs
+    from lifeservices_cli.authoring.lint import severity
+
+    language = _lang(lang)
+    with _guard():
+        chosen = _choose(fmt, "text", "json")
+        result = lint_packs(paths)
+        if chosen == "json":
+            rows = [
+                {
+                    "path": p.path,
+                    "line": p.line or 1,
+                    "column": p.column or 1,
+                    "code": p.code,
+                    "severity": severity(p.code),
+                    "message": p.message,
+                }
+                for p in result.problems
+            ]
+            _emit(_json(rows), None)
+        else:
+            _emit("".join(f"{p}\n" for p in result.problems), None)
+            errors, warnings, files = len(result.errors), len(result.warnings), len(result.files)
+            if result.problems:
+                summary = _words(
+                    language,
+                    f"{errors} 个错误，{warnings} 个警告（{files} 个指标包）",
+                    f"{errors} error(s), {warnings} warning(s) in {files} pack file(s)",
+                )
+            else:
+                summary = _words(language, f"没有问题（{files} 个指标包）", f"no problems in {files} pack file(s)")
+            typer.echo(summary, err=True)
+    raise typer.Exit(result.exit_code(strict))
+
+
+# --------------------------------------------------------------------------- test
+
+
+@app.command("test")
+def test_packs(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Pack files or folders, or <pack>.tests.yaml files; default: the bundled pack."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Run the packs' test cases (records in, expected status, value and gap out); exit 1 on any failure."""
+    from lifeservices_cli.authoring.packtest import run
+
+    language = _lang(lang)
+    with _guard():
+        results = run(paths, language)  # type: ignore[arg-type]
+        lines = []
+        for r in results:
+            lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.test.name}")
+            if not r.passed:
+                lines.append(f"  {r.where}")
+                lines += [f"  {m}" for m in r.mismatches]
+        failed = sum(not r.passed for r in results)
+        lines.append(f"{len(results) - failed} passed, {failed} failed")
+        _emit("\n".join(lines) + "\n", None)
+    raise typer.Exit(1 if failed else 0)
 
 
 # --------------------------------------------------------------------------- template
