@@ -63,12 +63,12 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDDDDD")
 
 
 class _Sheet:
-    """A streaming sheet that tracks its width and column sizes for filters and widths."""
+    """A streaming sheet that counts its rows (for the filter range) and styles its cells."""
 
     def __init__(self, wb: Workbook, title: str):
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
         self.rows = 0
-        self.widths: dict[int, int] = {}
+        self._statuses: dict[str, Cell] = {}
 
     def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
         sizes = list(widths)
@@ -93,8 +93,14 @@ class _Sheet:
         return cell
 
     def status(self, status: str, lang: Lang) -> Cell:
-        fill, color = FILLS.get(status, ("FFFFFF", "000000"))
-        return self._styled(status_text(status, lang), Font(color=color), PatternFill("solid", fgColor=fill))
+        """A coloured status cell. One cell object per status: the streaming writer writes each
+        cell before it reads the next, so reusing it is safe and saves a style lookup per row."""
+        cell = self._statuses.get(status)
+        if cell is None:
+            fill, color = FILLS.get(status, ("FFFFFF", "000000"))
+            text = status_text(status, lang)
+            cell = self._statuses[status] = self._styled(text, Font(color=color), PatternFill("solid", fgColor=fill))
+        return cell
 
     def _cell(self, value: Any) -> Any:
         if isinstance(value, Cell | bool | int | float | Decimal) or value is None:
