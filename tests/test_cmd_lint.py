@@ -124,7 +124,7 @@ CASES = [
         "    metric: area\n",
         "    metric: area\n    colour: red\n",
         "colour: red",
-        "red",
+        "colour",  # an unknown key is pointed at itself, not at its value
         "unknown key 'colour'",
     ),
     (

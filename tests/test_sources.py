@@ -367,8 +367,8 @@ def test_empty_file(tmp_path, data):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("data.xlsx", "unsupported file type '.xlsx'; use .csv, .tsv, .yaml, .yml or .json"),
-     ("data", "unsupported file type '(none)'; use .csv, .tsv, .yaml, .yml or .json")],
+    [("data.pdf", "unsupported file type '.pdf'; use .csv, .tsv, .xlsx, .yaml, .yml or .json"),
+     ("data", "unsupported file type '(none)'; use .csv, .tsv, .xlsx, .yaml, .yml or .json")],
 )
 def test_unsupported_file_type(tmp_path, name, message):
     assert str(usage_error(write(tmp_path, b"x", name))) == f"{tmp_path / name}: {message}"

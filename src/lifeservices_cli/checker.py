@@ -5,7 +5,7 @@ The CLI is a thin shell around this module; so is ``lifeservices test``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,10 @@ from lifeservices_cli.engine import Aggregator, Engine
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import PackSet, load_packs
 from lifeservices_cli.report import Report
-from lifeservices_cli.sources import InputInfo, Record, open_input, open_table, table_from_items
+from lifeservices_cli.sources import Binding, bind_table, open_binding, table_from_items
+
+#: Files smaller than this are checked record by record (polars' start-up would cost more).
+COLUMNAR_MIN_BYTES = 4 << 20
 
 
 def check_files(
@@ -25,17 +28,20 @@ def check_files(
     encoding: str | None = None,
     lang: Lang = "zh",
     as_of: date | None = None,
+    engine: str = "auto",
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
-    Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the
-    data become results with a status instead.
+    ``engine`` is ``auto`` (large plain CSV files are checked in columns), ``records`` (always
+    record by record) or ``columns`` (in columns wherever the input allows, whatever its size).
+    Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
+    become results with a status instead.
     """
     packset = packset or load_packs()
-    opened = [  # open (and so validate) every file before checking any
-        open_input(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
+    bindings = [  # open (and so validate) every file before checking any
+        open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
     ]
-    return _run(packset, opened, lang, as_of)
+    return _run(packset, bindings, lang, as_of, engine)
 
 
 def check_records(
@@ -53,21 +59,38 @@ def check_records(
     """
     packset = packset or load_packs()
     table = table_from_items(list(records), list(range(1, len(records) + 1)))
-    opened = [open_table(table, Path(source), packset, entity=entity, lang=lang)]
-    return _run(packset, opened, lang, as_of)
+    binding = bind_table(table, Path(source), packset, entity=entity, lang=lang)
+    return _run(packset, [binding], lang, as_of, "records")
 
 
-def _run(
-    packset: PackSet, opened: list[tuple[InputInfo, Iterator[Record]]], lang: Lang, as_of: date | None
-) -> Report:
+def _run(packset: PackSet, bindings: list[Binding], lang: Lang, as_of: date | None, mode: str) -> Report:
     engine = Engine(packset, lang, as_of)
     aggregator = Aggregator(engine)
     report = Report(packset, lang, engine.as_of, engine.not_in_force)
-    for info, records in opened:
-        report.inputs.append(info)
-        for record in records:
-            for result in engine.check(record, info.entity):
+    for binding in bindings:
+        report.inputs.append(binding.info)
+        if mode != "records" and _columnar(binding, engine, aggregator, report, force=mode == "columns"):
+            continue
+        for record in binding.records():
+            for result in engine.check(record, binding.info.entity):
                 aggregator.add(result, record)
-                report.results.append(result)
+                report.store.add(result)
     report.aggregates = aggregator.results()
     return report
+
+
+def _columnar(binding: Binding, engine: Engine, aggregator: Aggregator, report: Report, *, force: bool) -> bool:
+    """Check ``binding`` in columns when it can be; False leaves it to the record engine."""
+    if not force and binding.path.stat().st_size < COLUMNAR_MIN_BYTES:
+        return False  # small inputs: the record engine is done before polars would have started
+    try:
+        from lifeservices_cli import columnar
+    except ImportError:  # polars is not installed: the record engine does everything
+        return False
+    if columnar.why_not(binding) is not None:
+        return False
+    try:
+        columnar.run(binding, engine, aggregator, report.store, report.result_dict)
+    except columnar.NotFast:
+        return False
+    return True

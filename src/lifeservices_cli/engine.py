@@ -127,6 +127,10 @@ class Engine:
             if ind.spec.kind != "aggregate":
                 self._by_entity.setdefault(ind.spec.entity, []).append((ind, checks))
 
+    def indicators_for(self, entity: str) -> list[tuple[CompiledIndicator, tuple[Check, ...]]]:
+        """The record-level indicators in force for ``entity``, with their checks."""
+        return list(self._by_entity.get(entity, ()))
+
     def check(self, record: Record, entity: str) -> Iterator[Result]:
         record.values.update(self.constants)
         for ind, checks in self._by_entity.get(entity, ()):
@@ -258,16 +262,33 @@ class Aggregator:
         for agg in self._wanted.get(result.indicator, ()):
             assert agg.spec.aggregate is not None
             key = record.values.get(agg.spec.aggregate.by)
-            group = key if isinstance(key, str) else None
-            tally = self._tallies[agg.id].setdefault(group, _Tally())
-            if result.status == PASS:
-                tally.passed += 1
-            elif result.status == FAIL:
-                tally.failed += 1
-            elif result.status == MISSING:
-                tally.missing += 1
-            elif result.status == INVALID:
-                tally.invalid += 1
+            self.count(agg.id, key if isinstance(key, str) else None, result.status)
+
+    def wants(self, indicator: str) -> list[tuple[str, str]]:
+        """``(aggregate id, group-by field)`` for each aggregate that counts ``indicator``."""
+        return [(agg.id, agg.spec.aggregate.by) for agg in self._wanted.get(indicator, ()) if agg.spec.aggregate]
+
+    def count(self, aggregate: str, group: str | None, status: str, n: int = 1) -> None:
+        """Count ``n`` results of ``status`` in ``group`` for ``aggregate``."""
+        tally = self._tallies[aggregate].setdefault(group, _Tally())
+        if status == PASS:
+            tally.passed += n
+        elif status == FAIL:
+            tally.failed += n
+        elif status == MISSING:
+            tally.missing += n
+        elif status == INVALID:
+            tally.invalid += n
+
+    def register(self, aggregate: str, group: str | None) -> None:
+        """Make ``group`` known (groups are reported in the order they first appear)."""
+        self._tallies[aggregate].setdefault(group, _Tally())
+
+    def snapshot(self) -> dict[str, dict[str | None, _Tally]]:
+        return {k: {g: _Tally(**vars(t)) for g, t in v.items()} for k, v in self._tallies.items()}
+
+    def restore(self, saved: dict[str, dict[str | None, _Tally]]) -> None:
+        self._tallies = saved
 
     def results(self) -> list[AggregateResult]:
         out: list[AggregateResult] = []

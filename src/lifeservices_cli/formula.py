@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, cast
 from .dates import add_years, years_between
 from .values import FieldType, Unknown, Value, invalid, merge, missing
 
-__all__ = ["FUNCTIONS", "Formula", "FormulaError", "compile_formula"]
+__all__ = ["FUNCTIONS", "Formula", "FormulaError", "Node", "compile_formula"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 64
@@ -55,6 +55,7 @@ class Formula:
     type: FieldType
     fields: frozenset[str]
     _fn: Fn = field(repr=False, compare=False)
+    tree: Node | None = field(default=None, repr=False, compare=False)  # for other back ends (columnar)
 
     def __call__(self, record: Record) -> Value:
         """Evaluate against ``record``; a field absent from it counts as missing."""
@@ -198,7 +199,7 @@ def _word(name: str, start: int, end: int) -> _Tok:
 
 
 @dataclass(frozen=True, slots=True)
-class _Node:
+class Node:
     """One node of the allow-listed tree; ``start``/``end`` index the source text."""
 
     kind: str  # num str bool name call neg pos not cmp arith and or
@@ -206,7 +207,7 @@ class _Node:
     end: int
     value: Any = None  # literal value, name, function name or operator
     pos: int = 0  # where the operator / function name is, for error columns
-    args: tuple[_Node, ...] = ()
+    args: tuple[Node, ...] = ()
     ops: tuple[tuple[str, int], ...] = ()  # chains: operator and position before args[1:]
 
 
@@ -219,7 +220,7 @@ class _Parser:
     def __init__(self, text: str, toks: list[_Tok]):
         self.text, self.toks, self.i, self.depth = text, toks, 0, 0
 
-    def parse(self) -> _Node:
+    def parse(self) -> Node:
         if self.toks[0].kind == "end":
             raise FormulaError("formula is empty", 1)
         node = self.chain("or")
@@ -255,10 +256,10 @@ class _Parser:
             )
         return self.take()
 
-    def chain(self, level: str) -> _Node:
+    def chain(self, level: str) -> Node:
         """Left-associative n-ary chain (flat, so long chains cannot overflow the stack)."""
         lower = _LOWER[level]
-        args: list[_Node] = []
+        args: list[Node] = []
         ops: list[tuple[str, int]] = []
         while True:
             if lower == "not":
@@ -274,18 +275,18 @@ class _Parser:
         if len(args) == 1:
             return args[0]
         kind = level if level in ("or", "and") else "arith"
-        return _Node(kind, args[0].start, args[-1].end, args=tuple(args), ops=tuple(ops))
+        return Node(kind, args[0].start, args[-1].end, args=tuple(args), ops=tuple(ops))
 
-    def not_(self) -> _Node:
+    def not_(self) -> Node:
         if not self.at("not"):
             return self.compare()
         tok = self.take()
         self.enter(tok)
         operand = self.not_()
         self.depth -= 1
-        return _Node("not", tok.start, operand.end, "not", tok.start, (operand,))
+        return Node("not", tok.start, operand.end, "not", tok.start, (operand,))
 
-    def compare(self) -> _Node:
+    def compare(self) -> Node:
         left = self.chain("add")
         if not self.at(*_COMPARE):
             return left
@@ -293,9 +294,9 @@ class _Parser:
         right = self.chain("add")
         if self.at(*_COMPARE):
             raise FormulaError("comparisons cannot be chained; use 'and'", self.toks[self.i].start + 1)
-        return _Node("cmp", left.start, right.end, tok.value, tok.start, (left, right))
+        return Node("cmp", left.start, right.end, tok.value, tok.start, (left, right))
 
-    def unary(self) -> _Node:
+    def unary(self) -> Node:
         if not self.at("+", "-"):
             return self.primary()
         tok = self.take()
@@ -303,16 +304,16 @@ class _Parser:
         operand = self.unary()
         self.depth -= 1
         kind = "neg" if tok.value == "-" else "pos"
-        return _Node(kind, tok.start, operand.end, tok.value, tok.start, (operand,))
+        return Node(kind, tok.start, operand.end, tok.value, tok.start, (operand,))
 
-    def primary(self) -> _Node:
+    def primary(self) -> Node:
         tok = self.take()
         if tok.kind in ("num", "str", "bool"):
-            node = _Node(tok.kind, tok.start, tok.end, tok.value, tok.start)
+            node = Node(tok.kind, tok.start, tok.end, tok.value, tok.start)
         elif tok.kind == "name" and self.at("("):
             node = self.call(tok)
         elif tok.kind == "name":
-            node = _Node("name", tok.start, tok.end, tok.value, tok.start)
+            node = Node("name", tok.start, tok.end, tok.value, tok.start)
         elif tok.kind == "op" and tok.value == "(":
             self.enter(tok)
             inner = self.chain("or")
@@ -325,13 +326,13 @@ class _Parser:
             raise FormulaError("calls of non-functions are not allowed", self.toks[self.i].start + 1)
         return node
 
-    def call(self, name: _Tok) -> _Node:
+    def call(self, name: _Tok) -> Node:
         if name.value not in FUNCTIONS:
             allowed = ", ".join(sorted(FUNCTIONS))
             raise FormulaError(f"unknown function '{name.value}'; allowed: {allowed}", name.start + 1)
         self.enter(name)
         opener = self.take()
-        args: list[_Node] = []
+        args: list[Node] = []
         if not self.at(")"):
             args.append(self.chain("or"))
             while self.at(","):
@@ -339,7 +340,7 @@ class _Parser:
                 args.append(self.chain("or"))
         end = self.close(opener, "',' or ')'").end
         self.depth -= 1
-        return _Node("call", name.start, end, name.value, name.start, tuple(args))
+        return Node("call", name.start, end, name.value, name.start, tuple(args))
 
 
 # --------------------------------------------------------------------------- closures
@@ -518,7 +519,7 @@ class _Compiler:
     def __init__(self, text: str, fields: Mapping[str, FieldType], constants: Mapping[str, FieldType]):
         self.text, self.fields, self.constants = text, fields, constants
         self.used: set[str] = set()
-        self.builders: dict[str, Callable[[_Node, list[_C]], _C]] = {
+        self.builders: dict[str, Callable[[Node, list[_C]], _C]] = {
             "num": self.literal,
             "str": self.literal,
             "bool": self.literal,
@@ -533,10 +534,10 @@ class _Compiler:
             "call": self.call,
         }
 
-    def build(self, root: _Node) -> _C:
+    def build(self, root: Node) -> _C:
         """Post-order walk with an explicit stack; children are built left to right."""
         done: dict[int, _C] = {}
-        stack: list[tuple[_Node, bool]] = [(root, False)]
+        stack: list[tuple[Node, bool]] = [(root, False)]
         while stack:
             node, expanded = stack.pop()
             leaf = not node.args or (node.kind == "call" and node.value == "is_missing")
@@ -548,11 +549,11 @@ class _Compiler:
                 stack.extend((arg, False) for arg in reversed(node.args))
         return done[id(root)]
 
-    def snippet(self, node: _Node) -> str:
+    def snippet(self, node: Node) -> str:
         text = " ".join(self.text[node.start : node.end].split())
         return text if len(text) <= 60 else text[:57] + "..."
 
-    def describe(self, node: _Node, c: _C) -> str:
+    def describe(self, node: Node, c: _C) -> str:
         if node.kind == "name":
             role = "field" if node.value in self.fields else "constant"
             return f"{c.type} {role} '{node.value}'"
@@ -560,7 +561,7 @@ class _Compiler:
             return f"{c.type} {self.snippet(node)}"
         return f"{c.type} expression '{self.snippet(node)}'"
 
-    def expect(self, c: _C, node: _Node, want: FieldType, what: str, pos: int) -> None:
+    def expect(self, c: _C, node: Node, want: FieldType, what: str, pos: int) -> None:
         if c.type != want:
             raise FormulaError(f"{what} needs {_PLURAL[want]}, got {self.describe(node, c)}", pos + 1)
 
@@ -572,13 +573,13 @@ class _Compiler:
             return _C(type_, _constant(value), True, value)
         return _C(type_, fn)
 
-    def zero(self, divisor: _Node) -> Unknown:
+    def zero(self, divisor: Node) -> Unknown:
         return invalid(f"division by zero in '{self.snippet(divisor)}' (= 0)")
 
-    def literal(self, node: _Node, _cs: list[_C]) -> _C:
+    def literal(self, node: Node, _cs: list[_C]) -> _C:
         return _C(_LITERAL_TYPES[node.kind], _constant(node.value), True, node.value)
 
-    def name(self, node: _Node, _cs: list[_C]) -> _C:
+    def name(self, node: Node, _cs: list[_C]) -> _C:
         name = node.value
         if name in self.fields:
             type_ = self.fields[name]
@@ -597,15 +598,15 @@ class _Compiler:
 
         return _C(type_, run)
 
-    def sign(self, node: _Node, cs: list[_C]) -> _C:
+    def sign(self, node: Node, cs: list[_C]) -> _C:
         self.expect(cs[0], node.args[0], "number", f"'{node.value}'", node.pos)
         return cs[0] if node.kind == "pos" else self.fold("number", _unary(cs[0].fn, operator.neg), cs)
 
-    def not_(self, node: _Node, cs: list[_C]) -> _C:
+    def not_(self, node: Node, cs: list[_C]) -> _C:
         self.expect(cs[0], node.args[0], "boolean", "'not'", node.pos)
         return self.fold("boolean", _not(cs[0].fn), cs)
 
-    def compare(self, node: _Node, cs: list[_C]) -> _C:
+    def compare(self, node: Node, cs: list[_C]) -> _C:
         (left, right), (lc, rc), op = node.args, cs, node.value
         if op in ("==", "!="):
             if lc.type != rc.type:
@@ -618,7 +619,7 @@ class _Compiler:
             self.expect(rc, right, "number", f"'{op}'", node.pos)
         return self.fold("boolean", _binary(_COMPARISONS[op], lc, rc), cs)
 
-    def arith(self, node: _Node, cs: list[_C]) -> _C:
+    def arith(self, node: Node, cs: list[_C]) -> _C:
         for i, (arg, c) in enumerate(zip(node.args, cs, strict=True)):
             op, pos = node.ops[max(i - 1, 0)]
             self.expect(c, arg, "number", f"'{op}'", pos)
@@ -636,12 +637,12 @@ class _Compiler:
             fn = _arith_chain(cs[0].fn, steps)
         return self.fold("number", fn, cs)
 
-    def logic(self, node: _Node, cs: list[_C]) -> _C:
+    def logic(self, node: Node, cs: list[_C]) -> _C:
         for i, (arg, c) in enumerate(zip(node.args, cs, strict=True)):
             self.expect(c, arg, "boolean", f"'{node.kind}'", node.ops[max(i - 1, 0)][1])
         return self.fold("boolean", _logic(tuple(c.fn for c in cs), node.kind == "or"), cs)
 
-    def call(self, node: _Node, cs: list[_C]) -> _C:
+    def call(self, node: Node, cs: list[_C]) -> _C:
         name, args, col = node.value, node.args, node.pos + 1
         if name == "is_missing":
             self.arity(name, len(args), 1, 1, col)
@@ -672,7 +673,7 @@ class _Compiler:
             fn = _binary(agg, cs[0], cs[1]) if len(cs) == 2 else _aggregate(agg, tuple(c.fn for c in cs))
         return self.fold("number", fn, cs)
 
-    def choose(self, node: _Node, cs: list[_C]) -> _C:
+    def choose(self, node: Node, cs: list[_C]) -> _C:
         self.arity("if", len(cs), 3, 3, node.pos + 1)
         (cond, a, b), args = cs, node.args
         if cond.type != "boolean":
@@ -683,7 +684,7 @@ class _Compiler:
             raise FormulaError(f"{msg} and {self.describe(args[2], b)}", node.pos + 1)
         return self.fold(a.type, _choose(cond.fn, a.fn, b.fn), cs)
 
-    def dates(self, node: _Node, cs: list[_C]) -> _C:
+    def dates(self, node: Node, cs: list[_C]) -> _C:
         """``years_between(a, b)``: whole years (anniversaries) from a to b; ``add_years(d, n)``."""
         name, args = node.value, node.args
         self.arity(name, len(cs), 2, 2, node.pos + 1)
@@ -698,7 +699,7 @@ class _Compiler:
         return self.fold("date", _unary(cs[0].fn, lambda d: add_years(d, years)), cs)
 
     @staticmethod
-    def digits(node: _Node) -> int:
+    def digits(node: Node) -> int:
         value = node.value
         if node.kind != "num" or value.denominator != 1 or not 0 <= value <= 10:
             raise FormulaError("round() digits must be a whole number from 0 to 10", node.start + 1)
@@ -726,4 +727,4 @@ def compile_formula(
     root = _Parser(text, _tokenize(text)).parse()
     compiler = _Compiler(text, fields, constants or {})
     result = compiler.build(root)
-    return Formula(text, result.type, frozenset(compiler.used), result.fn)
+    return Formula(text, result.type, frozenset(compiler.used), result.fn, root)

@@ -225,13 +225,11 @@ def load_packs(paths: Sequence[str | Path] | None = None, *, collect: bool = Fal
     """
     files = pack_files(paths) if paths else [bundled_path()]
     loader = _Loader(collect)
+    loader.shown[bundled_path().resolve()] = f"(bundled) {bundled_path().name}"  # never a machine path
     for path in files:
-        loader.shown[path.resolve()] = str(path)  # name top-level packs as the user did
+        loader.shown.setdefault(path.resolve(), str(path))  # name top-level packs as the user did
         loader.load(path.resolve(), [])
-    packset = loader.packset
-    if not paths:  # report where the bundled pack is without naming a machine path
-        packset.packs = [(pack, f"(bundled) {BUNDLED}") for pack, _ in packset.packs]
-    return packset
+    return loader.packset
 
 
 class _Stop(Exception):
@@ -319,7 +317,7 @@ class _Loader:
         except pydantic.ValidationError as exc:
             found = []
             for loc, code, message in pydantic_problems(exc, data):
-                line, col = yamlio.position_of(node, loc)
+                line, col = yamlio.position_of(node, loc, at_key=code == "LS002")
                 found.append(Problem(self.name(path), line or 1, col, code, f"{loc_text(loc)}: {message}"))
             self.packset.problems.extend(found)
             if not self.collect:

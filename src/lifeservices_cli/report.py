@@ -31,6 +31,7 @@ from lifeservices_cli.models import Indicator
 from lifeservices_cli.numbers import to_json
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import InputInfo
+from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 1
 FailOn = Literal["any", "fail", "never"]
@@ -50,11 +51,18 @@ class Report:
     as_of: date = field(default_factory=date.today)
     not_in_force: list[str] = field(default_factory=list)
     inputs: list[InputInfo] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.store = ResultStore(self.result_dict)
+
+    @property
+    def results(self) -> list[Result]:
+        """Every result as a list (for small runs, the API and tests; large runs iterate instead)."""
+        return list(self.store)
+
     def counts(self) -> Counter[str]:
-        return Counter(r.status for r in self.results)
+        return self.store.counts
 
     def aggregate_counts(self) -> Counter[str]:
         return Counter(a.status for a in self.aggregates)
@@ -63,7 +71,7 @@ class Report:
         counts = self.counts()
         summary: dict[str, Any] = {
             "records": sum(i.records for i in self.inputs),
-            "checks": len(self.results),
+            "checks": self.store.total,
         }
         summary.update({status: counts.get(status, 0) for status in STATUSES})
         agg = self.aggregate_counts()
@@ -76,7 +84,7 @@ class Report:
     def exit_code(self, fail_on: FailOn) -> int:
         """0 when nothing counts as failed under ``fail_on``, else 1."""
         failing = FAILING[fail_on]
-        if any(r.status in failing for r in self.results) or any(a.status in failing for a in self.aggregates):
+        if any(self.store.counts[s] for s in failing) or any(a.status in failing for a in self.aggregates):
             return 1
         return 0
 
@@ -85,7 +93,7 @@ class Report:
 
     def iter_results(self) -> Iterator[Result]:
         """Every result, in input order (record by record, indicator by indicator)."""
-        return iter(self.results)
+        return iter(self.store)
 
     def header(self) -> dict[str, Any]:
         """The report's first keys: schema, tool, language, packs and inputs."""

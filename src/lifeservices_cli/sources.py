@@ -70,6 +70,7 @@ class Table:
     encoding: str
     entity_hint: str | None = None
     header_line: int = 1
+    delimiter: str = ","
 
 
 # --------------------------------------------------------------------------- readers
@@ -117,7 +118,8 @@ def read_csv(path: Path, encoding: str | None) -> Table:
     except UnicodeError as exc:  # only a BOM-less UTF-16 file or an unusual --encoding gets here
         fh.close()
         raise UsageError(f"cannot decode the file as {enc}: {exc.reason}", path) from None
-    reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
+    delimiter = _sniff_delimiter(first)
+    reader = csv.reader(fh, delimiter=delimiter)
     header: list[str] | None = None
     header_line = 0
     previous = 0
@@ -138,7 +140,7 @@ def read_csv(path: Path, encoding: str | None) -> Table:
                 if row and any(cell.strip() for cell in row):
                     yield start, row, ()
 
-    return Table(header, rows(), enc, header_line=header_line)
+    return Table(header, rows(), enc, header_line=header_line, delimiter=delimiter)
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]|[^\s\[\]{},:"]+')
@@ -363,6 +365,14 @@ def open_input(
     path_text: str, packset: PackSet, *, entity: str | None = None, encoding: str | None = None, lang: Lang = "zh"
 ) -> tuple[InputInfo, Iterator[Record]]:
     """Open one data file: its description and an iterator over its records."""
+    binding = open_binding(path_text, packset, entity=entity, encoding=encoding, lang=lang)
+    return binding.info, binding.records()
+
+
+def open_binding(
+    path_text: str, packset: PackSet, *, entity: str | None = None, encoding: str | None = None, lang: Lang = "zh"
+) -> Binding:
+    """Open one data file and bind its columns (the records are read when asked for)."""
     path = Path(path_text)
     if path.is_dir():
         raise UsageError("is a folder, not a data file", path)
@@ -371,47 +381,77 @@ def open_input(
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UsageError(
-            f"unsupported file type {path.suffix or '(none)'!r}; use .csv, .tsv, .yaml, .yml or .json", path
+            f"unsupported file type {path.suffix or '(none)'!r}; use .csv, .tsv, .xlsx, .yaml, .yml or .json", path
         )
     try:
         table = reader(path, encoding)
     except OSError as exc:
         raise UsageError(f"cannot read: {exc.strerror or exc}", path) from None
-    return open_table(table, path, packset, entity=entity, lang=lang)
+    return bind_table(table, path, packset, entity=entity, lang=lang)
+
+
+@dataclass
+class Binding:
+    """A table bound to an entity: builds records from raw cells and keeps the input's counts."""
+
+    table: Table
+    path: Path
+    entity: Entity
+    info: InputInfo
+    bound: list[tuple[int, str, Converter]]
+    absent: dict[str, Value]
+    lang: Lang
+
+    def build(self, line: int, cells: list[str], found: tuple[RowProblem, ...] = ()) -> Record:
+        """One record from its raw cells (counted in ``info.records``)."""
+        lang, width = self.lang, len(self.table.header)
+        values = dict(self.absent)
+        problems: tuple[str, ...] = ()
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            problems = (t("row.too_many_cells", lang, line=line, cells=len(cells), width=width),)
+        for code, column in found:
+            if code == "not_mapping":
+                problems += (t("row.not_mapping", lang, line=line),)
+            else:
+                problems += (t("row.nested", lang, line=line, column=self.table.header[column or 0]),)
+        for index, fname, conv in self.bound:
+            values[fname] = conv(cells[index] if index < len(cells) else "", line)
+        self.info.records += 1
+        return Record(str(self.path), line, values, problems)
+
+    def records(self) -> Iterator[Record]:
+        ids: dict[str, list[int]] = {}
+        for line, cells, found in self.table.rows:
+            record = self.build(line, cells, found)
+            rid = record.values.get("id")
+            if isinstance(rid, str):
+                ids.setdefault(rid, []).append(line)
+            yield record
+        self.finish({rid: lines for rid, lines in ids.items() if len(lines) > 1})
+
+    def finish(self, duplicates: dict[str, list[int]]) -> None:
+        """Add the end-of-input warnings: duplicate ids, no records."""
+        for rid, lines in duplicates.items():
+            self.info.warnings.append(
+                t("warn.duplicate_id", self.lang, path=self.path, id=rid, lines=", ".join(map(str, lines)))
+            )
+        if self.info.records == 0:
+            self.info.warnings.append(t("warn.no_records", self.lang, path=self.path))
+
+
+def bind_table(
+    table: Table, path: Path, packset: PackSet, *, entity: str | None = None, lang: Lang = "zh"
+) -> Binding:
+    """Bind a table's columns to an entity's fields."""
+    chosen = choose_entity(table.header, packset, path, entity or table.entity_hint)
+    bound, info = bind(table, chosen, path, lang)
+    absent = _absent_values(chosen, bound, info, lang)
+    return Binding(table, path, chosen, info, bound, absent, lang)
 
 
 def open_table(
     table: Table, path: Path, packset: PackSet, *, entity: str | None = None, lang: Lang = "zh"
 ) -> tuple[InputInfo, Iterator[Record]]:
     """Bind a table's columns to an entity's fields: its description and an iterator over its records."""
-    chosen = choose_entity(table.header, packset, path, entity or table.entity_hint)
-    bound, info = bind(table, chosen, path, lang)
-    absent = _absent_values(chosen, bound, info, lang)
-    width = len(table.header)
-
-    def records() -> Iterator[Record]:
-        ids: dict[str, list[int]] = {}
-        for line, cells, found in table.rows:
-            values = dict(absent)
-            problems: tuple[str, ...] = ()
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                problems = (t("row.too_many_cells", lang, line=line, cells=len(cells), width=width),)
-            for code, column in found:
-                if code == "not_mapping":
-                    problems += (t("row.not_mapping", lang, line=line),)
-                else:
-                    problems += (t("row.nested", lang, line=line, column=table.header[column or 0]),)
-            for index, fname, conv in bound:
-                values[fname] = conv(cells[index] if index < len(cells) else "", line)
-            info.records += 1
-            rid = values.get("id")
-            if isinstance(rid, str):
-                ids.setdefault(rid, []).append(line)
-            yield Record(str(path), line, values, problems)
-        for rid, lines in ids.items():
-            if len(lines) > 1:
-                info.warnings.append(t("warn.duplicate_id", lang, path=path, id=rid, lines=", ".join(map(str, lines))))
-        if info.records == 0:
-            info.warnings.append(t("warn.no_records", lang, path=path))
-
-    return info, records()
+    binding = bind_table(table, path, packset, entity=entity, lang=lang)
+    return binding.info, binding.records()

@@ -138,12 +138,13 @@ def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
 
 
 def position_of(
-    node: yaml.Node | None, path: Sequence[str | int], column: int | None = None
+    node: yaml.Node | None, path: Sequence[str | int], column: int | None = None, *, at_key: bool = False
 ) -> tuple[int | None, int | None]:
     """1-based ``(line, column)`` of the deepest node along ``path``.
 
     ``column`` is an offset inside that node's text (a formula's column): it is added when the
-    value is a one-line scalar, so the position points at the character itself.
+    value is a one-line scalar, so the position points at the character itself. With ``at_key``
+    the position is that of the last key itself (for "unknown key" problems).
     """
     if node is None:
         return None, None
@@ -162,6 +163,8 @@ def position_of(
         if child is None:
             return mark.line + 1, mark.column + 1
         target = child
+    if at_key:
+        return mark.line + 1, mark.column + 1
     if isinstance(target, yaml.ScalarNode):
         mark = target.start_mark
         one_line = target.start_mark.line == target.end_mark.line

@@ -2,29 +2,50 @@
 
 Small sections are indented; each entry of the long lists (results, aggregates, indicators)
 stands compact on its own line, which keeps large reports fast to write and easy to grep.
+``write`` streams the results from the report's store, so a million-row report is never
+held in memory as one string.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from typing import IO, Any
 
 from lifeservices_cli.report import Report
-
-LISTS = ("indicators", "results", "aggregates")
 
 
 def _dump(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+def _section(key: str, value: Any) -> str:
+    return f'  "{key}": ' + _dump(value, 2).replace("\n", "\n  ")
+
+
+def _list(key: str, items: list[Any]) -> str:
+    if not items:
+        return f'  "{key}": []'
+    body = ",\n".join(f"    {_dump(item)}" for item in items)
+    return f'  "{key}": [\n{body}\n  ]'
+
+
+def write(report: Report, out: IO[str]) -> None:
+    """Write the JSON report to ``out``."""
+    head = [_section(key, value) for key, value in report.header().items()]
+    head.append(_section("summary", report.summary()))
+    head.append(_list("indicators", report.indicator_dicts()))
+    out.write("{\n" + ",\n".join(head) + ",\n")
+    if report.store.total:
+        out.write('  "results": [\n    ')
+        report.store.copy_to(out)
+        out.write("\n  ],\n")
+    else:
+        out.write('  "results": [],\n')
+    out.write(_list("aggregates", [report.aggregate_dict(a) for a in report.aggregates]) + "\n}\n")
+
+
 def render(report: Report) -> str:
-    data = report.to_dict()
-    parts = []
-    for key, value in data.items():
-        if key in LISTS and value:
-            body = ",\n".join(f"    {_dump(item)}" for item in value)
-            parts.append(f'  "{key}": [\n{body}\n  ]')
-        else:
-            parts.append(f'  "{key}": ' + _dump(value, 2).replace("\n", "\n  "))
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    buffer = io.StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

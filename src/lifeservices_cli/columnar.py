@@ -1,0 +1,769 @@
+"""The columnar fast path: large CSV files checked in batches with polars.
+
+It gives the record engine's results byte for byte, or it does not decide. Numbers are exact
+rationals held as two Int128 columns (numerator, denominator > 0); yes/no logic is Kleene
+(polars' ``&``/``|`` with nulls). A row the columns cannot settle exactly — a cell that is not
+a plain number, yes/no mark or safe text, an unknown outcome, a value at a rounding edge, text
+that JSON would escape — is a *hard* row and goes through the record engine instead. The
+output is the JSON report's result lines, in input order.
+
+``plan()`` says whether an input can use this path (``NotFast`` with the reason otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lifeservices_cli import units
+from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS, match_header
+from lifeservices_cli.compiler import Check, CompiledIndicator, Entity
+from lifeservices_cli.engine import ELIGIBLE, FAIL, NA, NOT_ELIGIBLE, PASS, Engine
+from lifeservices_cli.formula import Node
+from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.numbers import to_json
+
+I128 = pl.Int128
+BATCH_ROWS = 20_000
+_SEP = {"zh": "；", "en": "; "}
+# Cells made only of these characters read the same after NFKC and need no JSON escaping.
+_SAFE = r"^[\x20\x21\x23-\x5b\x5d-\x7e\u3400-\u4dbf\u4e00-\u9fff\u3001\u2014\u00b7]*$"
+_PLAIN = r"^[+-]?[0-9]{1,12}(\.[0-9]{1,6})?$"
+_GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,3}(\.[0-9]{1,6})?$"
+_MAX_JSON = 10**9  # values this large or larger leave the fast path (float repr would differ)
+
+
+class NotFast(Exception):
+    """This input or pack cannot use the columnar path; the record engine takes it."""
+
+
+@dataclass(frozen=True)
+class Rat:
+    """An exact rational column; ``num`` and ``den`` are null together when unknown."""
+
+    num: pl.Expr
+    den: pl.Expr
+
+
+def _lit(value: Fraction) -> Rat:
+    return Rat(pl.lit(value.numerator, dtype=I128), pl.lit(value.denominator, dtype=I128))
+
+
+def _norm(num: pl.Expr, den: pl.Expr) -> Rat:
+    negative = den < 0
+    return Rat(pl.when(negative).then(num * -1).otherwise(num), pl.when(negative).then(den * -1).otherwise(den))
+
+
+def _cmp(op: str, a: Rat, b: Rat) -> pl.Expr:
+    left, right = a.num * b.den, b.num * a.den
+    return {
+        "==": left == right,
+        "!=": left != right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+    }[op]
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- numbers as text
+
+
+def _display(r: Rat) -> pl.Expr:
+    """``numbers.display``: 2 places, half away from zero, trailing zeros dropped."""
+    n, d = r.num, r.den
+    q = (n.abs() * 200 + d) // (d * 2)
+    sign = pl.when((n < 0) & (q > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
+    frac = (q % 100).cast(pl.Utf8).str.zfill(2).str.strip_chars_end("0")
+    rounded = pl.concat_str(
+        [sign, (q // 100).cast(pl.Utf8), pl.when(frac == "").then(pl.lit("")).otherwise(pl.lit(".") + frac)]
+    )
+    return pl.when(n % d == 0).then((n // d).cast(pl.Utf8)).otherwise(rounded)
+
+
+def _json_number(r: Rat) -> tuple[pl.Expr, pl.Expr]:
+    """``numbers.to_json`` as JSON text, and where the fast path cannot be sure of it."""
+    n, d = r.num, r.den
+    q = (n.abs() * 2_000_000 + d) // (d * 2)
+    frac = (q % 1_000_000).cast(pl.Utf8).str.zfill(6).str.strip_chars_end("0")
+    text = pl.concat_str(
+        [
+            pl.when(n < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (q // 1_000_000).cast(pl.Utf8),
+            pl.lit("."),
+            pl.when(frac == "").then(pl.lit("0")).otherwise(frac),
+        ]
+    )
+    integral = n % d == 0
+    hard = ~integral & ((q < 100) | (n.abs() >= d * _MAX_JSON))
+    return pl.when(integral).then((n // d).cast(pl.Utf8)).otherwise(text), hard.fill_null(False)
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+class _Env:
+    """Column expressions for the fields of one batch, and the pack's constants."""
+
+    def __init__(
+        self, numbers: dict[str, Rat], flags: dict[str, pl.Expr], texts: dict[str, pl.Expr], constants: dict[str, Any]
+    ):
+        self.numbers, self.flags, self.texts, self.constants = numbers, flags, texts, constants
+
+    def number(self, node: Node) -> Rat:
+        kind = node.kind
+        if kind == "num":
+            return _lit(node.value)
+        if kind == "name":
+            if node.value in self.numbers:
+                return self.numbers[node.value]
+            value = self.constants.get(node.value)
+            if isinstance(value, Fraction):
+                return _lit(value)
+            raise NotFast(f"name {node.value!r}")
+        if kind == "pos":
+            return self.number(node.args[0])
+        if kind == "neg":
+            inner = self.number(node.args[0])
+            return Rat(inner.num * -1, inner.den)  # polars has no unary minus for Int128
+        if kind == "arith":
+            acc = self.number(node.args[0])
+            for (op, _), arg in zip(node.ops, node.args[1:], strict=True):
+                b = self.number(arg)
+                if op == "+":
+                    acc = Rat(acc.num * b.den + b.num * acc.den, acc.den * b.den)
+                elif op == "-":
+                    acc = Rat(acc.num * b.den - b.num * acc.den, acc.den * b.den)
+                elif op == "*":
+                    acc = Rat(acc.num * b.num, acc.den * b.den)
+                else:  # division by zero is unknown here; the record engine gives its reason
+                    zero = b.num == 0
+                    acc = _norm(
+                        pl.when(zero).then(None).otherwise(acc.num * b.den),
+                        pl.when(zero).then(None).otherwise(acc.den * b.num),
+                    )
+            return acc
+        if kind == "call" and node.value == "abs":
+            inner = self.number(node.args[0])
+            return Rat(inner.num.abs(), inner.den)
+        raise NotFast(f"formula part {kind} {node.value!r}")
+
+    def flag(self, node: Node) -> pl.Expr:
+        kind = node.kind
+        if kind == "bool":
+            return pl.lit(node.value, dtype=pl.Boolean)
+        if kind == "name" and node.value in self.flags:
+            return self.flags[node.value]
+        if kind == "not":
+            return ~self.flag(node.args[0])
+        if kind in ("and", "or"):
+            acc = self.flag(node.args[0])
+            for arg in node.args[1:]:
+                acc = (acc & self.flag(arg)) if kind == "and" else (acc | self.flag(arg))
+            return acc
+        if kind == "cmp":
+            left, right = node.args
+            if self._is_number(left):
+                return _cmp(node.value, self.number(left), self.number(right))
+            a, b = self.plain(left), self.plain(right)
+            return (a == b) if node.value == "==" else (a != b)
+        raise NotFast(f"formula part {kind} {node.value!r}")
+
+    def plain(self, node: Node) -> pl.Expr:
+        if node.kind == "str":
+            return pl.lit(node.value)
+        if node.kind == "name" and node.value in self.texts:
+            return self.texts[node.value]
+        return self.flag(node)
+
+    def _is_number(self, node: Node) -> bool:
+        if node.kind in ("num", "neg", "pos", "arith") or (node.kind == "call" and node.value == "abs"):
+            return True
+        return node.kind == "name" and (
+            node.value in self.numbers or isinstance(self.constants.get(node.value), Fraction)
+        )
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _clean(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Stripped text, whether the cell is a missing mark, and whether it is unsafe."""
+    text = raw.str.strip_chars()
+    missing = raw.is_null() | text.str.to_lowercase().is_in(sorted(MISSING_MARKS))
+    unsafe = ~raw.str.contains(_SAFE).fill_null(True)
+    return text, missing, unsafe
+
+
+def _number_cell(raw: pl.Expr, factor: Fraction) -> tuple[Rat, pl.Expr]:
+    text, missing, unsafe = _clean(raw)
+    plain, grouped = text.str.contains(_PLAIN), text.str.contains(_GROUPED)
+    digits = text.str.replace_all(",", "", literal=True).str.replace_all("+", "", literal=True)
+    scale = (
+        pl.when(digits.str.contains(".", literal=True))
+        .then(digits.str.split(".").list.get(1).str.len_chars())
+        .otherwise(0)
+    )
+    num = digits.str.replace(".", "", literal=True).cast(I128, strict=False) * factor.numerator
+    den = pl.lit(10, dtype=I128).pow(scale.cast(pl.UInt32)) * factor.denominator
+    ok = plain | grouped
+    num, den = pl.when(missing | ~ok).then(None).otherwise(num), pl.when(missing | ~ok).then(None).otherwise(den)
+    hard = (~missing & (unsafe | ~ok)).fill_null(True)
+    return Rat(num, den), hard
+
+
+def _flag_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    text, missing, unsafe = _clean(raw)
+    low = text.str.to_lowercase()
+    is_true, is_false = low.is_in(sorted(TRUE_MARKS)), low.is_in(sorted(FALSE_MARKS))
+    value = pl.when(is_true).then(pl.lit(True)).when(is_false).then(pl.lit(False)).otherwise(None)
+    hard = (~missing & (unsafe | ~(is_true | is_false))).fill_null(True)
+    return value, hard
+
+
+def _text_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    text, missing, unsafe = _clean(raw)
+    return pl.when(missing).then(None).otherwise(text), (~missing & unsafe).fill_null(True)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _col_rat(name: str) -> Rat:
+    return Rat(pl.col(f"{name}.n"), pl.col(f"{name}.d"))
+
+
+def _store_rat(name: str, r: Rat) -> list[pl.Expr]:
+    return [r.num.alias(f"{name}.n"), r.den.alias(f"{name}.d")]
+
+
+class Plan:
+    """How one CSV input is checked in columns: its fields, indicators and constant parts.
+
+    Each batch is computed in stages that materialise their columns (cells, then metrics and
+    thresholds, then decisions, then text), so every expression stays small.
+    """
+
+    def __init__(
+        self, engine: Engine, entity: Entity, header: list[str], source: str, encoding: str, delimiter: str, path: Path
+    ):
+        self.engine, self.entity, self.header, self.source = engine, entity, header, source
+        self.encoding, self.delimiter, self.path = encoding, delimiter, path
+        self.lang: Lang = engine.lang
+        self.indicators = engine.indicators_for(entity.name)
+        if not self.indicators:
+            raise NotFast("no record-level indicator")
+        self.columns: dict[str, tuple[int, Fraction]] = {}
+        for index, head in enumerate(header):
+            fname, unit_text = match_header(head, entity.aliases)
+            if fname is None:
+                continue
+            spec = entity.spec.fields[fname]
+            if spec.type == "date":
+                raise NotFast("date fields")
+            if spec.minimum is not None and Fraction(str(spec.minimum)) != 0:
+                raise NotFast("a minimum other than 0")
+            factor = Fraction(1)
+            if unit_text is not None and spec.type == "number" and spec.unit is not None:
+                factor = units.conversion(unit_text, spec.unit) or Fraction(1)
+            self.columns[fname] = (index, factor)
+        self.constants = dict(engine.constants)
+        self.env = self._env()
+        for ind, checks in self.indicators:  # fail early on what columns cannot express
+            self._stage_metrics(0, ind, checks)
+
+    def _env(self) -> _Env:
+        numbers: dict[str, Rat] = {}
+        flags: dict[str, pl.Expr] = {}
+        texts: dict[str, pl.Expr] = {}
+        for fname, spec in self.entity.spec.fields.items():
+            if spec.type == "number":
+                numbers[fname] = _col_rat(f"f.{fname}")
+            elif spec.type == "boolean":
+                flags[fname] = pl.col(f"f.{fname}")
+            else:
+                texts[fname] = pl.col(f"f.{fname}")
+        return _Env(numbers, flags, texts, self.constants)
+
+    # ----------------------------------------------------------------- stage 1: cells
+
+    def _stage_cells(self) -> list[pl.Expr]:
+        exprs: list[pl.Expr] = []
+        hard = pl.lit(False)
+        for fname, spec in self.entity.spec.fields.items():
+            where = self.columns.get(fname)
+            if where is None:
+                default = spec.default_when_absent
+                if spec.type == "number":
+                    value = (
+                        _lit(Fraction(str(default)))
+                        if default is not None
+                        else Rat(pl.lit(None, I128), pl.lit(None, I128))
+                    )
+                    exprs += _store_rat(f"f.{fname}", value)
+                elif spec.type == "boolean":
+                    flag = default if isinstance(default, bool) else None
+                    exprs.append(pl.lit(flag, dtype=pl.Boolean).alias(f"f.{fname}"))
+                else:
+                    exprs.append(
+                        pl.lit(default if isinstance(default, str) else None, dtype=pl.Utf8).alias(f"f.{fname}")
+                    )
+                continue
+            raw = pl.col(f"c{where[0]}")
+            if spec.type == "number":
+                value, bad = _number_cell(raw, where[1])
+                if spec.minimum is not None:
+                    bad = bad | (value.num < 0).fill_null(False)
+                exprs += _store_rat(f"f.{fname}", value)
+            elif spec.type == "boolean":
+                flag_value, bad = _flag_cell(raw)
+                exprs.append(flag_value.alias(f"f.{fname}"))
+            else:
+                text_value, bad = _text_cell(raw)
+                exprs.append(text_value.alias(f"f.{fname}"))
+            hard = hard | bad
+        exprs.append(hard.alias("h.cells"))
+        return exprs
+
+    # ----------------------------------------------------------------- stage 2: metrics, thresholds
+
+    def _stage_metrics(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> list[pl.Expr]:
+        env = self.env
+        exprs: list[pl.Expr] = []
+        if ind.applies_if is not None:
+            if ind.applies_if.tree is None:
+                raise NotFast("a formula without a tree")
+            exprs.append(env.flag(ind.applies_if.tree).alias(f"a{k}"))
+        else:
+            exprs.append(pl.lit(True).alias(f"a{k}"))
+        for i, check in enumerate(checks):
+            if check.metric.tree is None:
+                raise NotFast("a formula without a tree")
+            if check.metric.type == "number":
+                exprs += _store_rat(f"v{k}.{i}", env.number(check.metric.tree))
+                if check.threshold_formula is not None:
+                    assert check.threshold_formula.tree is not None
+                    exprs += _store_rat(f"t{k}.{i}", env.number(check.threshold_formula.tree))
+                elif isinstance(check.threshold, Fraction):
+                    exprs += _store_rat(f"t{k}.{i}", _lit(check.threshold))
+                else:
+                    raise NotFast("threshold")
+            elif check.metric.type == "boolean" and isinstance(check.threshold, bool):
+                exprs.append(env.flag(check.metric.tree).alias(f"v{k}.{i}"))
+            else:
+                raise NotFast(f"a {check.metric.type} metric")
+        if ind.shortfall is not None and ind.shortfall.tree is not None:
+            threshold = checks[0].threshold
+            if not isinstance(threshold, Fraction):
+                raise NotFast("a shortfall with a formula threshold")
+            sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": threshold})
+            exprs += _store_rat(f"sf{k}", sub.number(ind.shortfall.tree))
+        return exprs
+
+    # ----------------------------------------------------------------- stage 3: decisions
+
+    def _stage_decisions(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> list[pl.Expr]:
+        oks = []
+        for i, check in enumerate(checks):
+            if check.metric.type == "number":
+                oks.append(_cmp(check.comparator, _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")))
+            else:
+                value = pl.col(f"v{k}.{i}")
+                oks.append((value == check.threshold) if check.comparator == "==" else (value != check.threshold))
+        exprs = [ok.alias(f"o{k}.{i}") for i, ok in enumerate(oks)]
+        if ind.combine == "one":
+            decision = oks[0]
+        elif ind.combine == "all":
+            decision = pl.all_horizontal(oks)  # Kleene, like the engine's _combine
+        else:
+            decision = pl.any_horizontal(oks)
+        exprs.append(decision.alias(f"d{k}"))
+        return exprs
+
+    # ----------------------------------------------------------------- stage 4: text
+
+    def _stage_text(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> list[pl.Expr]:
+        lang = self.lang
+        applies, decision = pl.col(f"a{k}"), pl.col(f"d{k}")
+        oks = [pl.col(f"o{k}.{i}") for i in range(len(checks))]
+        eligibility = ind.spec.kind == "eligibility"
+        yes, no = (ELIGIBLE, NOT_ELIGIBLE) if eligibility else (PASS, FAIL)
+        status = pl.when(~applies).then(pl.lit(NA)).when(decision).then(pl.lit(yes)).otherwise(pl.lit(no))
+        hard = applies.is_null() | (applies & decision.is_null()).fill_null(False)
+        primary = self.primary(ind.combine, oks, decision)
+        parts, parts_hard = self.result_parts(k, checks, primary)
+        message = self.message(k, ind, checks, oks, decision, eligibility)
+        shortfall, shortfall_hard = self.shortfall(k, ind, decision)
+        head = checks[0]
+        na_threshold = (
+            _num_text(head.threshold) if isinstance(head.threshold, Fraction) else json.dumps(to_json(head.threshold))
+        )
+        na_message = _quote(t("msg.not_applicable", lang, condition=self.condition(ind)))
+        unit = _quote(head.unit) if head.unit is not None else "null"
+        na_line = (
+            f'"indicator": {_quote(ind.id)}, "status": "{NA}", "value": null, "threshold": {na_threshold}, '
+            f'"comparator": {_quote(head.comparator)}, "unit": {unit}, "gap": null, "shortfall": null'
+            f"{self.tail(ind)}{na_message}}}"
+        )
+        line = (
+            pl.when(~applies)
+            .then(pl.lit(na_line))
+            .otherwise(
+                pl.concat_str(
+                    [
+                        pl.lit(f'"indicator": {_quote(ind.id)}, "status": "'),
+                        status,
+                        pl.lit('", "value": '),
+                        parts["value"],
+                        pl.lit(', "threshold": '),
+                        parts["threshold"],
+                        pl.lit(', "comparator": '),
+                        parts["comparator"],
+                        pl.lit(', "unit": '),
+                        parts["unit"],
+                        pl.lit(', "gap": '),
+                        parts["gap"],
+                        pl.lit(', "shortfall": '),
+                        shortfall,
+                        pl.lit(self.tail(ind)),
+                        _json_text(message),
+                        pl.lit("}"),
+                    ]
+                )
+            )
+        )
+        hard = hard | (applies.fill_null(False) & (parts_hard | shortfall_hard))
+        return [status.alias(f"s{k}"), hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
+
+    def frame(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Add ``hard`` and, for easy rows, ``text`` (the row's result lines) and the status columns."""
+        frame = batch.with_columns(self._stage_cells())
+        stage2: list[pl.Expr] = []
+        stage3: list[pl.Expr] = []
+        stage4: list[pl.Expr] = []
+        for k, (ind, checks) in enumerate(self.indicators):
+            stage2 += self._stage_metrics(k, ind, checks)
+            stage3 += self._stage_decisions(k, ind, checks)
+            stage4 += self._stage_text(k, ind, checks)
+        frame = frame.with_columns(stage2).with_columns(stage3).with_columns(stage4)
+        hard = pl.any_horizontal([pl.col("h.cells"), *(pl.col(f"h{k}") for k in range(len(self.indicators)))])
+        record = [
+            pl.col(f"f.{name}") if name in self.env.texts else pl.lit(None, dtype=pl.Utf8)
+            for name in ("id", "name", "district")
+        ]
+        prefix = pl.concat_str(
+            [
+                pl.lit(f'{{"source": {_quote(self.source)}, "line": '),
+                pl.col("_line").cast(pl.Utf8),
+                pl.lit(', "record_id": '),
+                _json_text(record[0]),
+                pl.lit(', "record_name": '),
+                _json_text(record[1]),
+                pl.lit(', "district": '),
+                _json_text(record[2]),
+                pl.lit(", "),
+            ]
+        )
+        text = pl.concat_str(
+            [pl.concat_str([prefix, pl.col(f"l{k}")]) for k in range(len(self.indicators))], separator=",\n    "
+        )
+        frame = frame.with_columns(hard.alias("hard"), record[0].alias("_id"))
+        return frame.with_columns(pl.when(pl.col("hard")).then(None).otherwise(text).alias("text"))
+
+    def condition(self, ind: CompiledIndicator) -> str:
+        spec = ind.spec
+        if spec.applies_title:
+            return spec.applies_title.get(self.lang)
+        return ind.applies_if.text if ind.applies_if else ""
+
+    @staticmethod
+    def tail(ind: CompiledIndicator) -> str:
+        spec = ind.spec
+        departments = json.dumps(spec.departments, ensure_ascii=False)
+        return f', "clause": {_quote(spec.clause.ref)}, "departments": {departments}, "message": '
+
+    @staticmethod
+    def primary(combine: str, oks: list[pl.Expr], decision: pl.Expr) -> pl.Expr:
+        """Which check's value the result shows (the engine's ``_combine``)."""
+        if combine == "one":
+            return pl.lit(0)
+        decisive = combine != "all"
+        chosen = pl.lit(0)
+        for k in range(len(oks) - 1, -1, -1):
+            chosen = pl.when(oks[k] == decisive).then(pl.lit(k)).otherwise(chosen)
+        return pl.when(decision == decisive).then(chosen).otherwise(pl.lit(0))
+
+    def result_parts(self, k: int, checks: tuple[Check, ...], primary: pl.Expr) -> tuple[dict[str, pl.Expr], pl.Expr]:
+        value_text, thr_text, gap_text, hards = [], [], [], []
+        for i, check in enumerate(checks):
+            if check.metric.type == "number":
+                value, threshold = _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")
+                v_json, v_hard = _json_number(value)
+                t_json, t_hard = _json_number(threshold)
+                gap = Rat(value.num * threshold.den - threshold.num * value.den, value.den * threshold.den)
+                g_json, g_hard = _json_number(gap)
+                value_text.append(v_json)
+                thr_text.append(t_json)
+                gap_text.append(g_json)
+                hards.append(v_hard | t_hard | g_hard)
+            else:
+                value_text.append(pl.when(pl.col(f"v{k}.{i}")).then(pl.lit("true")).otherwise(pl.lit("false")))
+                thr_text.append(pl.lit(json.dumps(check.threshold)))
+                gap_text.append(pl.lit("null"))
+                hards.append(pl.lit(False))
+
+        def pick(options: list[pl.Expr]) -> pl.Expr:
+            out = options[0]
+            for n in range(1, len(options)):
+                out = pl.when(primary == n).then(options[n]).otherwise(out)
+            return out
+
+        comparators = [pl.lit(_quote(c.comparator)) for c in checks]
+        unit_list = [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]
+        parts = {
+            "value": pick(value_text),
+            "threshold": pick(thr_text),
+            "gap": pick(gap_text),
+            "comparator": pick(comparators),
+            "unit": pick(unit_list),
+        }
+        return parts, pick(hards)
+
+    def shortfall(self, k: int, ind: CompiledIndicator, decision: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        if ind.shortfall is None or ind.shortfall.tree is None:
+            return pl.lit("null"), pl.lit(False)
+        need = _col_rat(f"sf{k}")
+        text, hard = _json_number(need)
+        shown = (~decision & (need.num > 0)).fill_null(False)
+        return pl.when(shown).then(text).otherwise(pl.lit("null")), (shown & hard)
+
+    def describe(self, k: int, i: int, check: Check) -> pl.Expr:
+        """The engine's ``_describe`` for one check."""
+        lang = self.lang
+        title = check.title.get(lang)
+        if check.metric.type != "number":
+            yes, no = t("words.yes", lang), t("words.no", lang)
+            colon = "：" if lang == "zh" else ": "
+            return pl.concat_str(
+                [pl.lit(f"{title}{colon}"), pl.when(pl.col(f"v{k}.{i}")).then(pl.lit(yes)).otherwise(pl.lit(no))]
+            )
+        unit = f" {check.unit}" if check.unit else ""
+        open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+        if check.threshold_formula is not None:
+            word = check.word if check.word and lang == "zh" else check.comparator
+            shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
+            rule = pl.concat_str([pl.lit(f"{word} {shown} "), _display(_col_rat(f"t{k}.{i}")), pl.lit(unit)])
+        else:
+            rule = pl.lit(check.rule_text(lang))
+        return pl.concat_str(
+            [pl.lit(f"{title} = "), _display(_col_rat(f"v{k}.{i}")), pl.lit(f"{unit}{open_}"), rule, pl.lit(close)]
+        )
+
+    def message(
+        self,
+        k: int,
+        ind: CompiledIndicator,
+        checks: tuple[Check, ...],
+        oks: list[pl.Expr],
+        decision: pl.Expr,
+        eligibility: bool,
+    ) -> pl.Expr:
+        lang = self.lang
+        pieces = []
+        for i, (check, ok) in enumerate(zip(checks, oks, strict=True)):
+            known = pl.col(f"v{k}.{i}.n" if check.metric.type == "number" else f"v{k}.{i}").is_not_null()
+            if eligibility:
+                keep = ok == decision
+            elif ind.combine == "any":
+                keep = pl.when(decision).then(ok == decision).otherwise(known)
+            elif ind.combine == "all":
+                keep = pl.when(decision).then(known).otherwise(ok == decision)
+            else:
+                keep = known
+            pieces.append(pl.when(keep.fill_null(False)).then(self.describe(k, i, check)).otherwise(None))
+        joined = pl.concat_str(pieces, separator=_SEP[lang], ignore_nulls=True)
+        if eligibility:
+            head, tail = t("msg.eligible", lang, reason="\0").split("\0")
+            head_no, tail_no = t("msg.not_eligible", lang, reason="\0").split("\0")
+            return (
+                pl.when(decision)
+                .then(pl.concat_str([pl.lit(head), joined, pl.lit(tail)]))
+                .otherwise(pl.concat_str([pl.lit(head_no), joined, pl.lit(tail_no)]))
+            )
+        if ind.shortfall is not None and ind.shortfall.tree is not None and ind.spec.shortfall is not None:
+            need = _col_rat(f"sf{k}")
+            unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall.unit else ""
+            head, tail = t("msg.shortfall", lang, value="\0", unit=unit).split("\0")
+            suffix = (
+                pl.when((~decision & (need.num > 0)).fill_null(False))
+                .then(pl.concat_str([pl.lit(head), _display(need), pl.lit(tail)]))
+                .otherwise(pl.lit(""))
+            )
+            joined = pl.concat_str([joined, suffix])
+        return joined
+
+
+def _num_text(value: Fraction) -> str:
+    return json.dumps(to_json(value))
+
+
+def _json_text(expr: pl.Expr) -> pl.Expr:
+    """A string column as JSON text (safe cells need no escaping), null as ``null``."""
+    return pl.when(expr.is_null()).then(pl.lit("null")).otherwise(pl.concat_str([pl.lit('"'), expr, pl.lit('"')]))
+
+
+def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
+    """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
+    dropped), each with the line of its last row."""
+    names = [f"c{i}" for i in range(len(plan.header))]
+    lazy = pl.scan_csv(
+        plan.path,
+        has_header=True,
+        new_columns=names,
+        separator=plan.delimiter,
+        infer_schema=False,
+        quote_char='"',
+        encoding="utf8",
+        truncate_ragged_lines=False,
+    ).with_row_index("_row", offset=2)
+    for batch in lazy.collect_batches(chunk_size=BATCH_ROWS):
+        batch = batch.rename({"_row": "_line"})
+        blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
+        yield batch.filter(~blank), (batch["_line"][-1] if batch.height else 0)
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+def why_not(binding: Any) -> str | None:
+    """Why an input cannot use the columnar path (None when it can)."""
+    table, path = binding.table, binding.path
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return "not a CSV file"
+    if table.encoding not in ("utf-8", "utf-8-sig"):
+        return f"encoding {table.encoding}"
+    if table.header_line != 1:
+        return "the header is not on line 1"
+    return None
+
+
+def _physical_lines(path: Path) -> int:
+    """The number of lines in the file (a last line without a line end counts)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: Any) -> None:
+    """Check one bound CSV input in columns, adding its results to ``store``.
+
+    Raises ``NotFast`` (with everything it added rolled back) when the input turns out not to
+    fit, e.g. a row with more cells than the header.
+    """
+    from collections import Counter
+
+    from lifeservices_cli.store import SEPARATOR
+
+    entity = binding.entity
+    plan = Plan(
+        engine,
+        entity,
+        binding.table.header,
+        str(binding.path),
+        binding.table.encoding,
+        binding.table.delimiter,
+        binding.path,
+    )
+    mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
+    ids: list[pl.DataFrame] = []
+    wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]
+    last_line = 0
+    try:
+        for batch, batch_last in batches(plan):
+            last_line = max(last_line, batch_last)
+            frame = plan.frame(batch)
+            if wanted:
+                frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
+            hard = frame["hard"].to_list()
+            texts = frame["text"].to_list()
+            lines = frame["_line"].to_list()
+            counts: Counter[str] = Counter()
+            total = 0
+            groups = {by: frame[f"_g_{by}"].to_list() for _, _, by in wanted}
+            names = [f"c{i}" for i in range(len(plan.header))]
+            slow_ids: list[tuple[str, int]] = []
+            slow = []
+            for i in (i for i, h in enumerate(hard) if h):
+                cells = [frame[name][i] or "" for name in names]
+                record = binding.build(lines[i], cells)
+                if isinstance(record.values.get("id"), str):
+                    slow_ids.append((record.values["id"], lines[i]))  # type: ignore[arg-type]
+                results = list(engine.check(record, entity.name))
+                slow.append((record, results))
+                texts[i] = SEPARATOR.join(json.dumps(report_dict(r), ensure_ascii=False) for r in results)
+                for by in groups:
+                    value = record.values.get(by)
+                    groups[by][i] = value if isinstance(value, str) else None
+            for _, agg, by in wanted:  # groups are reported in the order they first appear
+                for group in dict.fromkeys(groups[by]):
+                    aggregator.register(agg, group)
+            easy = frame.filter(~pl.col("hard"))
+            for k in range(len(plan.indicators)):
+                for status, n in easy[f"s{k}"].value_counts().iter_rows():
+                    counts[status] += n
+                    total += n
+            for k, agg, by in wanted:
+                for group, status, n in easy.group_by([f"_g_{by}", f"s{k}"], maintain_order=True).len().iter_rows():
+                    aggregator.count(agg, group, status, n)
+            for record, results in slow:
+                for result in results:
+                    aggregator.add(result, record)
+                    counts[result.status] += 1
+                total += len(results)
+            binding.info.records += len(easy)
+            store.add_text(SEPARATOR.join(t for t in texts if t), total, counts)
+            if "id" in plan.columns:
+                ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
+                ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))
+    except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
+        store.rollback(mark)
+        aggregator.restore(saved)
+        binding.info.records = records
+        raise NotFast(str(exc).splitlines()[0]) from None
+    if last_line and last_line != _physical_lines(binding.path):
+        # a quoted cell spans lines, so rows are not lines: let the record reader count them
+        store.rollback(mark)
+        aggregator.restore(saved)
+        binding.info.records = records
+        raise NotFast("a quoted cell spans lines")
+    binding.finish(_duplicates(ids))
+
+
+def plan_group(plan: Plan, by: str) -> pl.Expr:
+    if by in plan.env.texts:
+        return pl.col(f"f.{by}")
+    return pl.lit(None, dtype=pl.Utf8)
+
+
+def _duplicates(ids: list[pl.DataFrame]) -> dict[str, list[int]]:
+    if not ids:
+        return {}
+    frame = pl.concat([f.with_columns(pl.col("_line").cast(pl.Int64)) for f in ids]).sort("_line")
+    dup = frame.filter(pl.col("_id").is_duplicated())
+    out: dict[str, list[int]] = {}
+    for rid, line in dup.iter_rows():
+        out.setdefault(rid, []).append(line)
+    return out

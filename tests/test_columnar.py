@@ -1,0 +1,153 @@
+"""The columnar path gives the record engine's report byte for byte, on messy data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lifeservices_cli.checker import check_files
+from lifeservices_cli.render.json import render
+
+DISTRICTS = ["洮北区", "洮南市", "大安市", "镇赉县", "通榆县", ""]
+JUNK = [
+    "12a",
+    "五百",
+    "1,2",
+    "#DIV/0!",
+    "—",
+    "n/a",
+    "-5",
+    "1e3",
+    "600㎡",
+    "３００",
+    " 42 ",
+    "0",
+    "0.0",
+    "1,020.5",
+    "33.3",
+    "+7",
+    "007",
+    "1.2345678",
+    "99999999999999",
+    "0.00001",
+    "Ｎ/Ａ",
+    "是",
+    "√",
+    "x",
+    "-0",
+    ".5",
+    "5.",
+]
+FLAGS = ["是", "否", "", "有", "无", "Y", "n", "TRUE", "√", "×", "1", "0", "maybe", "—", "是 ", "Ｙ"]
+
+
+def _cell(rng: random.Random, choices: list[str], number: bool) -> str:
+    if rng.random() < 0.15:
+        return rng.choice(choices)
+    return str(round(rng.uniform(0, 2000), rng.choice([0, 1, 2]))) if number else rng.choice(choices)
+
+
+def _csv(rows: list[list[str]], line_end: str = "\n") -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator=line_end).writerows(rows)  # quotes cells with commas, as Excel does
+    return out.getvalue()
+
+
+def _community(rng: random.Random, rows: int, header: str, line_end: str = "\n") -> str:
+    table = [header.split(",")]
+    for n in range(rows):
+        if rng.random() < 0.01:
+            table.append([])  # a blank line is no record
+            continue
+        name = rng.choice([f"社区{n}", f"社区{n}·东", "Tab\there", "引号'单'", '引号"双"', f"Ｎo{n}", "a,b"])
+        table.append(
+            [
+                rng.choice([f"C{n}", f"C{n % 7}", ""]),
+                name,
+                rng.choice(DISTRICTS),
+                "街道",
+                _cell(rng, FLAGS, False),
+                _cell(rng, FLAGS, False),
+                _cell(rng, JUNK, True) if rng.random() > 0.05 else "0",
+                _cell(rng, JUNK, True),
+            ][: len(table[0])]
+        )
+    return _csv(table, line_end)
+
+
+def _facility(rng: random.Random, rows: int) -> str:
+    table = [["项目编号", "项目名称", "县（市、区）", "建筑面积（平方米）", "总投资（万元）"]]
+    for n in range(rows):
+        table.append(
+            [
+                f"F{n}",
+                f"设施{n}",
+                rng.choice(DISTRICTS),
+                _cell(rng, JUNK, True),
+                _cell(rng, JUNK + ["30", "29.9999", "30.0001"], True),
+            ]
+        )
+    return _csv(table, "\r\n")
+
+
+def _compound(rng: random.Random, rows: int) -> str:
+    table = [["小区编码", "小区名称", "县（市、区）", "是否新建", "养老服务设施", "托育服务设施"]]
+    for n in range(rows):
+        table.append([f"X{n}", f"小区{n}", rng.choice(DISTRICTS), *(rng.choice(FLAGS) for _ in range(3))])
+    return _csv(table)
+
+
+CASES = {
+    "community": lambda rng: _community(
+        rng,
+        1500,
+        "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）",
+    ),
+    "community-no-urban-column": lambda rng: _community(
+        rng, 400, "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,户数（户）,综合服务设施面积（万平方米）"
+    ),
+    "facility": lambda rng: _facility(rng, 1500),
+    "compound": lambda rng: _compound(rng, 1500),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_columns_give_the_same_report_as_records(tmp_path: Path, case: str, lang: str):
+    text = CASES[case](random.Random(f"{case}-{lang}"))
+    path = tmp_path / f"{case}.csv"
+    path.write_text(text, encoding="utf-8")
+    records = check_files([path], lang=lang, as_of=date(2025, 1, 1), engine="records")  # type: ignore[arg-type]
+    columns = check_files([path], lang=lang, as_of=date(2025, 1, 1), engine="columns")  # type: ignore[arg-type]
+    assert columns.store.spooled, "the columnar path was not taken"
+    assert render(columns) == render(records)
+    assert [r.status for r in columns.iter_results()] == [r.status for r in records.iter_results()]
+
+
+def test_a_cell_spanning_lines_falls_back_to_records(tmp_path: Path):
+    path = tmp_path / "multiline.csv"
+    path.write_text(
+        '项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,"两行\n名称",洮北区,100,10\nF2,站,洮北区,400,90\n',
+        encoding="utf-8",
+    )
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    assert not columns.store.spooled
+    assert [(r.line, r.status) for r in columns.results] == [(2, "eligible"), (4, "not_eligible")]
+
+
+def test_ragged_rows_fall_back_to_records_and_lose_nothing(tmp_path: Path):
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,100,10\nF2,站,洮北区,100,10,extra\n",
+        encoding="utf-8",
+    )
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    assert not columns.store.spooled
+    assert render(columns) == render(records)
+    assert [r.status for r in columns.results] == ["eligible", "invalid_data"]
