@@ -126,3 +126,18 @@ def test_excel_report_sheets_and_colours(tmp_path):
     assert results.cell(row=2, column=status + 2).value == 500  # a number, not text
     districts = wb["按县（市、区）"]
     assert [c.value for c in districts[2]][:3] == ["洮北区", 2, 4]  # district, pass, fail
+
+
+def test_excel_row_limit_is_reported(tmp_path, monkeypatch):
+    from lifeservices_cli.render import xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS", 3)
+    report = check_files([workbook(tmp_path / "in.xlsx")], lang="en")
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(Format.xlsx.render(report))
+    wb = openpyxl.load_workbook(out)
+    assert wb["Results"].max_row == 3  # the header and two records
+    assert [c.value for c in wb["Summary"][2]] == [
+        "Rows of 'Results' past Excel's 3-row limit, left out (the CSV or JSON report has them all)",
+        2,
+    ]

@@ -74,6 +74,10 @@ WORDS: dict[str, dict[str, str]] = {
     "sheet_results": {"zh": "检查结果", "en": "Results"},
     "sheet_summary": {"zh": "汇总", "en": "Summary"},
     "sheet_districts": {"zh": "按县（市、区）", "en": "By district"},
+    "sheet_cut": {
+        "zh": "「{sheet}」超出 Excel 的 {rows} 行上限，未写入的行数（全部结果见 CSV 或 JSON 报告）",
+        "en": "Rows of '{sheet}' past Excel's {rows}-row limit, left out (the CSV or JSON report has them all)",
+    },
     "sheet_problems": {"zh": "问题清单（{view}）", "en": "Problems ({view})"},
     "view.indicator": {"zh": "按指标", "en": "by indicator"},
     "view.district": {"zh": "按县（市、区）", "en": "by district"},

@@ -56,6 +56,7 @@ FILLS = {
     "not_eligible": ("D9E1F2", "203864"),
 }
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest is left out and the summary says so
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _NUMERIC_CELL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?")
 _BOLD = Font(bold=True)
@@ -68,6 +69,7 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str):
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
         self.rows = 0
+        self.cut = 0  # rows past Excel's limit, left out
         self._statuses: dict[str, Cell] = {}
 
     def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
@@ -79,6 +81,9 @@ class _Sheet:
         self.append([self._styled(name, _BOLD, _HEAD_FILL) for name in names])
 
     def append(self, values: list[Any]) -> None:
+        if self.rows >= EXCEL_ROWS:
+            self.cut += 1
+            return
         self.ws.append([self._cell(v) for v in values])
         self.rows += 1
 
@@ -216,10 +221,12 @@ def _gap(r: Result | None) -> Fraction | None:
     return r.gap if r is not None else None
 
 
-def _summary_sheet(sheet: _Sheet, report: Report) -> None:
+def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     lang = report.lang
     s = report.summary()
     sheet.header([w("summary", lang), w("count", lang)], [60, 14])
+    for other in full:
+        sheet.append([w("sheet_cut", lang, sheet=other.ws.title, rows=EXCEL_ROWS), other.cut])
     sheet.append([w("records_n", lang), s["records"]])
     sheet.append([w("checks_n", lang), s["checks"]])
     for status in SHOWN:
@@ -299,7 +306,8 @@ def render(report: Report, *, by: View | None = None) -> bytes:
         _Sheet(wb, w(k, lang)) for k in ("sheet_results", "sheet_summary", "sheet_districts")
     )
     _results_sheet(results, report, districts, problems)
-    _summary_sheet(summary, report)
+    full = [x for x in [results, *(problems.sheets.values() if problems else ())] if x.cut]
+    _summary_sheet(summary, report, full)
     _districts_sheet(per_district, report, districts)
     if problems is not None:
         for a in report.aggregates:
