@@ -20,7 +20,7 @@ runner = CliRunner()
 
 
 def run(*args: str):
-    return runner.invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": ""})
 
 
 def run_json(*args: str) -> dict:
@@ -218,3 +218,48 @@ def test_python_dash_m_and_console_script():
     proc = subprocess.run([sys.executable, "-m", "lifeservices_cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"lifeservices {__version__}"
+
+
+def test_as_of_picks_the_rules_in_force_and_the_report_states_it():
+    before = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2022-11-21")
+    assert before["as_of"] == "2022-11-21"
+    assert before["results"] == [] and "first-loan-smes-above-2021" in before["not_in_force"]
+    assert before["summary"]["records"] == 5  # every record read is still counted
+    after = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2024-06-30")
+    assert after["not_in_force"] == [] and after["summary"]["checks"] == 20
+
+
+def test_as_of_decides_the_graduate_subsidy():
+    def status(day: str) -> str:
+        report = run_json(str(EXAMPLES / "persons.csv"), "--as-of", day)
+        return _result(report, "graduate-small-firm-social-insurance-subsidy", "P-04")["status"]
+
+    assert (status("2024-06-30"), status("2024-07-01")) == ("eligible", "not_eligible")  # left school 2022-06-30
+
+
+def test_set_only_and_skip():
+    report = run_json(
+        ALL[0], "--set", "new-community-facility-area.threshold=520", "--only", "new-community-facility-area"
+    )
+    assert {r["indicator"] for r in report["results"]} == {"new-community-facility-area"}
+    assert report["settings"] == [{"target": "new-community-facility-area.threshold", "value": "520", "was": "500"}]
+    assert _result(report, "new-community-facility-area", "TB-002")["status"] == "fail"  # 500 < 520
+    skipped = run_json(ALL[0], "--skip", "new-community-facility-area")
+    assert {r["indicator"] for r in skipped["results"]} == {"facility-area-per-100-households"}
+    table = run("check", ALL[0], "--set", "new-community-facility-area.threshold=520", "--lang", "en")
+    assert "changed for this run with --set: new-community-facility-area.threshold = 520 (was 500)" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--as-of", "2024-02-30"], "--as-of '2024-02-30' is not a date"),
+        (["--only", "nope"], "unknown indicator 'nope'"),
+        (["--set", "nope.threshold=1"], "unknown indicator 'nope'"),
+        (["--set", "new-community-facility-area.threshold=abc"], "'abc' is not a number in m²"),
+    ],
+)
+def test_bad_adaptation_options_exit_2(args, needle):
+    result = run("check", ALL[0], *args)
+    assert result.exit_code == 2
+    assert needle in result.stderr

@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from dataclasses import replace
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -159,6 +160,27 @@ def check(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Sheet to read from .xlsx input (default: the first).")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATE", help="Apply the rules in force on this day (YYYY-MM-DD; default: today)."
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", metavar="ID", help="Check only this indicator (repeatable).")
+    ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", metavar="ID", help="Skip this indicator (repeatable).")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="ID.threshold=V|PARAM=V",
+            help="Change a threshold or parameter for this run (repeatable), e.g. --set "
+            "new-community-facility-area.threshold=600; the report lists every setting.",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
@@ -173,9 +195,12 @@ def check(
     try:
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty)
         options = Options(by=View(by.value) if by else None, csv_encoding=check_encoding(csv_encoding))
+        day = _day(as_of)
         with spreadsheet.sheet(sheet):
             packset = load_packs(indicators)
-            report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language)  # type: ignore[arg-type]
+            packset.select(only or (), skip or ())
+            packset.apply_settings(settings or ())
+            report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language, as_of=day)  # type: ignore[arg-type]
             rendered = []
             for target in targets:  # render everything before writing anything
                 terminal = target.path is None and target.format is Format.table
@@ -205,6 +230,18 @@ def check(
             traceback.print_exc()
         raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 3) from None
     raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+
+
+def _day(text: str | None) -> date | None:
+    """``--as-of``'s day; a bad date is a usage error (exit 2)."""
+    if text is None:
+        return None
+    from lifeservices_cli.dates import parse_date
+
+    day = parse_date(text)
+    if day is None:
+        raise UsageError(f"--as-of {text!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-30")
+    return day
 
 
 def _width() -> int | None:

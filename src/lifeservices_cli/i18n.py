@@ -105,6 +105,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path}: record id {id} appears more than once (lines {lines})",
     },
     "warn.no_records": {"zh": "{path}：只有表头，没有数据记录", "en": "{path}: the file has a header but no records"},
+    # run notes
+    "run.setting": {"zh": "本次运行按 --set 修改：{target} = {value}（原为 {was}）", "en": "changed for this run with --set: {target} = {value} (was {was})"},
+    "run.not_in_force": {"zh": "{day} 未生效、未检查的指标：{ids}", "en": "not in force on {day}, not checked: {ids}"},
     # table
     "table.title": {"zh": "检查结果", "en": "Results"},
     "table.aggregates": {"zh": "按县（市、区）汇总", "en": "Per-district aggregates"},

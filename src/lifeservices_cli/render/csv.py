@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from datetime import date
 from fractions import Fraction
 
 from lifeservices_cli.errors import UsageError
@@ -32,6 +33,8 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
         value = value_text(r.value, r.unit, lang)  # mixed units: the unit goes with the number
     elif isinstance(r.value, bool):
         value = value_text(r.value, None, lang)
+    elif isinstance(r.value, date):
+        value = r.value.isoformat()  # a date metric (e.g. the day of assessment)
     return status_text(r.status, lang), value, number_text(r.gap)
 
 

@@ -143,6 +143,17 @@ def _counts(text: Text, counts: dict[str, int], statuses: Iterable[str], lang: L
         text.append(f"{t(f'status.{status}', lang)} {counts[status]}", style=STYLES[status])
 
 
+def run_notes(report: Report) -> list[str]:
+    """What changed the rules of this run: --set settings and indicators not in force."""
+    lang = report.lang
+    notes = [
+        t("run.setting", lang, target=x["target"], value=x["value"], was=x["was"]) for x in report.packset.settings
+    ]
+    if report.not_in_force:
+        notes.append(t("run.not_in_force", lang, day=report.as_of.isoformat(), ids=", ".join(report.not_in_force)))
+    return notes
+
+
 def _summary(report: Report) -> Text:
     lang = report.lang
     s = report.summary()
@@ -181,6 +192,7 @@ def renderables(report: Report, by: View = View.indicator) -> Group:
         parts.extend(_group_tables(groups, indicators, lang))
     parts.extend(_aggregates_table(report, indicators))
     parts.extend(Text(f"! {visible(x)}", style="yellow") for x in report.warnings())
+    parts.extend(Text(f"! {visible(x)}", style="yellow") for x in run_notes(report))
     parts.append(_summary(report))
     return Group(*parts)
 

@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -174,6 +175,8 @@ class _Problems:
         for key in group_keys(self.view, ind, r.district):
             sheet = self._sheet(key)
             value = value_text(r.value, None, self.lang) if isinstance(r.value, bool) else r.value
+            if isinstance(value, date):
+                value = value.isoformat()  # a date metric stays readable text, not a serial number
             sheet.append(
                 [ind.id, ind.spec.clause.ref, r.record_id, r.record_name, r.district, sheet.status(r.status, self.lang)]
                 + [value, r.gap, r.message, r.source, r.line]
