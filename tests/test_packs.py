@@ -484,9 +484,10 @@ def test_aggregate_of_an_aggregate(tmp_path):
     ("old", "new", "next_line", "message"),
     [
         # An unclosed '[' is only noticed on the following line.
-        ("    kind: standard", "    kind: [standard", 1, "invalid YAML: expected ',' or ']'"),
-        ("document: 测试文件", "document: 测试: 文件", 0, "invalid YAML: mapping values are not allowed here"),
-        ("    entity: site", "\tentity: site", 0, "invalid YAML: found character '\\t' that cannot start any token"),
+        ("    kind: standard", "    kind: [standard", 1, "invalid YAML: did not find expected ',' or ']'"),
+        ("document: 测试文件", "document: 测试: 文件", 0,
+         "invalid YAML: mapping values are not allowed in this context"),
+        ("    entity: site", "\tentity: site", 0, "invalid YAML: found character that cannot start any token"),
     ],
 )
 def test_yaml_syntax_error(tmp_path, old, new, next_line, message):

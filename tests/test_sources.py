@@ -465,7 +465,7 @@ def test_yaml_mapping_entity_is_checked(tmp_path):
         ("entity: facility\n", f":1: {NOT_RECORDS}"),
         ("entity: [a]\nrecords: []\n", ":1: 'entity' must be a name"),
         ("42\n", ":1: expected a list of records"),
-        ("- a: [1, 2\n- b: 3\n", ":2: invalid YAML: expected ',' or ']'"),
+        ("- a: [1, 2\n- b: 3\n", ":2: invalid YAML: did not find expected ',' or ']'"),
         ("- &x {项目编号: A}\n- *x\n", ":2: YAML aliases (*name) are not allowed"),
     ],
 )

@@ -107,9 +107,9 @@ def test_line_of_without_a_document():
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("a: [1, 2\nb: 3\n", 2, "invalid YAML: expected ',' or ']'"),
-        ("a: b: c\n", 1, "invalid YAML: mapping values are not allowed here"),
-        ("a: 1\n  b: 2\n", 2, "invalid YAML: mapping values are not allowed here"),
+        ("a: [1, 2\nb: 3\n", 2, "invalid YAML: did not find expected ',' or ']'"),
+        ("a: b: c\n", 1, "invalid YAML: mapping values are not allowed in this context"),
+        ("a: 1\n  b: 2\n", 2, "invalid YAML: mapping values are not allowed in this context"),
         ("ok: 1\n\tx: 1\n", 2, "invalid YAML"),
         ('a: "unterminated\n', 2, "invalid YAML"),
         ("--- 1\n--- 2\n", 2, "invalid YAML"),
