@@ -29,19 +29,27 @@ def check_files(
     lang: Lang = "zh",
     as_of: date | None = None,
     engine: str = "auto",
+    sheet: str | None = None,
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
     ``engine`` is ``auto`` (large plain CSV files are checked in columns), ``records`` (always
     record by record) or ``columns`` (in columns wherever the input allows, whatever its size).
-    Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
-    become results with a status instead.
+    ``sheet`` is the sheet read from .xlsx files (None: the first, or the one chosen by an
+    enclosing ``spreadsheet.sheet`` block). Raises ``UsageError`` when a file or pack cannot be
+    used at all; problems inside the data become results with a status instead.
     """
+    from lifeservices_cli import spreadsheet
+
     packset = packset or load_packs()
-    bindings = [  # open (and so validate) every file before checking any
-        open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
-    ]
-    return _run(packset, bindings, lang, as_of, engine)
+    sheet = sheet if sheet is not None else spreadsheet.SHEET.get()
+    with spreadsheet.sheet(sheet):
+        bindings = [  # open (and so validate) every file before checking any
+            open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
+        ]
+        report = _run(packset, bindings, lang, as_of, engine)
+    report.sheet = sheet
+    return report
 
 
 def check_records(
@@ -58,9 +66,12 @@ def check_records(
     ``line`` in the results is the record's 1-based position in ``records``.
     """
     packset = packset or load_packs()
-    table = table_from_items(list(records), list(range(1, len(records) + 1)))
-    binding = bind_table(table, Path(source), packset, entity=entity, lang=lang)
-    return _run(packset, [binding], lang, as_of, "records")
+    items = list(records)
+    lines = list(range(1, len(items) + 1))
+    binding = bind_table(table_from_items(items, lines), Path(source), packset, entity=entity, lang=lang)
+    report = _run(packset, [binding], lang, as_of, "records")
+    report.tables[binding.info.path] = lambda: table_from_items(items, lines)  # for csv and xlsx
+    return report
 
 
 def _run(packset: PackSet, bindings: list[Binding], lang: Lang, as_of: date | None, mode: str) -> Report:

@@ -7,7 +7,7 @@ documented in the README. Counting and the exit code live here, so every format 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -30,7 +30,7 @@ from lifeservices_cli.i18n import Lang
 from lifeservices_cli.models import Indicator
 from lifeservices_cli.numbers import to_json
 from lifeservices_cli.packs import PackSet
-from lifeservices_cli.sources import InputInfo
+from lifeservices_cli.sources import InputInfo, Table, raw_rows
 from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 1
@@ -52,9 +52,22 @@ class Report:
     not_in_force: list[str] = field(default_factory=list)
     inputs: list[InputInfo] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
+    #: The .xlsx sheet the inputs were read from (None: the first), to re-read them the same way.
+    sheet: str | None = None
+    #: Inputs that are no file (records built in Python): their path → a fresh table of their rows.
+    tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = ResultStore(self.result_dict)
+
+    def raw_table(self, info: InputInfo, encoding: str | None = None) -> Table:
+        """An input's header and raw cells as they were read, for formats that repeat the record."""
+        if info.path in self.tables:
+            return self.tables[info.path]()
+        from lifeservices_cli import spreadsheet
+
+        with spreadsheet.sheet(self.sheet):
+            return raw_rows(info.path, encoding)
 
     @property
     def results(self) -> list[Result]:

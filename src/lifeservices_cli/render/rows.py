@@ -20,7 +20,7 @@ from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import clean
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
-from lifeservices_cli.sources import InputInfo, raw_rows
+from lifeservices_cli.sources import InputInfo
 
 #: What a spreadsheet would run as a formula when a cell starts with it (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -121,7 +121,7 @@ def rows(report: Report) -> Iterator[Row]:
             per_entity[ind.spec.entity] = per_entity.get(ind.spec.entity, 0) + 1
     results = report.iter_results()
     for info in report.inputs:
-        table = raw_rows(info.path, _reread_encoding(info))
+        table = report.raw_table(info, _reread_encoding(info))
         where = [positions[key] for key in _keys(table.header)]
         wanted = per_entity.get(info.entity, 0)
         for line, raw, _problems in table.rows:
