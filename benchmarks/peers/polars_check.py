@@ -47,52 +47,71 @@ AREA_UNIT = r"\s*(㎡|平方米|m²|m2)$"
 def cell(name: str) -> pl.Expr:
     """The cell trimmed and lower-cased, null when blank or a missing mark."""
     text = pl.col(name).str.strip_chars().str.to_lowercase()
-    return pl.when(text.is_null() | text.is_in(MISSING)).then(None).otherwise(text)
+    return pl.when(text.is_in(MISSING)).then(None).otherwise(text)
 
 
-def flag(name: str, present: bool) -> tuple[pl.Expr, pl.Expr]:
-    """(value, state) of a yes/no column; state is ok, missing or invalid. Absent column: yes."""
-    if not present:
-        return pl.lit(True), pl.lit("ok")
-    text = cell(name)
-    value = pl.when(text.is_in(TRUE)).then(True).when(text.is_in(FALSE)).then(False).otherwise(None)
-    state = pl.when(text.is_null()).then(pl.lit("missing")).when(value.is_null()).then(pl.lit("invalid"))
-    return value, state.otherwise(pl.lit("ok"))
+def state(text: str, value: str) -> pl.Expr:
+    """ok, missing (blank cell) or invalid (a cell that did not read as a value)."""
+    return (
+        pl.when(pl.col(text).is_null())
+        .then(pl.lit("missing"))
+        .when(pl.col(value).is_null())
+        .then(pl.lit("invalid"))
+        .otherwise(pl.lit("ok"))
+    )
 
 
-def number(name: str, unit: str | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """(value, state) of a number column, with lenient casts; negative numbers are invalid."""
-    text = cell(name).str.replace_many(FULL_WIDTH, HALF_WIDTH)
-    if unit:
-        text = text.str.replace(unit, "")
-    text = pl.when(text.str.contains(GROUPED)).then(text.str.replace_all(",", "")).otherwise(text)
-    value = pl.when(text.str.contains(NUMBER)).then(text.cast(pl.Float64, strict=False)).otherwise(None)
-    value = pl.when(value >= 0).then(value).otherwise(None)
-    state = pl.when(cell(name).is_null()).then(pl.lit("missing")).when(value.is_null()).then(pl.lit("invalid"))
-    return value, state.otherwise(pl.lit("ok"))
-
-
-def check(path: str) -> pl.DataFrame:
-    data = pl.scan_csv(path, infer_schema=False)  # every column as text: no cast can fail here
-    columns = data.collect_schema().names()
-    is_new, new_state = flag(IS_NEW, True)
-    is_urban, urban_state = flag(IS_URBAN, IS_URBAN in columns)
-    households, h_state = number(HOUSEHOLDS)
-    area, a_state = number(AREA, AREA_UNIT)
-    base = data.with_row_index("row").select(
+def parsed(data: pl.LazyFrame, urban_present: bool) -> pl.LazyFrame:
+    """The checked cells as values and states, one step per stage so no expression is computed twice."""
+    flags = [IS_NEW, IS_URBAN] if urban_present else [IS_NEW]
+    numbers = {HOUSEHOLDS: None, AREA: AREA_UNIT}
+    frame = data.with_row_index("row").with_columns(
+        *(cell(c).alias(f"t:{c}") for c in [*flags, *numbers]),
+    )
+    cleaned = []
+    for c, unit in numbers.items():
+        text = pl.col(f"t:{c}").str.replace_many(FULL_WIDTH, HALF_WIDTH)
+        cleaned.append((text.str.replace(unit, "") if unit else text).alias(f"n:{c}"))
+    frame = frame.with_columns(*cleaned)
+    frame = frame.with_columns(  # 1,020 is a thousands separator; 1,2 is not a number
+        pl.when(pl.col(f"n:{c}").str.contains(GROUPED))
+        .then(pl.col(f"n:{c}").str.replace_all(",", ""))
+        .otherwise(pl.col(f"n:{c}"))
+        .alias(f"n:{c}")
+        for c in numbers
+    )
+    frame = frame.with_columns(
+        *(
+            pl.when(pl.col(f"t:{c}").is_in(TRUE)).then(True).when(pl.col(f"t:{c}").is_in(FALSE)).then(False)
+            .alias(f"v:{c}")
+            for c in flags
+        ),
+        *(  # lenient cast: what is not a number becomes null instead of raising
+            pl.when(pl.col(f"n:{c}").str.contains(NUMBER)).then(pl.col(f"n:{c}").cast(pl.Float64, strict=False))
+            .alias(f"v:{c}")
+            for c in numbers
+        ),
+    )
+    frame = frame.with_columns(pl.when(pl.col(f"v:{c}") >= 0).then(pl.col(f"v:{c}")).alias(f"v:{c}") for c in numbers)
+    return frame.select(
         (pl.col("row") + 2).alias("line"),
         pl.col(ID).alias("record_id"),
         pl.col(NAME).alias("record_name"),
         pl.col(DISTRICT).alias("district"),
-        is_new.alias("is_new"),
-        new_state.alias("new_state"),
-        is_urban.alias("is_urban"),
-        urban_state.alias("urban_state"),
-        households.alias("households"),
-        h_state.alias("h_state"),
-        area.alias("area"),
-        a_state.alias("a_state"),
+        pl.col(f"v:{IS_NEW}").alias("is_new"),
+        state(f"t:{IS_NEW}", f"v:{IS_NEW}").alias("new_state"),
+        (pl.col(f"v:{IS_URBAN}") if urban_present else pl.lit(True)).alias("is_urban"),
+        (state(f"t:{IS_URBAN}", f"v:{IS_URBAN}") if urban_present else pl.lit("ok")).alias("urban_state"),
+        pl.col(f"v:{HOUSEHOLDS}").alias("households"),
+        state(f"t:{HOUSEHOLDS}", f"v:{HOUSEHOLDS}").alias("h_state"),
+        pl.col(f"v:{AREA}").alias("area"),
+        state(f"t:{AREA}", f"v:{AREA}").alias("a_state"),
     )
+
+
+def check(path: str) -> pl.DataFrame:
+    data = pl.scan_csv(path, infer_schema=False)  # every column as text: no cast can fail here
+    base = parsed(data, IS_URBAN in data.collect_schema().names())
     keep = ["line", "record_id", "record_name", "district"]
 
     def status(applies_state: str, applies: str, data_state: pl.Expr, passes: pl.Expr) -> pl.Expr:
