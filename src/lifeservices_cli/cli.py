@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -184,28 +183,38 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
-    from lifeservices_cli import outputs, spreadsheet
-    from lifeservices_cli.checker import check_files
-    from lifeservices_cli.packs import load_packs
-    from lifeservices_cli.render import Format, Options, View
+    from lifeservices_cli import api, outputs
+    from lifeservices_cli.render import Format
     from lifeservices_cli.render.csv import check_encoding
 
     language = (lang or _default_lang()).value
     tty = sys.stdout.isatty()
     try:
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty)
-        options = Options(by=View(by.value) if by else None, csv_encoding=check_encoding(csv_encoding))
+        check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
-        with spreadsheet.sheet(sheet):
-            packset = load_packs(indicators)
-            packset.select(only or (), skip or ())
-            packset.apply_settings(settings or ())
-            report = check_files(paths, packset=packset, entity=entity, encoding=encoding, lang=language, as_of=day)  # type: ignore[arg-type]
-            rendered = []
-            for target in targets:  # render everything before writing anything
-                terminal = target.path is None and target.format is Format.table
-                shown = replace(options, color=tty, width=_width()) if terminal else options
-                rendered.append((target, target.format.render(report, shown)))
+        packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
+        report = api.check_files(
+            paths,
+            packs=packset,
+            entity=entity,
+            encoding=encoding,
+            sheet=sheet,
+            lang=language,  # type: ignore[arg-type]
+            as_of=day,
+        )
+        rendered = []
+        for target in targets:  # render everything before writing anything
+            terminal = target.path is None and target.format is Format.table
+            data = api.render_report(
+                report,
+                target.format,
+                by=by.value if by else None,  # type: ignore[arg-type]
+                csv_encoding=csv_encoding,
+                color=terminal and tty,
+                width=_width() if terminal else None,
+            )
+            rendered.append((target, data))
         for target, data in rendered:
             if target.path is not None:
                 outputs.write_atomic(target.path, data)
