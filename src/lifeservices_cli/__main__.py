@@ -1,4 +1,22 @@
-from lifeservices_cli.cli import main
+"""``python -m lifeservices_cli`` and the ``lifeservices`` command.
+
+Ctrl-C is handled before the command line (typer, rich, ...) is imported, so an interruption
+at any moment exits 130 with one line, never a traceback (see ``interrupts``).
+"""
+
+from lifeservices_cli import interrupts
+
+
+def _app() -> None:
+    from lifeservices_cli.cli import app
+
+    app()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    interrupts.run(_app)
+
 
 if __name__ == "__main__":
     main()

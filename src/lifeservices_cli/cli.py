@@ -267,8 +267,11 @@ def _quiet_broken_pipe() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the command line; Ctrl-C exits 130 with one line (the ``lifeservices`` command starts in
+    ``__main__``, which handles Ctrl-C before this module is even imported)."""
+    from lifeservices_cli import interrupts
+
+    interrupts.run(app)
 
 
 from lifeservices_cli import cli_pack  # noqa: E402,F401

@@ -139,6 +139,9 @@ def _emit(text: str | bytes, output: Path | None) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write the output: {exc.strerror or exc}", output) from None
+    except BaseException:  # interrupted: leave nothing behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _as_of(text: str | None) -> date | None:

@@ -1,0 +1,50 @@
+"""Ctrl-C (SIGINT): exit 130 with one line on standard error, whatever the program was doing,
+and leave no partial file behind.
+
+Python turns SIGINT into ``KeyboardInterrupt``, which click reports as "Aborted!" with exit 1,
+and which escapes as a traceback while modules are still being imported. The entry points
+install ``_handler`` first thing instead: it raises ``Interrupted``, a ``BaseException`` that
+click, typer and the commands' ``except Exception`` blocks let through, so the stack unwinds —
+``finally`` blocks run and ``outputs.write_atomic`` removes its temporary file — up to
+``run``, which prints the line and exits 130. A second Ctrl-C is ignored while that happens,
+so the clean-up itself is never cut short.
+
+Only imports ``signal`` and ``sys``: it must be in place before anything slow is imported.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+
+EXIT_CODE = 130  # 128 + SIGINT, what shells report for a program stopped by Ctrl-C
+MESSAGE = "lifeservices: error: interrupted"
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised by the SIGINT handler in place of ``KeyboardInterrupt``."""
+
+
+def _handler(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up on the way out is not interrupted
+    raise Interrupted
+
+
+def install() -> None:
+    """Handle Ctrl-C from now on (unless SIGINT was ignored, e.g. in a background job)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _handler)
+
+
+def run(main: Callable[[], object]) -> None:
+    """Call ``main`` with the handler installed; an interruption exits 130 with one line."""
+    install()
+    try:
+        main()
+    except (Interrupted, KeyboardInterrupt):
+        try:
+            print(MESSAGE, file=sys.stderr, flush=True)
+        except OSError:  # standard error is gone too: the exit code says it
+            pass
+        raise SystemExit(EXIT_CODE) from None

@@ -1,0 +1,171 @@
+"""Interruptions and the file system: Ctrl-C (SIGINT) mid-run, a reader that closes the pipe,
+``--output`` where it cannot be written. Run as real processes (``python -m lifeservices_cli``)
+on generated inputs, on both engines: the record engine (files under 4 MiB) and the columnar
+path (files from 4 MiB).
+
+Nothing here measures time: processes are polled until they are demonstrably at work (their
+input file is open, or their imports have reached the pack loader) and then signalled; the
+generous timeouts only stop a hung test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
+from lifeservices_cli.packs import bundled_path
+
+HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+TIMEOUT = 120  # seconds; only to stop a hung process, never a measure of speed
+INTERRUPTED = "lifeservices: error: interrupted"
+
+
+def _community_csv(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(HEADER + "\n")
+        for i in range(rows):
+            fh.write(f"C{i:06d},社区{i},洮北区,{'是' if i % 2 else '否'},是,{1000 + i % 900},{300 + i % 400}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("interrupt-inputs")
+    made = {
+        "records": _community_csv(folder / "small.csv", 70_000),  # ~3.3 MB: the record engine
+        "columns": _community_csv(folder / "big.csv", 200_000),  # ~9.5 MB: the columnar path
+    }
+    assert made["records"].stat().st_size < COLUMNAR_MIN_BYTES <= made["columns"].stat().st_size
+    return made
+
+
+def _start(*args: str | Path, cwd: Path, stdout: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIFESERVICES_LANG": "en", "COLUMNS": "120"}
+    env.pop("GITHUB_ACTIONS", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "lifeservices_cli", *map(str, args)],
+        cwd=cwd,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _wait_for(proc: subprocess.Popen[bytes], found, what: str) -> None:
+    """Poll ``/proc`` until ``found(pid)`` holds; the process must still be running."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the process ended before {what}: {proc.communicate()}"
+        try:
+            if found(proc.pid):
+                return
+        except OSError:  # a descriptor closed while we looked
+            pass
+        time.sleep(0.01)
+    proc.kill()
+    raise AssertionError(f"the process never got to {what}")
+
+
+def _has_open(path: Path):
+    target = str(path.resolve())
+
+    def check(pid: int) -> bool:
+        folder = f"/proc/{pid}/fd"
+        return any(os.readlink(f"{folder}/{fd}") == target for fd in os.listdir(folder))
+
+    return check
+
+
+def _has_loaded(library: str):
+    def check(pid: int) -> bool:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
+            return library in fh.read()
+
+    return check
+
+
+def _interrupt(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    return proc.returncode, err.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("engine", ["records", "columns"])
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_ctrl_c_during_a_check_exits_130_and_leaves_no_file(inputs, tmp_path, engine, fmt):
+    out = tmp_path / "out"
+    out.mkdir()
+    source = inputs[engine]
+    before = source.read_bytes()
+    proc = _start(
+        "check", source, "-f", fmt, "-o", out / f"report.{fmt}", "--report", f"html={out / 'r.html'}", cwd=tmp_path
+    )
+    _wait_for(proc, _has_open(source), "reading its input")
+    code, err = _interrupt(proc)
+    assert code == 130, err
+    assert err.strip() == INTERRUPTED  # one line, no traceback
+    assert list(out.iterdir()) == []  # no report, no .report.json.tmp-PID
+    assert source.read_bytes() == before
+
+
+def test_ctrl_c_during_start_up_and_pack_loading_of_an_authoring_command(tmp_path):
+    # `lifeservices test` on a pack whose cases hold many records: interrupted as soon as the
+    # imports reach pydantic (long before the cases are read, let alone run).
+    rows = "".join(
+        f"    - {{id: C{i}, is_new: 是, households: 1000, service_facility_area: {i}}}\n" for i in range(20_000)
+    )
+    (tmp_path / "pack.yaml").write_bytes(bundled_path().read_bytes())
+    (tmp_path / "pack.tests.yaml").write_text(
+        f"- name: many\n  entity: community\n  as_of: '2024-01-01'\n  records:\n{rows}  expect: []\n", encoding="utf-8"
+    )
+    proc = _start("test", tmp_path / "pack.yaml", cwd=tmp_path, stdout=subprocess.PIPE)
+    _wait_for(proc, _has_loaded("pydantic_core"), "importing pydantic")
+    code, err = _interrupt(proc)
+    assert (code, err.strip()) == (130, INTERRUPTED)
+
+
+@pytest.mark.parametrize(
+    ("engine", "fmt"),
+    # Reports are rendered whole before the first byte is written, so the engine does not change
+    # how the pipe is written: the columnar path once, the formats on a smaller input.
+    [("columns", "json"), ("some", "json"), ("some", "csv"), ("some", "table")],
+)
+def test_a_reader_that_closes_the_pipe_gets_a_quiet_exit(inputs, tmp_path, engine, fmt):
+    source = inputs[engine] if engine in inputs else _community_csv(tmp_path / "some.csv", 3000)
+    proc = _start("check", source, "-f", fmt, cwd=tmp_path, stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # what `| head -1` reads before it goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=TIMEOUT)
+    assert first
+    assert "Traceback" not in err and "Exception ignored" not in err and "Error" not in err, err
+    assert proc.returncode in (0, 1)
+
+
+def test_a_closed_pipe_on_an_authoring_command_is_quiet(tmp_path):
+    proc = _start("schema", "pack", cwd=tmp_path, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # gone before the command writes a byte
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    proc.wait(timeout=TIMEOUT)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_an_interrupted_authoring_output_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from lifeservices_cli import cli_pack
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_pack.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli_pack._emit("{}", tmp_path / "schema.json")
+    assert list(tmp_path.iterdir()) == []
