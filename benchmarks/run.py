@@ -21,7 +21,8 @@ Cases, on the same ``community-N.csv``:
 
 The tool runs from the project's ``.venv`` (``--lifeservices`` to change it); the peers from
 their environment. ``--skip-peers`` leaves out polars, pandas and frictionless (nothing to
-install).
+install). The reports the cases write (``benchmarks/results/out``, gigabytes at 1M rows) are
+removed at the end unless ``--keep-outputs``.
 """
 
 from __future__ import annotations
@@ -342,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless-rows", type=int, default=100_000, help="rows for frictionless (it is slow)")
     parser.add_argument("--startup-reps", type=int, default=20, help="repetitions of the 10-row start-up cases")
     parser.add_argument("--no-startup", action="store_true", help="leave out the 10-row start-up cases")
+    parser.add_argument("--keep-outputs", action="store_true", help="keep the reports the cases wrote (results/out)")
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
@@ -386,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         "targets": targets(cases, args.rows),
         "agreement": agreement(cases, out),
     }
-    args.results.mkdir(parents=True, exist_ok=True)
+    if not args.keep_outputs:  # at 1M rows they take gigabytes
+        shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(args.results / "tmp", ignore_errors=True)
     (args.results / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
     markdown = tables.markdown(results)
     (args.results / "latest.md").write_text(markdown, encoding="utf-8")

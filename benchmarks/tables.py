@@ -53,7 +53,8 @@ def _targets(results: dict[str, Any]) -> list[str]:
     lines = []
     for t in results["targets"]:
         verdict = "met" if t["met"] else "NOT met"
-        lines.append(f"{verdict}: {t['target']}: {t['measured']} {t['unit']} (target ≤ {t['limit']} {t['unit']})")
+        shown = f"{t['measured']:.0f}" if t["unit"] == "MiB" else f"{t['measured']:.2f}"
+        lines.append(f"{verdict}: {t['target']}: {shown} {t['unit']} (target ≤ {t['limit']} {t['unit']})")
     return lines
 
 

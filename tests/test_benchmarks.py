@@ -86,7 +86,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     data, results = base / "data", base / "results"
     done = _run(
         sys.executable, BENCH / "run.py", "--rows", 50, "--reps", 1, "--skip-peers", "--startup-reps", 1,
-        "--lifeservices", _lifeservices(), "--data", data, "--results", results,
+        "--keep-outputs", "--lifeservices", _lifeservices(), "--data", data, "--results", results,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads((results / "latest.json").read_text(encoding="utf-8")), base

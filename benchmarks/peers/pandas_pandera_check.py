@@ -42,8 +42,12 @@ AREA_UNIT = r"\s*(?:㎡|平方米|m²|m2)$"
 FLAG = pa.Column(str, pa.Check.isin(TRUE + FALSE), nullable=True)
 AMOUNT = pa.Column(str, pa.Check.str_matches(NUMBER), nullable=True)
 SCHEMA = pa.DataFrameSchema(
-    {IS_NEW: FLAG, IS_URBAN: pa.Column(str, pa.Check.isin(TRUE + FALSE), nullable=True, required=False),
-     HOUSEHOLDS: AMOUNT, AREA: AMOUNT},
+    {
+        IS_NEW: FLAG,
+        IS_URBAN: pa.Column(str, pa.Check.isin(TRUE + FALSE), nullable=True, required=False),
+        HOUSEHOLDS: AMOUNT,
+        AREA: AMOUNT,
+    },
     strict=False,
 )
 
