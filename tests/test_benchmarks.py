@@ -17,7 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-PEER_PYTHON = BENCH / ".venv" / "bin" / "python"
 
 
 def _generate_module() -> ModuleType:
