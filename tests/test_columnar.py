@@ -129,6 +129,27 @@ def test_columns_give_the_same_report_as_records(tmp_path: Path, case: str, lang
     assert [r.status for r in columns.iter_results()] == [r.status for r in records.iter_results()]
 
 
+def test_gb18030_input_takes_the_columnar_path_with_the_same_report(tmp_path: Path):
+    text = CASES["community"](random.Random("gb18030"))
+    utf8, gbk = tmp_path / "u.csv", tmp_path / "g.csv"
+    utf8.write_text(text, encoding="utf-8")
+    gbk.write_bytes(text.encode("gb18030"))
+    records = check_files([gbk], as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([gbk], as_of=date(2025, 1, 1), engine="columns")
+    assert columns.store.spooled
+    assert render(columns) == render(records)
+    assert columns.inputs[0].encoding == "gb18030"
+
+
+def test_invalid_gb18030_bytes_fall_back_to_records_which_name_the_line(tmp_path: Path):
+    path = tmp_path / "bad.csv"
+    head = "项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,100,10\n".encode("gb18030")
+    path.write_bytes(head + b"F2,\x81\x20,\xe6\xb4\xae,100,10\n")  # not valid GB18030, not UTF-8 either
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    assert not columns.store.spooled
+    assert render(columns) == render(check_files([path], as_of=date(2025, 1, 1), engine="records"))
+
+
 def test_a_cell_spanning_lines_falls_back_to_records(tmp_path: Path):
     path = tmp_path / "multiline.csv"
     path.write_text(

@@ -650,7 +650,7 @@ def why_not(binding: Any) -> str | None:
     table, path = binding.table, binding.path
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return "not a CSV file"
-    if table.encoding not in ("utf-8", "utf-8-sig"):
+    if table.encoding not in ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"):
         return f"encoding {table.encoding}"
     if table.header_line != 1:
         return "the header is not on line 1"
@@ -667,12 +667,45 @@ def _physical_lines(path: Path) -> int:
     return count + (last != b"\n")
 
 
+def _as_utf8(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a GB18030/GBK file in the temporary folder (polars reads UTF-8 only).
+
+    Lines stay lines, so record lines are unchanged; bytes that are not valid in the encoding
+    raise ``NotFast`` so the record reader can name their lines.
+    """
+    import codecs
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    out = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)  # noqa: SIM115 - removed by the caller
+    try:
+        with path.open("rb") as fh, out:
+            while chunk := fh.read(1 << 22):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        Path(out.name).unlink(missing_ok=True)
+        raise NotFast(f"bytes that are not valid {encoding}") from None
+    return Path(out.name)
+
+
 def run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: Any) -> None:
     """Check one bound CSV input in columns, adding its results to ``store``.
 
     Raises ``NotFast`` (with everything it added rolled back) when the input turns out not to
     fit, e.g. a row with more cells than the header.
     """
+    if binding.table.encoding in ("utf-8", "utf-8-sig"):
+        _run(binding, engine, aggregator, store, report_dict, binding.path)
+        return
+    copy = _as_utf8(binding.path, binding.table.encoding)
+    try:
+        _run(binding, engine, aggregator, store, report_dict, copy)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: Any, data: Path) -> None:
     from collections import Counter
 
     from lifeservices_cli.store import SEPARATOR
@@ -685,7 +718,7 @@ def run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: 
         str(binding.path),
         binding.table.encoding,
         binding.table.delimiter,
-        binding.path,
+        data,
     )
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
@@ -743,7 +776,7 @@ def run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: 
         aggregator.restore(saved)
         binding.info.records = records
         raise NotFast(str(exc).splitlines()[0]) from None
-    if last_line and last_line != _physical_lines(binding.path):
+    if last_line and last_line != _physical_lines(data):
         # a quoted cell spans lines, so rows are not lines: let the record reader count them
         store.rollback(mark)
         aggregator.restore(saved)
