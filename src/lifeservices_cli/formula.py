@@ -16,6 +16,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
@@ -696,7 +697,15 @@ class _Compiler:
         if not (cs[1].const and isinstance(cs[1].value, Fraction) and cs[1].value.denominator == 1):
             raise FormulaError("add_years() needs a whole number of years", args[1].start + 1)
         years = int(cs[1].value)
-        return self.fold("date", _unary(cs[0].fn, lambda d: add_years(d, years)), cs)
+        beyond = invalid(f"date out of range in '{self.snippet(node)}'")
+
+        def shift(day: date) -> Value:
+            try:
+                return add_years(day, years)
+            except (ValueError, OverflowError):  # before year 1 or after 9999: no such date
+                return beyond
+
+        return self.fold("date", _unary(cs[0].fn, shift), cs)
 
     @staticmethod
     def digits(node: Node) -> int:

@@ -1,0 +1,187 @@
+"""Bad input through the command line: each case gives a clear message and a documented exit
+code (0 nothing failed, 1 checks failed, 2 the run could not be done), never a traceback and
+never exit 3 (internal error). Big inputs run as real processes with their peak memory measured
+(``os.wait4``); the bounds are wide, and no test measures time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeservices_cli.cli import app
+
+COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+PERSON = (
+    "编号,姓名,县（市、区）,出生日期,慢性病患者,残疾人,脱贫人口,高校毕业生,离校日期,被小微企业招用,自主创业或灵活就业"
+)
+ROW = "TB-001,日升社区,洮北区,是,是,1000,600"
+TIMEOUT = 120  # seconds; only to stop a hung process, never a measure of speed
+MiB = 1 << 20
+
+
+def run(*args: str | Path, lang: str = "en"):
+    env = {"COLUMNS": "160", "LIFESERVICES_LANG": lang, "GITHUB_ACTIONS": ""}
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+def report_of(*args: str | Path) -> tuple[int, dict, str]:
+    """Exit code, JSON report and standard error of ``check ARGS -f json``."""
+    result = run("check", *args, "-f", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def usage_error(*args: str | Path) -> str:
+    """The one line of a run that cannot be done (exit 2)."""
+    result = run(*args)
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lifeservices: error: "), result.stderr
+    return lines[0].removeprefix("lifeservices: error: ")
+
+
+def write(folder: Path, name: str, data: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def results(report: dict, line: int) -> dict[str, dict]:
+    return {r["indicator"]: r for r in report["results"] if r["line"] == line}
+
+
+# --------------------------------------------------------------------------- files that are not data
+
+
+def test_an_empty_file_exits_2(tmp_path):
+    path = write(tmp_path, "empty.csv", b"")
+    assert usage_error("check", path) == f"{path}: the file is empty: no header row"
+
+
+def test_a_header_only_file_has_0_records_exits_0_and_says_so(tmp_path):
+    path = write(tmp_path, "head.csv", COMMUNITY + "\n")
+    code, report, _ = report_of(path)
+    assert code == 0
+    assert report["summary"]["records"] == 0 and report["results"] == []
+    assert report["inputs"][0]["warnings"] == [f"{path}: the file has a header but no records"]
+    table = run("check", path)
+    assert table.exit_code == 0 and f"! {path}: the file has a header but no records" in table.stdout
+
+
+def test_a_folder_exits_2(tmp_path):
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    assert usage_error("check", folder) == f"{folder}: is a folder, not a data file"
+
+
+def test_an_unreadable_file_exits_2(tmp_path, monkeypatch):
+    path = write(tmp_path, "locked.csv", f"{COMMUNITY}\n{ROW}\n")
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads anything: make the read fail as it would for others
+        real_open = Path.open
+
+        def denied(self, *args, **kwargs):
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", denied)
+    try:
+        assert usage_error("check", path) == f"{path}: cannot read: Permission denied"
+    finally:
+        path.chmod(0o644)
+
+
+# --------------------------------------------------------------------------- cells and rows
+
+
+def test_a_nul_byte_stays_in_text_and_spoils_a_number(tmp_path):
+    path = write(tmp_path, "nul.csv", f"{COMMUNITY}\nTB-001,日\x00升,洮北区,是,是,10\x0000,600\n")
+    code, report, _ = report_of(path)
+    assert code == 1
+    got = results(report, 2)
+    assert got["new-community-facility-area"]["record_name"] == "日\x00升"  # kept; JSON escapes it
+    assert got["new-community-facility-area"]["status"] == "pass"  # needs no 户数
+    per100 = got["facility-area-per-100-households"]
+    assert per100["status"] == "invalid_data"
+    assert per100["message"] == "invalid data: line 2, column '户数（户）': '10\x0000' is not a number"
+    shown = run("check", path)
+    assert "\x00" not in shown.stdout and "\\x00" in shown.stdout  # the terminal shows it, inert
+
+
+def test_a_line_with_more_cells_than_the_header_is_invalid_not_dropped(tmp_path):
+    path = write(tmp_path, "wide.csv", f"{COMMUNITY}\n{ROW},多余\n")
+    code, report, _ = report_of(path)
+    assert code == 1 and report["summary"]["records"] == 1
+    for result in results(report, 2).values():
+        assert result["status"] == "invalid_data"
+        assert result["message"] == "invalid data: line 2: 8 cells but the header has 7 columns"
+
+
+def test_duplicate_header_columns_exit_2_naming_them(tmp_path):
+    path = write(tmp_path, "dup.csv", "社区编码,户数,名称,户数\nA,1,x,2\n")
+    assert usage_error("check", path) == f"{path}:1: duplicate column '户数' (also '户数')"
+
+
+def test_duplicate_record_ids_are_warned(tmp_path):
+    path = write(tmp_path, "ids.csv", f"{COMMUNITY}\n{ROW}\nTB-002,新华社区,洮北区,是,是,1000,600\n{ROW}\n")
+    code, report, _ = report_of(path)
+    assert code == 0 and report["summary"]["records"] == 3
+    assert report["inputs"][0]["warnings"] == [f"{path}: record id TB-001 appears more than once (lines 2, 4)"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "status", "message"),
+    [
+        ("1e309", "invalid_data", "invalid data: line 2, column '综合服务设施面积（平方米）': '1e309' is out of range"),
+        (
+            "NaN",
+            "invalid_data",
+            "invalid data: line 2, column '综合服务设施面积（平方米）': 'NaN' is not a finite number",
+        ),
+        (
+            "inf",
+            "invalid_data",
+            "invalid data: line 2, column '综合服务设施面积（平方米）': 'inf' is not a finite number",
+        ),
+        (
+            "-inf",
+            "invalid_data",
+            "invalid data: line 2, column '综合服务设施面积（平方米）': '-inf' is not a finite number",
+        ),
+        ("-0", "fail", "service facility area = 0 m² (>= 500 m²); 500 m² still to be provided"),
+        (
+            "1e-309",
+            "invalid_data",
+            "invalid data: line 2, column '综合服务设施面积（平方米）': '1e-309' is out of range",
+        ),
+    ],
+)
+def test_numbers_at_the_edge_of_floating_point(tmp_path, cell, status, message):
+    path = write(tmp_path, "edge.csv", f"{COMMUNITY}\nTB-001,日升社区,洮北区,是,是,1000,{cell}\n")
+    code, report, _ = report_of(path)
+    result = results(report, 2)["new-community-facility-area"]
+    assert (code, result["status"], result["message"]) == (1, status, message)
+
+
+def test_a_date_past_the_calendar_is_invalid_data_not_a_crash(tmp_path):
+    # on 9999-12-31, 离校日期 9999-06-30 + 2 years has no date: the subsidy checks say so for that person only
+    rows = [
+        "P-01,王,洮北区,1999-03-15,否,否,否,是,9999-06-30,是,是",
+        "P-02,李,洮北区,1999-01-01,否,否,否,是,2023-06-30,是,否",
+    ]
+    path = write(tmp_path, "persons.csv", "\n".join([PERSON, *rows]) + "\n")
+    code, report, _ = report_of(path, "--as-of", "9999-12-31")
+    assert code == 1
+    far = results(report, 2)
+    for indicator in ("graduate-small-firm-social-insurance-subsidy", "graduate-entrepreneur-social-insurance-subsidy"):
+        assert far[indicator]["status"] == "invalid_data"
+        assert "add_years(graduation_date" in far[indicator]["message"]
+        assert "out of range" in far[indicator]["message"]
+    assert results(report, 3)["graduate-small-firm-social-insurance-subsidy"]["status"] == "not_eligible"
