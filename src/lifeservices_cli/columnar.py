@@ -654,6 +654,10 @@ def why_not(binding: Any) -> str | None:
         return f"encoding {table.encoding}"
     if table.header_line != 1:
         return "the header is not on line 1"
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the name did not decode from: polars cannot open it
+        return "the file name is not UTF-8"
     return None
 
 

@@ -6,11 +6,12 @@ documented in the README. Counting and the exit code live here, so every format 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from lifeservices_cli import __version__
@@ -35,6 +36,14 @@ from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 1
 FailOn = Literal["any", "fail", "never"]
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=256)  # once per input file, not once per result
+def _text(path: str) -> str:
+    """A file name as report text: bytes it did not decode from (lone surrogates) become U+FFFD."""
+    return _SURROGATES.sub("\ufffd", path)
+
 
 #: Which statuses make ``--fail-on`` exit 1.
 FAILING: dict[str, frozenset[str]] = {
@@ -153,7 +162,7 @@ class Report:
         """One result as it stands in the JSON report."""
         spec = self._specs[r.indicator]
         return {
-            "source": r.source,
+            "source": _text(r.source),
             "line": r.line,
             "record_id": r.record_id,
             "record_name": r.record_name,

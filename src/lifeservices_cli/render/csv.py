@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.render.common import number_text, status_text, value_text
+from lifeservices_cli.render.common import clean, number_text, status_text, value_text
 from lifeservices_cli.render.rows import IndicatorColumns, Row, layout, neutralise, rows
 from lifeservices_cli.report import Report
 
@@ -60,7 +60,7 @@ def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
             out.extend([status, number_text(value) if isinstance(value, Fraction) else value or "", gap])
-        out.extend([row.info.path, str(row.line)])
+        out.extend([clean(row.info.path), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
     text = buffer.getvalue()
     try:

@@ -12,6 +12,7 @@ import io
 import json
 from typing import IO, Any
 
+from lifeservices_cli.render.common import clean
 from lifeservices_cli.report import Report
 
 
@@ -20,7 +21,8 @@ def _dump(value: Any, indent: int | None = None) -> str:
 
 
 def _section(key: str, value: Any) -> str:
-    return f'  "{key}": ' + _dump(value, 2).replace("\n", "\n  ")
+    # clean: file names and headers may hold bytes they did not decode from (lone surrogates)
+    return f'  "{key}": ' + clean(_dump(value, 2).replace("\n", "\n  "))
 
 
 def _list(key: str, items: list[Any]) -> str:

@@ -1,0 +1,101 @@
+"""Outputs stay whole and readable whatever the input: undecodable bytes in file names and
+headers, huge cells, outputs that would overwrite an input or land where nothing can be written.
+
+(Markup, CDATA ends, control characters, spreadsheet formulas and workflow commands in the data
+are covered format by format in ``test_render_escaping.py``.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
+from lifeservices_cli.cli import app
+
+COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+GBK_NAME = os.fsdecode(b"\xc9\xe7\xc7\xf8.csv")  # 社区.csv in GBK, as unzip leaves a Windows archive
+FORMATS = ["json", "csv", "xlsx", "junit", "sarif", "html", "markdown", "github", "table"]
+
+
+def run(*args: str | Path):
+    env = {"COLUMNS": "160", "LIFESERVICES_LANG": "en", "GITHUB_ACTIONS": ""}
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+def _rows(count: int) -> str:
+    return "".join(f"C{i:06d},社区{i},洮北区,是,是,{1000 + i % 900},{300 + i % 400}\n" for i in range(count))
+
+
+def _all_reports(source: Path, out: Path, *more: str) -> dict[str, Path]:
+    """Check ``source`` writing every format to ``out``; each report file by format."""
+    paths = {fmt: out / f"report.{fmt}" for fmt in FORMATS}
+    args = ["check", source, *more, "-f", "json", "-o", paths["json"]]
+    for fmt in FORMATS[1:]:
+        args += ["--report", f"{fmt}={paths[fmt]}"]
+    result = run(*args)
+    assert result.exit_code in (0, 1), result.stderr
+    assert result.stderr == ""
+    return paths
+
+
+def _readable(paths: dict[str, Path]) -> dict:
+    """Every report decodes as UTF-8 and parses; the JSON report is returned."""
+    for fmt, path in paths.items():
+        data = path.read_bytes()
+        if fmt == "xlsx":
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True).close()
+            continue
+        text = data.decode("utf-8-sig")
+        if fmt == "junit":
+            ET.fromstring(text)
+        elif fmt == "sarif":
+            json.loads(text)
+        elif fmt == "csv":
+            list(csv.reader(io.StringIO(text)))
+    return json.loads(paths["json"].read_text(encoding="utf-8"))
+
+
+def test_undecodable_bytes_in_a_file_name_and_a_header_give_readable_reports(tmp_path):
+    source = tmp_path / GBK_NAME
+    source.write_bytes(f"{COMMUNITY},备\xff注\n".encode().replace(b"\xc3\xbf", b"\xff") + _rows(3).encode())
+    out = tmp_path / "out"
+    out.mkdir()
+    report = _readable(_all_reports(source, out, "--encoding", "utf-8"))
+    shown = str(tmp_path / "\ufffd\ufffd\ufffd\ufffd.csv")
+    assert report["inputs"][0]["path"] == shown
+    assert {r["source"] for r in report["results"]} == {shown}
+    assert "备\ufffd注" in report["inputs"][0]["columns"]
+    assert report["summary"]["records"] == 3
+
+
+def test_undecodable_bytes_in_the_file_name_of_a_large_input(tmp_path):
+    source = tmp_path / GBK_NAME
+    source.write_text(COMMUNITY + "\n" + _rows(90_000), encoding="utf-8")
+    assert source.stat().st_size >= COLUMNAR_MIN_BYTES  # the columnar path, results spooled to disk
+    out = tmp_path / "out"
+    out.mkdir()
+    paths = {"json": out / "r.json", "csv": out / "r.csv"}
+    result = run("check", source, "-f", "json", "-o", paths["json"], "--report", f"csv={paths['csv']}")
+    assert result.exit_code == 1 and result.stderr == ""  # some communities fail
+    report = _readable(paths)
+    assert report["summary"]["records"] == 90_000
+    rows = list(csv.reader(io.StringIO(paths["csv"].read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 90_001 and rows[1][-2] == str(tmp_path / "\ufffd\ufffd\ufffd\ufffd.csv")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_json_and_csv_reports_on_standard_output_too(tmp_path, fmt):
+    source = tmp_path / GBK_NAME
+    source.write_text(COMMUNITY + "\n" + _rows(2), encoding="utf-8")
+    result = run("check", source, "-f", fmt)
+    assert result.exit_code == 1 and result.stderr == ""  # some communities fail
+    assert "\ufffd" in result.stdout_bytes.decode("utf-8-sig")
