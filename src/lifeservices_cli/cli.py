@@ -13,7 +13,7 @@ import traceback
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -183,8 +183,11 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
+    from functools import partial
+
     from lifeservices_cli import api, outputs
     from lifeservices_cli.render import Format
+    from lifeservices_cli.render import json as json_report
     from lifeservices_cli.render.csv import check_encoding
 
     language = (lang or _default_lang()).value
@@ -203,9 +206,12 @@ def check(
             lang=language,  # type: ignore[arg-type]
             as_of=day,
         )
-        rendered = []
+        rendered: list[tuple[outputs.Target, Any]] = []
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table
+            if target.format is Format.json:  # streamed from the result store: never one huge string
+                rendered.append((target, partial(json_report.write, report)))
+                continue
             data = api.render_report(
                 report,
                 target.format,
@@ -220,7 +226,9 @@ def check(
                 outputs.write_atomic(target.path, data)
         for target, data in rendered:
             if target.path is None:
-                if isinstance(data, bytes):
+                if callable(data):
+                    data(sys.stdout)
+                elif isinstance(data, bytes):
                     sys.stdout.flush()
                     sys.stdout.buffer.write(data)
                 else:

@@ -12,9 +12,10 @@ or interrupted run never leaves a half-written report.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format
@@ -92,16 +93,25 @@ def check_writable(path: Path) -> None:
         raise UsageError("cannot write to the folder of the output (permission denied)", path)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (UTF-8 for text)."""
+def write_atomic(path: Path, data: str | bytes | Callable[[IO[str]], None]) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (UTF-8 for text).
+
+    ``data`` may also be a writer that streams text into the file it is given.
+    """
     check_writable(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if callable(data):
+            with open(tmp, "w", encoding="utf-8", newline="\n") as text:
+                data(text)
+                text.flush()
+                os.fsync(text.fileno())
+        else:
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            with open(tmp, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
