@@ -185,3 +185,39 @@ def test_a_date_past_the_calendar_is_invalid_data_not_a_crash(tmp_path):
         assert "add_years(graduation_date" in far[indicator]["message"]
         assert "out of range" in far[indicator]["message"]
     assert results(report, 3)["graduate-small-firm-social-insurance-subsidy"]["status"] == "not_eligible"
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_invalid_bytes_in_a_gb18030_file_spoil_their_cell_and_name_the_line(tmp_path):
+    data = (
+        f"{COMMUNITY}\n{ROW}\n".encode("gb18030") + "TB-002,新华社区,洮北区,是,是,".encode("gb18030") + b"1\xff00,600\n"
+    )
+    code, report, _ = report_of(write(tmp_path, "gbk.csv", data))
+    assert (code, report["inputs"][0]["encoding"]) == (1, "gb18030")
+    per100 = results(report, 3)["facility-area-per-100-households"]
+    assert per100["status"] == "invalid_data"
+    assert per100["message"] == "invalid data: line 3, column '户数（户）': contains bytes that are not valid gb18030"
+    assert results(report, 2)["facility-area-per-100-households"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xe6\x97", b"\xc0\x80"], ids=["ff", "truncated", "overlong"])
+def test_a_utf8_file_with_a_few_invalid_bytes_stays_utf8_and_names_the_line(tmp_path, bad):
+    # Before: detection fell back to GB18030, garbling every Chinese header ("fit no entity").
+    rows = [ROW, "TB-002,新华社区,洮北区,是,是,1000,600"]
+    data = "\n".join([COMMUNITY, *rows]).encode() + b"\nTB-003,\xe6\xb5\xb7" + bad + b",\xe6\xb4\xae,1" + bad + b",,,\n"
+    code, report, _ = report_of(write(tmp_path, "u8.csv", data))
+    assert (code, report["inputs"][0]["encoding"]) == (1, "utf-8")
+    assert report["summary"]["records"] == 3
+    assert [r["status"] for r in results(report, 2).values()] == ["pass", "pass"]
+    third = results(report, 4)["new-community-facility-area"]
+    assert third["status"] == "invalid_data"
+    assert third["message"] == "invalid data: line 4, column '是否新建': contains bytes that are not valid utf-8"
+    assert third["record_name"] is None  # the name is unreadable: invalid, never shown garbled
+
+
+def test_gb18030_text_is_still_read_as_gb18030(tmp_path):
+    path = write(tmp_path, "gbk.csv", f"{COMMUNITY}\n{ROW}\n".encode("gb18030"))
+    code, report, _ = report_of(path)
+    assert (code, report["inputs"][0]["encoding"], report["results"][0]["record_name"]) == (0, "gb18030", "日升社区")

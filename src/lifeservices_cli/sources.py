@@ -31,6 +31,7 @@ from lifeservices_cli.values import Value, missing
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 CHUNK = 1 << 20
+SAMPLE = CHUNK  # what encoding detection weighs once a file turns out not to be pure UTF-8
 
 
 @dataclass(slots=True)
@@ -77,7 +78,11 @@ class Table:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK).
+
+    A file that is UTF-8 but for a few stray bytes stays UTF-8, so only the cells holding them
+    are invalid (with their line), instead of every Chinese header being garbled as GB18030.
+    """
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith(codecs.BOM_UTF8):
@@ -91,8 +96,18 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "gb18030"
+            fh.seek(0)
+            return "utf-8" if _mostly_utf8(fh.read(SAMPLE)) else "gb18030"
     return "utf-8"
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether text that is not valid UTF-8 is still mostly UTF-8: its multi-byte characters
+    far outnumber its invalid bytes. (GB18030 Chinese is invalid nearly byte for byte.)"""
+    good = data.decode("utf-8", "ignore")  # the well-formed characters only
+    size = len(good.encode("utf-8"))
+    bad = len(data) - size  # the bytes that were dropped
+    return size - len(good) > 4 * bad  # 1-3 bytes past the first of each multi-byte character
 
 
 def _sniff_delimiter(header_line: str) -> str:
