@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -221,3 +225,67 @@ def test_gb18030_text_is_still_read_as_gb18030(tmp_path):
     path = write(tmp_path, "gbk.csv", f"{COMMUNITY}\n{ROW}\n".encode("gb18030"))
     code, report, _ = report_of(path)
     assert (code, report["inputs"][0]["encoding"], report["results"][0]["record_name"]) == (0, "gb18030", "日升社区")
+
+
+# --------------------------------------------------------------------------- big inputs, as processes
+
+
+def run_process(*args: str | Path, cwd: Path) -> tuple[int, str, float]:
+    """Exit code, standard error and peak memory (MiB) of ``python -m lifeservices_cli ARGS``."""
+    env = {**os.environ, "LIFESERVICES_LANG": "en", "COLUMNS": "160", "GITHUB_ACTIONS": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lifeservices_cli", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stderr is not None
+    killer = threading.Timer(TIMEOUT, proc.kill)
+    killer.start()
+    try:
+        err = proc.stderr.read().decode("utf-8", "replace")
+        _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak, not its siblings'
+    finally:
+        killer.cancel()
+        proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode != -9, f"killed after {TIMEOUT} s: {args}"
+    return proc.returncode, err, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+BIG_CELL = 50 * MiB
+
+
+@pytest.mark.parametrize("column", ["households", "name"])
+def test_a_50_mb_cell_is_read_in_bounded_memory_and_every_report_finishes(tmp_path, column):
+    big = "9" * BIG_CELL if column == "households" else "名" * (BIG_CELL // 3)
+    cells = ["TB-001", "日升社区", "洮北区", "是", "是", "1000", "600"]
+    cells[{"households": 5, "name": 1}[column]] = big
+    path = write(tmp_path, "big-cell.csv", f"{COMMUNITY}\n{','.join(cells)}\n{ROW.replace('001', '002')}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    reports = ["--report", f"table={out / 'r.txt'}", "--report", f"xlsx={out / 'r.xlsx'}"]
+    code, err, peak = run_process("check", path, "-f", "json", "-o", out / "r.json", *reports, cwd=tmp_path)
+    assert err == "" and code == (1 if column == "households" else 0)
+    assert peak < 1536, f"peak memory {peak:.0f} MiB for a {BIG_CELL // MiB} MiB cell"
+    report = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert report["summary"]["records"] == 2
+    first = results(report, 2)
+    if column == "households":
+        per100 = first["facility-area-per-100-households"]
+        assert per100["status"] == "invalid_data"
+        assert per100["message"] == (
+            f"invalid data: line 2, column '户数（户）': the cell is too long ({BIG_CELL} characters) to be a value"
+        )
+        assert first["new-community-facility-area"]["status"] == "pass"
+    else:
+        assert first["new-community-facility-area"]["record_name"] == big  # the JSON report keeps it whole
+        assert [r["status"] for r in first.values()] == ["pass", "pass"]
+    shown = (out / "r.txt").read_text(encoding="utf-8")
+    assert len(shown) < 100_000  # the terminal gets a cut, not 50 MB
+    with zipfile.ZipFile(out / "r.xlsx") as book:  # Excel's limit is 32,767 characters a cell
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")  # the records
+    assert len(sheet) < 200_000
+    if column == "name":
+        assert "名" * 32_766 + "…" in sheet and "名" * 32_767 not in sheet

@@ -99,3 +99,15 @@ def test_the_json_and_csv_reports_on_standard_output_too(tmp_path, fmt):
     result = run("check", source, "-f", fmt)
     assert result.exit_code == 1 and result.stderr == ""  # some communities fail
     assert "\ufffd" in result.stdout_bytes.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("char", ["名", "a", "😀"])  # 😀 is two UTF-16 units, as Excel counts
+def test_an_xlsx_cell_holds_at_most_what_excel_allows(char):
+    from lifeservices_cli.render.xlsx import EXCEL_CELL, _fit
+
+    for size in (100, EXCEL_CELL // 2, 40_000):
+        text = char * size
+        fitted = _fit(text)
+        units = len(fitted.encode("utf-16-le")) // 2
+        assert units <= EXCEL_CELL
+        assert fitted == text if len(text.encode("utf-16-le")) // 2 <= EXCEL_CELL else fitted.endswith("…")

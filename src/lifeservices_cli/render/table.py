@@ -39,6 +39,7 @@ from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
 LIMIT = 30
+MAX_TEXT = 500  # characters of one text from the data in a cell; the JSON and CSV reports keep it whole
 STYLES = {
     PASS: "green",
     FAIL: "bold red",
@@ -52,12 +53,17 @@ STYLES = {
 __all__ = ["LIMIT", "STYLES", "render", "renderables", "rule_text"]
 
 
+def _short(text: str) -> str:
+    """``text`` cut to ``MAX_TEXT`` characters (a 50 MB name would take the terminal minutes)."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
 def _status(status: str, lang: Lang) -> Text:
     return Text(t(f"status.{status}", lang), style=STYLES.get(status, ""))
 
 
 def _record(r: Result) -> Text:
-    text = Text(record_label(r))
+    text = Text(_short(record_label(r)))
     text.append(f"  {os.path.basename(visible(r.source))}:{r.line}", style="dim")
     return text
 
@@ -85,7 +91,7 @@ def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], lang: Lang) -
             _status(r.status, lang),
             value_text(r.value, r.unit, lang),
             display(r.gap) if r.gap is not None else "—",
-            Text(visible(r.message)),
+            Text(_short(visible(r.message))),
         )
     yield table
     if worst.dropped:
@@ -98,7 +104,7 @@ def _group_tables(groups: Groups, indicators: dict[str, CompiledIndicator], lang
     if not groups.groups:
         yield Text(w("no_problems", lang), style="green")
     for key, worst in groups.groups.items():
-        title = Text(groups.title(key, indicators, lang), style="bold")
+        title = Text(_short(groups.title(key, indicators, lang)), style="bold")
         title.append(f"  {counts_text(worst.counts, lang)}")
         table = Table(title=title, title_justify="left")
         for name in ("record", "indicator", "status", "value", "message"):
@@ -109,9 +115,11 @@ def _group_tables(groups: Groups, indicators: dict[str, CompiledIndicator], lang
                 record, value = _record(p.result), value_text(p.result.value, p.result.unit, lang)
             else:
                 assert p.aggregate is not None
-                record = Text(w("aggregate_row", lang, group=group_name(p.aggregate.group, lang)))
+                record = Text(_short(w("aggregate_row", lang, group=group_name(p.aggregate.group, lang))))
                 value = f"{display(p.aggregate.value)}%" if p.aggregate.value is not None else "—"
-            table.add_row(record, f"{ind.spec.clause.ref} {ind.id}", _status(p.status, lang), value, Text(p.message))
+            table.add_row(
+                record, f"{ind.spec.clause.ref} {ind.id}", _status(p.status, lang), value, Text(_short(p.message))
+            )
         yield table
         if worst.dropped:
             yield _cut_note(worst, lang)
@@ -127,11 +135,11 @@ def _aggregates_table(report: Report, indicators: dict[str, CompiledIndicator]) 
         for a in (a for a in report.aggregates if a.indicator == ind_id):
             count = f"{a.numerator}/{a.denominator}" + (f" (+{a.unknown}?)" if a.unknown else "")
             table.add_row(
-                group_name(a.group, lang),
+                _short(group_name(a.group, lang)),
                 _status(a.status, lang),
                 f"{display(a.value)}%" if a.value is not None else "—",
                 count,
-                Text(visible(a.message)),
+                Text(_short(visible(a.message))),
             )
         yield table
 
@@ -191,8 +199,8 @@ def renderables(report: Report, by: View = View.indicator) -> Group:
                 groups.add(Problem(indicators[a.indicator], aggregate=a), a.group)
         parts.extend(_group_tables(groups, indicators, lang))
     parts.extend(_aggregates_table(report, indicators))
-    parts.extend(Text(f"! {visible(x)}", style="yellow") for x in report.warnings())
-    parts.extend(Text(f"! {visible(x)}", style="yellow") for x in run_notes(report))
+    parts.extend(Text(f"! {_short(visible(x))}", style="yellow") for x in report.warnings())
+    parts.extend(Text(f"! {_short(visible(x))}", style="yellow") for x in run_notes(report))
     parts.append(_summary(report))
     return Group(*parts)
 

@@ -58,6 +58,7 @@ FILLS = {
 }
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest is left out and the summary says so
+EXCEL_CELL = 32_767  # characters (UTF-16 code units) in a cell; Excel calls a file with more corrupt
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _NUMERIC_CELL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?")
 _BOLD = Font(bold=True)
@@ -113,7 +114,7 @@ class _Sheet:
             return value
         if isinstance(value, Fraction):
             return _number(value)
-        text = visible(str(value))
+        text = _fit(visible(str(value)))
         if not is_formula_like(text):
             return text or None
         cell = WriteOnlyCell(self.ws, text)
@@ -124,6 +125,16 @@ class _Sheet:
     def autofilter(self, columns: int) -> None:
         if self.rows > 1 and columns:
             self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{self.rows}"
+
+
+def _fit(text: str) -> str:
+    """``text`` cut to what one Excel cell holds (the JSON and CSV reports keep it whole)."""
+    if len(text) <= EXCEL_CELL // 2:  # short enough whatever its characters
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * EXCEL_CELL:
+        return text
+    return units[: 2 * (EXCEL_CELL - 1)].decode("utf-16-le", "ignore") + "…"
 
 
 def _width(text: str) -> int:
