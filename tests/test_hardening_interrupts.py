@@ -10,16 +10,19 @@ generous timeouts only stop a hung test.
 
 from __future__ import annotations
 
+import codecs
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
+from lifeservices_cli.interrupts import Interrupted
 from lifeservices_cli.packs import bundled_path
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
@@ -46,8 +49,10 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     return made
 
 
-def _start(*args: str | Path, cwd: Path, stdout: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LIFESERVICES_LANG": "en", "COLUMNS": "120"}
+def _start(
+    *args: str | Path, cwd: Path, stdout: int = subprocess.DEVNULL, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIFESERVICES_LANG": "en", "COLUMNS": "120", **(env or {})}
     env.pop("GITHUB_ACTIONS", None)
     return subprocess.Popen(
         [sys.executable, "-m", "lifeservices_cli", *map(str, args)],
@@ -169,3 +174,45 @@ def test_an_interrupted_authoring_output_leaves_no_temporary_file(tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         cli_pack._emit("{}", tmp_path / "schema.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_on_a_large_gb18030_input_leaves_no_utf8_copy_behind(inputs, tmp_path):
+    # the columnar path reads GB18030 through a UTF-8 copy in the temporary folder
+    source = tmp_path / "gbk.csv"
+    source.write_bytes(inputs["columns"].read_text(encoding="utf-8").encode("gb18030"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _start("check", source, "-f", "json", "-o", out / "r.json", cwd=tmp_path, env={"TMPDIR": str(scratch)})
+    _wait_for(proc, _has_open(source), "reading its input")
+    code, err = _interrupt(proc)
+    assert (code, err.strip()) == (130, INTERRUPTED)
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Interrupted, OSError(28, "No space left on device")])
+def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop):
+    from lifeservices_cli import columnar
+
+    source = tmp_path / "gbk.csv"
+    source.write_bytes(("社区编码,户数\n" + "C1,100\n" * 100).encode("gb18030"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    real = codecs.getincrementaldecoder
+
+    class Stopping:
+        def __init__(self, *args, **kwargs):
+            self.inner = real("gb18030")(*args, **kwargs)
+
+        def decode(self, data, final=False):
+            if final:
+                raise stop
+            return self.inner.decode(data, final)
+
+    monkeypatch.setattr(codecs, "getincrementaldecoder", lambda name: Stopping)
+    expected = columnar.NotFast if isinstance(stop, OSError) else stop
+    with pytest.raises(expected):
+        columnar._as_utf8(source, "gb18030")
+    assert list(scratch.iterdir()) == []  # no partial copy of the user's data left in the temporary folder

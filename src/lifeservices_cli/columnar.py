@@ -690,6 +690,12 @@ def _as_utf8(path: Path, encoding: str) -> Path:
     except UnicodeDecodeError:
         Path(out.name).unlink(missing_ok=True)
         raise NotFast(f"bytes that are not valid {encoding}") from None
+    except OSError as exc:  # e.g. a full temporary folder: the record reader needs no copy
+        Path(out.name).unlink(missing_ok=True)
+        raise NotFast(f"cannot make a UTF-8 copy: {exc.strerror or exc}") from None
+    except BaseException:  # interrupted: no partial copy of the data is left behind
+        Path(out.name).unlink(missing_ok=True)
+        raise
     return Path(out.name)
 
 
