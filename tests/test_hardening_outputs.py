@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
 from lifeservices_cli.cli import app
+from lifeservices_cli.packs import bundled_path
 
 COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 GBK_NAME = os.fsdecode(b"\xc9\xe7\xc7\xf8.csv")  # 社区.csv in GBK, as unzip leaves a Windows archive
@@ -111,3 +112,73 @@ def test_an_xlsx_cell_holds_at_most_what_excel_allows(char):
         units = len(fitted.encode("utf-16-le")) // 2
         assert units <= EXCEL_CELL
         assert fitted == text if len(text.encode("utf-16-le")) // 2 <= EXCEL_CELL else fitted.endswith("…")
+
+
+# --------------------------------------------------------------------------- where outputs go
+
+
+def _input(tmp_path: Path) -> tuple[Path, bytes, int]:
+    source = tmp_path / "data.csv"
+    source.write_text(COMMUNITY + "\n" + _rows(3), encoding="utf-8")
+    return source, source.read_bytes(), source.stat().st_mtime_ns
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("lifeservices: error: ") and "Traceback" not in result.output
+    return line.removeprefix("lifeservices: error: ")
+
+
+def _unwritable_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return folder
+    folder.chmod(0o755)
+    return Path("/proc")  # root writes anywhere a mode allows; nobody creates files in /proc
+
+
+@pytest.mark.parametrize("where", ["missing", "under-a-file", "not-writable"])
+@pytest.mark.parametrize("option", ["--output", "--report"])
+def test_output_where_it_cannot_be_written_exits_2_naming_it_and_leaves_the_input(tmp_path, where, option):
+    source, data, mtime = _input(tmp_path)
+    if where == "missing":
+        folder = tmp_path / "no" / "such"
+    elif where == "under-a-file":
+        folder = source
+    else:
+        folder = _unwritable_folder(tmp_path)
+    target = folder / "report.json"
+    args = ["-f", "json", "-o", target] if option == "--output" else ["--report", f"json={target}"]
+    message = _one_line_error(run("check", source, *args))
+    assert message.startswith(f"{target}: ")
+    assert any(words in message for words in ("does not exist", "permission denied", "cannot write"))
+    assert (source.read_bytes(), source.stat().st_mtime_ns) == (data, mtime)
+    assert not target.exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"data.csv", "locked"}
+    if (tmp_path / "locked").exists():
+        assert list((tmp_path / "locked").iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["same", "relative", "symlink", "report"])
+def test_a_report_that_would_overwrite_an_input_exits_2(tmp_path, monkeypatch, how):
+    source, data, mtime = _input(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    link = tmp_path / "link.csv"
+    link.symlink_to(source)
+    target = {"same": source, "relative": Path("data.csv"), "symlink": link, "report": source}[how]
+    args = ["--report", f"csv={target}"] if how == "report" else ["-f", "csv", "-o", target]
+    message = _one_line_error(run("check", source, *args))
+    assert message == f"{target}: is one of the inputs; the report would overwrite it"
+    assert (source.read_bytes(), source.stat().st_mtime_ns) == (data, mtime)
+
+
+def test_a_report_that_would_overwrite_the_pack_exits_2(tmp_path):
+    source, _, _ = _input(tmp_path)
+    pack = tmp_path / "pack.yaml"
+    pack.write_bytes(bundled_path().read_bytes())
+    message = _one_line_error(run("check", source, "--indicators", pack, "--report", f"markdown={pack}"))
+    assert message == f"{pack}: is one of the inputs; the report would overwrite it"
+    assert pack.read_bytes() == bundled_path().read_bytes()

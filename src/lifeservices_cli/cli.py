@@ -193,7 +193,7 @@ def check(
     language = (lang or _default_lang()).value
     tty = sys.stdout.isatty()
     try:
-        targets = outputs.plan(fmt, output, reports or [], os.environ, tty)
+        targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
         check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())

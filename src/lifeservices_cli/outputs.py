@@ -63,9 +63,17 @@ def parse_report(spec: str) -> Target:
 
 
 def plan(
-    fmt: str, output: Path | None, reports: Sequence[str], environ: Mapping[str, str], stdout_is_tty: bool
+    fmt: str,
+    output: Path | None,
+    reports: Sequence[str],
+    environ: Mapping[str, str],
+    stdout_is_tty: bool,
+    inputs: Sequence[str | Path] = (),
 ) -> list[Target]:
-    """The reports of a run, the one for standard output (or ``--output``) first."""
+    """The reports of a run, the one for standard output (or ``--output``) first.
+
+    A report may not be written over one of the ``inputs`` (the data would be lost).
+    """
     main = Target(resolve_format(fmt, environ), output)
     targets = [main, *(parse_report(spec) for spec in reports)]
     if main.format.binary and output is None and stdout_is_tty:
@@ -75,11 +83,21 @@ def plan(
         if target.path is None:
             continue
         check_writable(target.path)
+        if any(_same_file(target.path, Path(source)) for source in inputs):
+            raise UsageError("is one of the inputs; the report would overwrite it", target.path)
         key = target.path.resolve()
         if key in seen:
             raise UsageError(f"two reports would write the same file ({seen[key]} and {target.format})", target.path)
         seen[key] = target.format.value
     return targets
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links too); False when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def check_writable(path: Path) -> None:
