@@ -53,6 +53,7 @@ SPREADSHEET_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#name?", "#num!"
 
 MAX_NUMBER_CELL = 64  # characters; longer text is no number anyone typed
 MAX_EXPONENT = 100  # 1e100 m² is already absurd; bigger exponents would only cost memory
+MAX_UNIT_GROUPS = 8  # trailing bracketed groups tried as a header's unit (总投资（万元）（2023年）: 2)
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
@@ -86,7 +87,9 @@ def match_header(header: str, aliases: dict[str, str]) -> tuple[str | None, str 
     if norm in aliases:
         return aliases[norm], None
     base, unit = split_unit(norm)
-    while unit is not None:
+    for _ in range(MAX_UNIT_GROUPS):  # each try is linear in the header: a bounded number of them
+        if unit is None:
+            break
         if base in aliases:
             return aliases[base], unit
         base, unit = split_unit(base)
