@@ -64,6 +64,9 @@ _RULE = re.compile(
 )
 _NUMBER_UNIT = re.compile(r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s.].*)?$")
 _BOOLS = {"true": True, "是": True, "yes": True, "false": False, "否": False, "no": False}
+#: A rule is a comparator and a threshold, at most a formula of 2,000 characters (``formula.MAX_LENGTH``);
+#: longer text is refused before ``_RULE``, whose backtracking grows with the square of the length.
+MAX_RULE = 2100
 
 
 class RuleError(ValueError):
@@ -94,6 +97,8 @@ class ParsedRule:
 def parse_rule(text: str) -> ParsedRule:
     """Read ``'不低于 500'``, ``'300平方米以下'``, ``'>= 30'``, ``'以下 30万元'``, ``'== 是'``, or a
     threshold that is a formula over the record, ``'高于 first_loans_2021'``."""
+    if len(text) > MAX_RULE:
+        raise RuleError(f"rule is longer than {MAX_RULE} characters: {text[:40]!r}...")
     norm = unicodedata.normalize("NFKC", text)
     m = _RULE.match(norm)
     if not m:

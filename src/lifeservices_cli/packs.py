@@ -210,8 +210,10 @@ def pack_files(paths: Sequence[str | Path]) -> list[Path]:
             if not inside:
                 raise UsageError("no .yaml pack files in this folder", path)
             found.extend(inside)
-        elif path.exists():
+        elif path.is_file():
             found.append(path)
+        elif path.exists():  # a device or a FIFO (perhaps through a symlink): never ends, or blocks
+            raise UsageError("not a regular file", path)
         else:
             raise UsageError("no such pack file or folder", path)
     return found
@@ -435,6 +437,8 @@ class _Loader:
     def check_quotes(self, pack: Pack, node: yaml.Node | None, path: Path) -> None:
         source = path.parent / (pack.source_text or "")
         try:
+            if not source.is_file():  # a device or a FIFO would never end, or block
+                raise OSError(f"not a regular file: {source}")
             text = source.read_text(encoding="utf-8")
         except OSError:
             self.problem(path, node, ["source_text"], "LS041", f"cannot read the plan's text {pack.source_text!r}")

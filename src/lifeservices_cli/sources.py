@@ -393,6 +393,8 @@ def open_binding(
         raise UsageError("is a folder, not a data file", path)
     if not path.exists():
         raise UsageError("no such file", path)
+    if not path.is_file():  # a device or a FIFO (perhaps through a symlink): never ends, or blocks
+        raise UsageError("not a regular file", path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UsageError(
