@@ -182,3 +182,58 @@ def test_a_report_that_would_overwrite_the_pack_exits_2(tmp_path):
     message = _one_line_error(run("check", source, "--indicators", pack, "--report", f"markdown={pack}"))
     assert message == f"{pack}: is one of the inputs; the report would overwrite it"
     assert pack.read_bytes() == bundled_path().read_bytes()
+
+
+# --------------------------------------------------------------------------- numbers beyond a double
+
+HUGE_PACK = """\
+id: huge
+title: {zh: 大数, en: huge}
+document: 测试文件
+entities:
+  site:
+    title: {zh: 场地, en: site}
+    fields:
+      id: {type: text, title: {zh: 编号, en: code}}
+      area: {type: number, title: {zh: 面积, en: area}, unit: m²}
+indicators:
+  - id: huge
+    title: {zh: 大数, en: huge}
+    clause: {ref: 一, section: 一、总则, quote: 大数}
+    departments: [市民政局]
+    entity: site
+    kind: standard
+    metric: area * area * area * area / 3
+    rule: 不低于 500
+"""
+
+
+def _strict_json(text: str):
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_values_beyond_a_double_stay_valid_json_and_xlsx(tmp_path):
+    # A pack's formula can make numbers no float holds (1e100**4 / 3): the JSON report said
+    # "value": Infinity (not JSON) and the xlsx report held inf (a file Excel calls corrupt).
+    pack = tmp_path / "huge.yaml"
+    pack.write_text(HUGE_PACK, encoding="utf-8")
+    source = tmp_path / "sites.csv"
+    source.write_text("编号,面积\nS-1,1e100\nS-2,-1e100\nS-3,2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["check", source, "-i", pack, "-f", "json", "-o", out / "r.json"]
+    result = run(*args, "--report", f"sarif={out / 'r.sarif'}", "--report", f"xlsx={out / 'r.xlsx'}")
+    assert result.exit_code == 1 and result.stderr == ""  # S-3 fails
+    report = _strict_json((out / "r.json").read_text(encoding="utf-8"))
+    _strict_json((out / "r.sarif").read_text(encoding="utf-8"))
+    first, second, third = (r["value"] for r in report["results"])
+    assert first == 10**400 // 3 and second == 10**400 // 3  # rounded to an integer: exact to 6 places is moot
+    assert third == 5.333333  # 16 / 3: the usual 6 places
+    book = openpyxl.load_workbook(out / "r.xlsx", read_only=True)
+    numbers = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert all(abs(c) < 1e308 for c in numbers if isinstance(c, float | int) and not isinstance(c, bool))
+    assert any(isinstance(c, str) and c.startswith("3333333333") for c in numbers)
+    book.close()

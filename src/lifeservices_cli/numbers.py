@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -14,7 +15,7 @@ def _decimal(value: Fraction, places: int) -> Decimal:
     """Round the exact fraction half away from zero to ``places`` decimal places."""
     scaled, den = abs(value.numerator) * 10**places, value.denominator
     whole = (2 * scaled + den) // (2 * den)
-    return Decimal(-whole if value < 0 else whole).scaleb(-places)
+    return Decimal(f"{-whole if value < 0 else whole}E-{places}")  # exact (scaleb kept 28 digits)
 
 
 def to_json(value: Fraction | bool | str | date | None) -> int | float | bool | str | None:
@@ -25,7 +26,10 @@ def to_json(value: Fraction | bool | str | date | None) -> int | float | bool | 
         return value.isoformat()
     if value.denominator == 1:
         return int(value)
-    return float(_decimal(value, JSON_PLACES).normalize())
+    number = float(_decimal(value, JSON_PLACES).normalize())
+    if math.isinf(number):  # beyond a double (a pack's formula can get there): "Infinity" is no JSON
+        return int(_decimal(value, 0))
+    return number
 
 
 def display(value: Fraction | bool | str | date | None, places: int = DISPLAY_PLACES) -> str:

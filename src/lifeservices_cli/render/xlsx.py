@@ -58,6 +58,7 @@ FILLS = {
 }
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest is left out and the summary says so
+EXCEL_MAX = Fraction(10) ** 308  # numbers from here on are kept as text (a double ends at 1.8e308)
 EXCEL_CELL = 32_767  # characters (UTF-16 code units) in a cell; Excel calls a file with more corrupt
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _NUMERIC_CELL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?")
@@ -141,7 +142,9 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def _number(value: Fraction) -> int | float:
+def _number(value: Fraction) -> int | float | str:
+    if abs(value) >= EXCEL_MAX:  # no double holds it: Excel would call the file corrupt; keep the digits
+        return number_text(value)
     return int(value) if value.denominator == 1 else float(Decimal(number_text(value)))
 
 
