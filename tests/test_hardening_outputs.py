@@ -12,6 +12,7 @@ import io
 import json
 import os
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -237,3 +238,33 @@ def test_values_beyond_a_double_stay_valid_json_and_xlsx(tmp_path):
     assert all(abs(c) < 1e308 for c in numbers if isinstance(c, float | int) and not isinstance(c, bool))
     assert any(isinstance(c, str) and c.startswith("3333333333") for c in numbers)
     book.close()
+
+
+# --------------------------------------------------------------------------- control characters
+
+CONTROLS = "\x00\x01\x08\x0b\x0c\x1b[2J\x7f\x85\x9f"
+
+
+def test_nul_and_other_control_characters_keep_every_report_well_formed(tmp_path):
+    # test_render_escaping.py covers markup, CDATA ends, formulas and workflow commands format by
+    # format; here NUL, DEL and C1 controls, which XML 1.0 cannot hold even escaped
+    source = tmp_path / "controls.csv"
+    name = f"名{CONTROLS}<script>]]>::error::x"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [COMMUNITY.split(","), [f"C{CONTROLS}", name, "洮北区", "是", "是", "1000", f"4{CONTROLS}"]]
+    )
+    source.write_text(buffer.getvalue(), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    paths = _all_reports(source, out)
+    report = _readable(paths)
+    assert report["results"][0]["record_name"] == name  # the JSON report keeps the text, escaped as JSON does
+    # SARIF is JSON: json.loads (strict) in _readable refused raw controls below 0x20
+    for fmt in ("junit", "html", "markdown", "github", "table"):
+        text = paths[fmt].read_text(encoding="utf-8")
+        assert not any(ch in text for ch in CONTROLS.replace("[2J", "")), fmt
+        assert "\\x00" in text, fmt  # shown, not dropped
+    with zipfile.ZipFile(paths["xlsx"]) as book:
+        for member in book.namelist():
+            assert not any(ch.encode() in book.read(member) for ch in "\x00\x01\x1b"), member
