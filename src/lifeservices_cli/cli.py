@@ -71,19 +71,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _write(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside the target, then rename."""
-    if not path.parent.is_dir():
-        raise UsageError("the folder for the output does not exist", path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write the output: {exc.strerror or exc}", path) from None
-
-
 @app.command()
 def check(
     paths: Annotated[
