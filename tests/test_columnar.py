@@ -172,3 +172,61 @@ def test_ragged_rows_fall_back_to_records_and_lose_nothing(tmp_path: Path):
     assert not columns.store.spooled
     assert render(columns) == render(records)
     assert [r.status for r in columns.results] == ["eligible", "invalid_data"]
+
+
+def _rows_left_to_records(path: Path) -> tuple[int, int]:
+    """How many rows of ``path`` the columnar plan hands to the record engine, of how many."""
+    from lifeservices_cli.columnar import Plan, batches
+    from lifeservices_cli.engine import Engine
+    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.sources import open_binding
+
+    packset = load_packs()
+    binding = open_binding(str(path), packset)
+    converters = {index: (name, conv) for index, name, conv in binding.bound}
+    table = binding.table
+    plan = Plan(Engine(packset), binding.entity, table.header, str(path), "utf-8", ",", path, converters)
+    hard = total = 0
+    for batch, _ in batches(plan):
+        frame = plan.frame(batch)
+        hard += frame["hard"].sum()
+        total += frame.height
+    return hard, total
+
+
+@pytest.mark.parametrize(
+    ("households", "area"),
+    [
+        ("", "600"),  # blank: missing data, named
+        ("n/a", "—"),  # missing marks in both: both named
+        ("１２００", "600㎡"),  # full-width digits, a unit in the cell
+        ("1,200", "0.06万平方米"),  # thousands separator, a unit converted
+        ("约500", "600"),  # unreadable: invalid data, the cell quoted
+        ("#VALUE!", "600"),  # a spreadsheet error
+        ("-3", "600"),  # below the minimum
+        ("0", "600"),  # division by zero
+        ("1e3", "600 平方米"),  # exponent, unit after a space
+    ],
+)
+def test_messy_cells_the_converter_reads_stay_in_columns(tmp_path: Path, households: str, area: str):
+    path = tmp_path / "c.csv"
+    header = "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+    cells = f'洮北区,街道,{{}},√,"{households}",{area}'
+    rows = [header] + [f"C{n},幸福社区（东）," + cells.format(flag) for n, flag in enumerate("是否×")]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert _rows_left_to_records(path) == (0, 3)
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    assert render(columns) == render(records)
+
+
+def test_two_invalid_cells_in_one_indicator_go_to_the_record_engine(tmp_path: Path):
+    # the order of the two reasons follows the formula's evaluation: the record engine words it
+    path = tmp_path / "c.csv"
+    header = "社区编码,社区名称,县（市、区）,是否新建,户数（户）,综合服务设施面积（平方米）"
+    path.write_text(f"{header}\nC1,甲,洮北区,否,约500,待核实\nC2,乙,洮北区,否,500,600\n", encoding="utf-8")
+    assert _rows_left_to_records(path) == (1, 2)
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    assert render(columns) == render(records)
+    assert [r.status for r in columns.results] == ["not_applicable", "invalid_data", "not_applicable", "pass"]

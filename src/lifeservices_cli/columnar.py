@@ -22,12 +22,13 @@ from typing import Any
 import polars as pl
 
 from lifeservices_cli import units
-from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS, match_header
+from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS, Converter, match_header
 from lifeservices_cli.compiler import Check, CompiledIndicator, Entity
-from lifeservices_cli.engine import ELIGIBLE, FAIL, NA, NOT_ELIGIBLE, PASS, Engine
+from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Engine
 from lifeservices_cli.formula import Node
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.numbers import to_json
+from lifeservices_cli.values import Unknown
 
 I128 = pl.Int128
 BATCH_ROWS = 20_000
@@ -37,6 +38,16 @@ _SAFE = r"^[\x20\x21\x23-\x5b\x5d-\x7e\u3400-\u4dbf\u4e00-\u9fff\u3001\u2014\u00
 _PLAIN = r"^[+-]?[0-9]{1,12}(\.[0-9]{1,6})?$"
 _GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,3}(\.[0-9]{1,6})?$"
 _MAX_JSON = 10**9  # values this large or larger leave the fast path (float repr would differ)
+
+
+_MASK = pl.UInt64
+_ZERO = pl.lit(0, _MASK)
+# An unknown's mask: bit i when field i is missing, bit 31 + i when its cell is invalid, DIVISION
+# for a division by zero (whose reason the record engine words).
+MAX_FIELDS = 31
+DIVISION = 1 << 62
+INVALID_BITS = ((1 << MAX_FIELDS) - 1) << MAX_FIELDS
+MAX_MASK_FIELDS = 10  # fields one indicator may leave unknown in columns (2**10 messages prepared)
 
 
 class NotFast(Exception):
@@ -113,12 +124,56 @@ def _json_number(r: Rat) -> tuple[pl.Expr, pl.Expr]:
 
 
 class _Env:
-    """Column expressions for the fields of one batch, and the pack's constants."""
+    """Column expressions for the fields of one batch, and the pack's constants.
+
+    Beside each value, ``mask`` gives what an unknown value is missing, as a bit set: bit
+    ``bits[field]`` for a blank field, ``INVALID`` for a division by zero. It is the engine's
+    ``Unknown.missing`` (``merge`` is a union): zero where the value is known.
+    """
 
     def __init__(
-        self, numbers: dict[str, Rat], flags: dict[str, pl.Expr], texts: dict[str, pl.Expr], constants: dict[str, Any]
+        self,
+        numbers: dict[str, Rat],
+        flags: dict[str, pl.Expr],
+        texts: dict[str, pl.Expr],
+        constants: dict[str, Any],
+        bits: dict[str, int] | None = None,
     ):
         self.numbers, self.flags, self.texts, self.constants = numbers, flags, texts, constants
+        self.bits = bits or {}
+
+    def _leaf_mask(self, name: str) -> pl.Expr:
+        bit = self.bits.get(name)
+        if bit is None:  # a constant: always known
+            return _ZERO
+        column = self.numbers[name].num if name in self.numbers else self.flags.get(name, self.texts.get(name))
+        assert column is not None
+        unknown = pl.when(pl.col(f"x.{name}")).then(pl.lit(bit << MAX_FIELDS, _MASK)).otherwise(pl.lit(bit, _MASK))
+        return pl.when(column.is_null()).then(unknown).otherwise(_ZERO)
+
+    def mask(self, node: Node) -> pl.Expr:
+        """What ``node``'s value is missing when it is unknown (zero when it is known)."""
+        kind = node.kind
+        if kind in ("num", "bool", "str"):
+            return _ZERO
+        if kind == "name":
+            return self._leaf_mask(node.value)
+        if kind in ("pos", "neg", "not") or (kind == "call" and node.value == "abs"):
+            return self.mask(node.args[0])
+        acc = _ZERO
+        for arg in node.args:
+            acc = acc | self.mask(arg)
+        if kind == "arith":
+            for (op, _), arg in zip(node.ops, node.args[1:], strict=True):
+                if op == "/":
+                    zero = (self.number(arg).num == 0).fill_null(False)
+                    acc = acc | pl.when(zero).then(pl.lit(DIVISION, _MASK)).otherwise(_ZERO)
+            return acc
+        if kind == "cmp":
+            return acc
+        if kind in ("and", "or"):  # Kleene: a deciding operand makes the others' unknowns irrelevant
+            return pl.when(self.flag(node).is_null()).then(acc).otherwise(_ZERO)
+        raise NotFast(f"formula part {kind} {node.value!r}")
 
     def number(self, node: Node) -> Rat:
         kind = node.kind
@@ -205,7 +260,8 @@ def _clean(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return text, missing, unsafe
 
 
-def _number_cell(raw: pl.Expr, factor: Fraction) -> tuple[Rat, pl.Expr]:
+def _number_cell(raw: pl.Expr, factor: Fraction, minimum: Fraction | None) -> tuple[Rat, pl.Expr]:
+    """The cell's value where a plain number settles it, and whether it is settled (else: ask Python)."""
     text, missing, unsafe = _clean(raw)
     plain, grouped = text.str.contains(_PLAIN), text.str.contains(_GROUPED)
     digits = text.str.replace_all(",", "", literal=True).str.replace_all("+", "", literal=True)
@@ -216,10 +272,11 @@ def _number_cell(raw: pl.Expr, factor: Fraction) -> tuple[Rat, pl.Expr]:
     )
     num = digits.str.replace(".", "", literal=True).cast(I128, strict=False) * factor.numerator
     den = pl.lit(10, dtype=I128).pow(scale.cast(pl.UInt32)) * factor.denominator
-    ok = plain | grouped
+    ok = (plain | grouped) & ~unsafe
+    if minimum is not None:  # below the minimum is invalid, in words only the record converter has
+        ok = ok & ~_cmp("<", Rat(num, den), _lit(minimum)).fill_null(True)
     num, den = pl.when(missing | ~ok).then(None).otherwise(num), pl.when(missing | ~ok).then(None).otherwise(den)
-    hard = (~missing & (unsafe | ~ok)).fill_null(True)
-    return Rat(num, den), hard
+    return Rat(num, den), (missing | ok).fill_null(False)
 
 
 def _flag_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -227,13 +284,55 @@ def _flag_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     low = text.str.to_lowercase()
     is_true, is_false = low.is_in(sorted(TRUE_MARKS)), low.is_in(sorted(FALSE_MARKS))
     value = pl.when(is_true).then(pl.lit(True)).when(is_false).then(pl.lit(False)).otherwise(None)
-    hard = (~missing & (unsafe | ~(is_true | is_false))).fill_null(True)
-    return value, hard
+    return value, (missing | (~unsafe & (is_true | is_false))).fill_null(False)
 
 
 def _text_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     text, missing, unsafe = _clean(raw)
-    return pl.when(missing).then(None).otherwise(text), (~missing & unsafe).fill_null(True)
+    return pl.when(missing).then(None).otherwise(text), (missing | ~unsafe).fill_null(False)
+
+
+_LINE = 7_346_150_291  # a line number no message holds otherwise: where the real line goes
+
+
+@dataclass
+class _Resolved:
+    """Cells the columns cannot read exactly, read by the record converter (distinct texts only)."""
+
+    raws: list[str]
+    values: list[Any]  # Fraction, bool or str; None when unknown
+    invalid: list[bool]
+    head: list[str | None]  # the invalid reason as JSON string content, before and after the line
+    tail: list[str | None]
+    hard: list[bool]  # no exact column form: the record engine takes the row
+
+
+def _resolve(raws: list[str], convert: Converter) -> _Resolved:
+    out = _Resolved(raws, [], [], [], [], [])
+    for raw in raws:
+        value = convert(raw, _LINE)
+        head = tail = None
+        hard = False
+        if isinstance(value, Unknown):
+            if value.is_invalid:
+                reason = _quote(value.invalid[0])[1:-1]
+                parts = reason.split(str(_LINE))
+                hard = len(value.invalid) != 1 or len(parts) != 2
+                head, tail = (parts[0], parts[1]) if len(parts) == 2 else (None, None)
+            value_out: Any = None
+            invalid = value.is_invalid
+        else:
+            value_out, invalid = value, False
+            if isinstance(value, Fraction) and max(abs(value.numerator), value.denominator) >= 1 << 100:
+                hard = True
+            elif not isinstance(value, Fraction | bool | str):
+                hard = True
+        out.values.append(value_out)
+        out.invalid.append(invalid)
+        out.head.append(head)
+        out.tail.append(tail)
+        out.hard.append(hard)
+    return out
 
 
 # --------------------------------------------------------------------------- indicators
@@ -255,7 +354,15 @@ class Plan:
     """
 
     def __init__(
-        self, engine: Engine, entity: Entity, header: list[str], source: str, encoding: str, delimiter: str, path: Path
+        self,
+        engine: Engine,
+        entity: Entity,
+        header: list[str],
+        source: str,
+        encoding: str,
+        delimiter: str,
+        path: Path,
+        converters: dict[int, tuple[str, Converter]],
     ):
         self.engine, self.entity, self.header, self.source = engine, entity, header, source
         self.encoding, self.delimiter, self.path = encoding, delimiter, path
@@ -277,6 +384,10 @@ class Plan:
             if unit_text is not None and spec.type == "number" and spec.unit is not None:
                 factor = units.conversion(unit_text, spec.unit) or Fraction(1)
             self.columns[fname] = (index, factor)
+        # the columns must be the ones the record reader binds (e.g. not a second column of a field)
+        if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
+            raise NotFast("the columns bind differently")
+        self.converters = {i: conv for i, (_, conv) in converters.items()}
         self.constants = dict(engine.constants)
         self.env = self._env()
         for ind, checks in self.indicators:  # fail early on what columns cannot express
@@ -293,13 +404,16 @@ class Plan:
                 flags[fname] = pl.col(f"f.{fname}")
             else:
                 texts[fname] = pl.col(f"f.{fname}")
-        return _Env(numbers, flags, texts, self.constants)
+        if len(self.entity.spec.fields) > MAX_FIELDS:
+            raise NotFast(f"more than {MAX_FIELDS} fields")
+        bits = {fname: 1 << i for i, fname in enumerate(self.entity.spec.fields)}
+        return _Env(numbers, flags, texts, self.constants, bits)
 
     # ----------------------------------------------------------------- stage 1: cells
 
     def _stage_cells(self) -> list[pl.Expr]:
+        """Every field's value where plain columns read it; ``u.FIELD`` marks the cells they cannot."""
         exprs: list[pl.Expr] = []
-        hard = pl.lit(False)
         for fname, spec in self.entity.spec.fields.items():
             where = self.columns.get(fname)
             if where is None:
@@ -321,19 +435,74 @@ class Plan:
                 continue
             raw = pl.col(f"c{where[0]}")
             if spec.type == "number":
-                value, bad = _number_cell(raw, where[1])
-                if spec.minimum is not None:
-                    bad = bad | (value.num < 0).fill_null(False)
+                minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
+                value, settled = _number_cell(raw, where[1], minimum)
                 exprs += _store_rat(f"f.{fname}", value)
             elif spec.type == "boolean":
-                flag_value, bad = _flag_cell(raw)
+                flag_value, settled = _flag_cell(raw)
                 exprs.append(flag_value.alias(f"f.{fname}"))
             else:
-                text_value, bad = _text_cell(raw)
+                text_value, settled = _text_cell(raw)
                 exprs.append(text_value.alias(f"f.{fname}"))
-            hard = hard | bad
-        exprs.append(hard.alias("h.cells"))
+            exprs.append((~settled).alias(f"u.{fname}"))
         return exprs
+
+    def _resolve_cells(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Read the cells the columns could not with the record converter, once per distinct text.
+
+        Adds ``x.FIELD`` (the cell is invalid), ``rh.FIELD``/``rt.FIELD`` (its reason around the
+        line, as JSON string content), ``j.FIELD`` for text fields (the value as JSON) and
+        ``h.cells`` (a cell with no exact column form).
+        """
+        exprs: list[pl.Expr] = []
+        hard = pl.lit(False)
+        for fname, spec in self.entity.spec.fields.items():
+            where = self.columns.get(fname)
+            value = pl.col(f"f.{fname}")
+            if where is None:
+                exprs += [pl.lit(False).alias(f"x.{fname}"), pl.lit(None, pl.Utf8).alias(f"rh.{fname}")]
+                exprs.append(pl.lit(None, pl.Utf8).alias(f"rt.{fname}"))
+                if spec.type == "text":
+                    exprs.append(_json_text(value).alias(f"j.{fname}"))
+                continue
+            column, unsettled = f"c{where[0]}", pl.col(f"u.{fname}")
+            raws = frame.filter(unsettled).get_column(column).unique(maintain_order=True).to_list()
+            if not raws:
+                exprs += [pl.lit(False).alias(f"x.{fname}"), pl.lit(None, pl.Utf8).alias(f"rh.{fname}")]
+                exprs.append(pl.lit(None, pl.Utf8).alias(f"rt.{fname}"))
+                if spec.type == "text":
+                    exprs.append(_json_text(value).alias(f"j.{fname}"))
+                continue
+            got = _resolve(raws, self.converters[where[0]])
+            raw = pl.col(column)
+
+            def mapped(values: list[Any], dtype: Any, raw: pl.Expr = raw, raws: list[str] = got.raws) -> pl.Expr:
+                return raw.replace_strict(raws, values, default=None, return_dtype=dtype)
+
+            if spec.type == "number":
+                nums = [v.numerator if isinstance(v, Fraction) else None for v in got.values]
+                dens = [v.denominator if isinstance(v, Fraction) else None for v in got.values]
+                exprs.append(
+                    pl.when(unsettled).then(mapped(nums, I128)).otherwise(pl.col(f"f.{fname}.n")).alias(f"f.{fname}.n")
+                )
+                exprs.append(
+                    pl.when(unsettled).then(mapped(dens, I128)).otherwise(pl.col(f"f.{fname}.d")).alias(f"f.{fname}.d")
+                )
+            elif spec.type == "boolean":
+                flags = [v if isinstance(v, bool) else None for v in got.values]
+                exprs.append(pl.when(unsettled).then(mapped(flags, pl.Boolean)).otherwise(value).alias(f"f.{fname}"))
+            else:
+                texts = [v if isinstance(v, str) else None for v in got.values]
+                shown = [_quote(v) if isinstance(v, str) else "null" for v in got.values]
+                exprs.append(pl.when(unsettled).then(mapped(texts, pl.Utf8)).otherwise(value).alias(f"f.{fname}"))
+                exprs.append(
+                    pl.when(unsettled).then(mapped(shown, pl.Utf8)).otherwise(_json_text(value)).alias(f"j.{fname}")
+                )
+            exprs.append((unsettled & mapped(got.invalid, pl.Boolean)).alias(f"x.{fname}"))
+            exprs.append(pl.when(unsettled).then(mapped(got.head, pl.Utf8)).alias(f"rh.{fname}"))
+            exprs.append(pl.when(unsettled).then(mapped(got.tail, pl.Utf8)).alias(f"rt.{fname}"))
+            hard = hard | (unsettled & mapped(got.hard, pl.Boolean)).fill_null(True)
+        return frame.with_columns(*exprs, hard.alias("h.cells"))
 
     # ----------------------------------------------------------------- stage 2: metrics, thresholds
 
@@ -344,16 +513,19 @@ class Plan:
             if ind.applies_if.tree is None:
                 raise NotFast("a formula without a tree")
             exprs.append(env.flag(ind.applies_if.tree).alias(f"a{k}"))
+            exprs.append(env.mask(ind.applies_if.tree).alias(f"am{k}"))
         else:
-            exprs.append(pl.lit(True).alias(f"a{k}"))
+            exprs += [pl.lit(True).alias(f"a{k}"), _ZERO.alias(f"am{k}")]
         for i, check in enumerate(checks):
             if check.metric.tree is None:
                 raise NotFast("a formula without a tree")
+            mask = env.mask(check.metric.tree)
             if check.metric.type == "number":
                 exprs += _store_rat(f"v{k}.{i}", env.number(check.metric.tree))
                 if check.threshold_formula is not None:
                     assert check.threshold_formula.tree is not None
                     exprs += _store_rat(f"t{k}.{i}", env.number(check.threshold_formula.tree))
+                    mask = mask | env.mask(check.threshold_formula.tree)
                 elif isinstance(check.threshold, Fraction):
                     exprs += _store_rat(f"t{k}.{i}", _lit(check.threshold))
                 else:
@@ -362,11 +534,12 @@ class Plan:
                 exprs.append(env.flag(check.metric.tree).alias(f"v{k}.{i}"))
             else:
                 raise NotFast(f"a {check.metric.type} metric")
+            exprs.append(mask.alias(f"om{k}.{i}"))  # the outcome's: merge(value, threshold)
         if ind.shortfall is not None and ind.shortfall.tree is not None:
             threshold = checks[0].threshold
             if not isinstance(threshold, Fraction):
                 raise NotFast("a shortfall with a formula threshold")
-            sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": threshold})
+            sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": threshold}, env.bits)
             exprs += _store_rat(f"sf{k}", sub.number(ind.shortfall.tree))
         return exprs
 
@@ -388,6 +561,11 @@ class Plan:
         else:
             decision = pl.any_horizontal(oks)
         exprs.append(decision.alias(f"d{k}"))
+        masks = [pl.col(f"om{k}.{i}") for i in range(len(checks))]
+        merged = masks[0]
+        for m in masks[1:]:
+            merged = merged | m
+        exprs.append(pl.when(decision.is_null()).then(merged).otherwise(_ZERO).alias(f"dm{k}"))
         return exprs
 
     # ----------------------------------------------------------------- stage 4: text
@@ -398,8 +576,18 @@ class Plan:
         oks = [pl.col(f"o{k}.{i}") for i in range(len(checks))]
         eligibility = ind.spec.kind == "eligibility"
         yes, no = (ELIGIBLE, NOT_ELIGIBLE) if eligibility else (PASS, FAIL)
-        status = pl.when(~applies).then(pl.lit(NA)).when(decision).then(pl.lit(yes)).otherwise(pl.lit(no))
-        hard = applies.is_null() | (applies & decision.is_null()).fill_null(False)
+        applies_mask, decision_mask = pl.col(f"am{k}"), pl.col(f"dm{k}")
+        status = (
+            pl.when(applies.is_null())
+            .then(_unknown_status(applies_mask))
+            .when(~applies)
+            .then(pl.lit(NA))
+            .when(decision.is_null())
+            .then(_unknown_status(decision_mask))
+            .when(decision)
+            .then(pl.lit(yes))
+            .otherwise(pl.lit(no))
+        )
         primary = self.primary(ind.combine, oks, decision)
         parts, parts_hard = self.result_parts(k, checks, primary)
         message = self.message(k, ind, checks, oks, decision, eligibility)
@@ -415,9 +603,43 @@ class Plan:
             f'"comparator": {_quote(head.comparator)}, "unit": {unit}, "gap": null, "shortfall": null'
             f"{self.tail(ind)}{na_message}}}"
         )
+        missing_head = f'"indicator": {_quote(ind.id)}, "status": "'
+        missing_tail = ', "gap": null, "shortfall": null' + self.tail(ind)
+        applies_missing = pl.concat_str(
+            [
+                pl.lit(missing_head),
+                _unknown_status(applies_mask),
+                pl.lit(f'", "value": null, "threshold": {na_threshold}, "comparator": {_quote(head.comparator)}'),
+                pl.lit(f', "unit": {unit}{missing_tail}'),
+                self.unknown_message(ind, "msg.missing_applicability", applies_mask, [ind.applies_if]),
+                pl.lit("}"),
+            ]
+        )
+        unknown = self.primary_unknown(k, checks)
+        decision_missing = pl.concat_str(
+            [
+                pl.lit(missing_head),
+                _unknown_status(decision_mask),
+                pl.lit('", "value": null, "threshold": '),
+                self.pick(unknown, [self.threshold_json(k, i, c) for i, c in enumerate(checks)]),
+                pl.lit(', "comparator": '),
+                self.pick(unknown, [pl.lit(_quote(c.comparator)) for c in checks]),
+                pl.lit(', "unit": '),
+                self.pick(unknown, [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]),
+                pl.lit(missing_tail),
+                self.unknown_message(
+                    ind, "msg.missing", decision_mask, [f for c in checks for f in (c.metric, c.threshold_formula)]
+                ),
+                pl.lit("}"),
+            ]
+        )
         line = (
-            pl.when(~applies)
+            pl.when(applies.is_null())
+            .then(applies_missing)
+            .when(~applies)
             .then(pl.lit(na_line))
+            .when(decision.is_null())
+            .then(decision_missing)
             .otherwise(
                 pl.concat_str(
                     [
@@ -442,12 +664,69 @@ class Plan:
                 )
             )
         )
-        hard = hard | (applies.fill_null(False) & (parts_hard | shortfall_hard))
+        hard = (applies.fill_null(False) & (parts_hard | shortfall_hard)) | line.is_null()
         return [status.alias(f"s{k}"), hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
+
+    @staticmethod
+    def pick(index: pl.Expr, options: list[pl.Expr]) -> pl.Expr:
+        out = options[0]
+        for n in range(1, len(options)):
+            out = pl.when(index == n).then(options[n]).otherwise(out)
+        return out
+
+    @staticmethod
+    def primary_unknown(k: int, checks: tuple[Check, ...]) -> pl.Expr:
+        """The check an unknown decision is reported on: the first with an unknown outcome."""
+        chosen = pl.lit(0)
+        for i in range(len(checks) - 1, -1, -1):
+            chosen = pl.when(pl.col(f"o{k}.{i}").is_null()).then(pl.lit(i)).otherwise(chosen)
+        return chosen
+
+    def threshold_json(self, k: int, i: int, check: Check) -> pl.Expr:
+        """A check's threshold as JSON when its outcome is unknown (null when the threshold is)."""
+        if check.threshold_formula is None:
+            threshold = check.threshold
+            return pl.lit(_num_text(threshold) if isinstance(threshold, Fraction) else json.dumps(to_json(threshold)))
+        text, _ = _json_number(_col_rat(f"t{k}.{i}"))
+        return pl.when(pl.col(f"t{k}.{i}.n").is_null()).then(pl.lit("null")).otherwise(text)
+
+    def unknown_message(self, ind: CompiledIndicator, key: str, mask: pl.Expr, formulas: list[Any]) -> pl.Expr:
+        """The engine's message for an unknown outcome, as a JSON string (null: the record engine words it).
+
+        Missing fields are named (every possible ``mask`` prepared); one invalid cell gives its
+        reason; more than one, or a division by zero, is left to the record engine (the order
+        of its reasons follows the evaluation).
+        """
+        bits = self.env.bits
+        leaves = sorted({n for f in formulas if f is not None for n in _names(f.tree)} & set(bits))
+        if len(leaves) > MAX_MASK_FIELDS:
+            raise NotFast("too many fields in one indicator")
+        fields = self.engine.packset.entities[ind.spec.entity].spec.fields
+        masks, texts = [], []
+        for subset in range(1, 1 << len(leaves)):
+            names = [leaves[j] for j in range(len(leaves)) if subset >> j & 1]
+            titles = "、".join(sorted(fields[n].title.get(self.lang) if n in fields else n for n in names))
+            masks.append(sum(bits[n] for n in names))
+            texts.append(_quote(t(key, self.lang, fields=titles)))
+        missing = mask.replace_strict(masks, texts, default=None, return_dtype=pl.Utf8) if masks else pl.lit(None)
+        head, tail = _quote(t("msg.invalid", self.lang, reasons="\0")).split("\\u0000")
+        invalid: pl.Expr = pl.lit(None, pl.Utf8)
+        for name in leaves:
+            reason = pl.concat_str(
+                [pl.lit(head), pl.col(f"rh.{name}"), pl.col("_line").cast(pl.Utf8), pl.col(f"rt.{name}"), pl.lit(tail)]
+            )
+            only = (mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == (bits[name] << MAX_FIELDS)
+            invalid = pl.when(only).then(reason).otherwise(invalid)
+        divisions = [d for f in formulas if f is not None for d in _divisors(f.text, f.tree)]
+        if len(divisions) == 1:  # a division by zero alone: its reason is the same on every row
+            reason = t("msg.invalid", self.lang, reasons=t("msg.division_by_zero", self.lang, expr=divisions[0]))
+            alone = (mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == DIVISION
+            invalid = pl.when(alone).then(pl.lit(_quote(reason))).otherwise(invalid)
+        return pl.when((mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == 0).then(missing).otherwise(invalid)
 
     def frame(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Add ``hard`` and, for easy rows, ``text`` (the row's result lines) and the status columns."""
-        frame = batch.with_columns(self._stage_cells())
+        frame = self._resolve_cells(batch.with_columns(self._stage_cells()))
         stage2: list[pl.Expr] = []
         stage3: list[pl.Expr] = []
         stage4: list[pl.Expr] = []
@@ -461,16 +740,19 @@ class Plan:
             pl.col(f"f.{name}") if name in self.env.texts else pl.lit(None, dtype=pl.Utf8)
             for name in ("id", "name", "district")
         ]
+        shown = [
+            pl.col(f"j.{name}") if name in self.env.texts else pl.lit("null") for name in ("id", "name", "district")
+        ]
         prefix = pl.concat_str(
             [
                 pl.lit(f'{{"source": {_quote(self.source)}, "line": '),
                 pl.col("_line").cast(pl.Utf8),
                 pl.lit(', "record_id": '),
-                _json_text(record[0]),
+                shown[0],
                 pl.lit(', "record_name": '),
-                _json_text(record[1]),
+                shown[1],
                 pl.lit(', "district": '),
-                _json_text(record[2]),
+                shown[2],
                 pl.lit(", "),
             ]
         )
@@ -613,6 +895,35 @@ class Plan:
         return joined
 
 
+def _unknown_status(mask: pl.Expr) -> pl.Expr:
+    return (
+        pl.when((mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == 0).then(pl.lit(MISSING)).otherwise(pl.lit(INVALID))
+    )
+
+
+def _divisors(text: str, node: Node | None) -> Iterator[str]:
+    """Each divisor in a formula tree as the record engine quotes it in a division-by-zero reason."""
+    if node is None:
+        return
+    if node.kind == "arith":
+        for (op, _), arg in zip(node.ops, node.args[1:], strict=True):
+            if op == "/":
+                shown = " ".join(text[arg.start : arg.end].split())
+                yield shown if len(shown) <= 60 else shown[:57] + "..."
+    for arg in node.args:
+        yield from _divisors(text, arg)
+
+
+def _names(node: Node | None) -> Iterator[str]:
+    """The names a formula tree reads."""
+    if node is None:
+        return
+    if node.kind == "name":
+        yield node.value
+    for arg in node.args:
+        yield from _names(arg)
+
+
 def _num_text(value: Fraction) -> str:
     return json.dumps(to_json(value))
 
@@ -729,6 +1040,7 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
         binding.table.encoding,
         binding.table.delimiter,
         data,
+        {index: (fname, conv) for index, fname, conv in binding.bound},
     )
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
