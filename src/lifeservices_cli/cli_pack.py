@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console, RenderableType
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:  # rich is imported by the commands that draw a table, not by every run
+    from rich.console import RenderableType
 
 from lifeservices_cli.cli import app
 from lifeservices_cli.errors import UsageError
@@ -103,6 +103,8 @@ def _width() -> int | None:
 
 def _render(*items: RenderableType) -> str:
     """Rich renderables as text: colour only on a terminal, width from $COLUMNS otherwise."""
+    from rich.console import Console
+
     tty = sys.stdout.isatty()
     console = Console(
         file=io.StringIO(),
@@ -201,6 +203,9 @@ def indicators_list(
 
 
 def _listing_tables(data: dict[str, Any], lang: str) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
     rows = data["indicators"]
     table = Table(title=_words(lang, f"指标（{len(rows)}）", f"Indicators ({len(rows)})"), title_justify="left")
     headers = _words(lang, "编号 名称 对象 类型 条款 规则", "id title entity kind clause rule").split()
@@ -254,6 +259,9 @@ def explain(
 
 
 def _explain_view(d: dict[str, Any], lang: str) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
     w = lambda zh, en: _words(lang, zh, en)  # noqa: E731
     head = Text(f"{d['id']}  ", style="bold")
     head.append(d["title"], style="bold")
