@@ -4,6 +4,8 @@ Ctrl-C is handled before the command line (typer, rich, ...) is imported, so an 
 at any moment exits 130 with one line, never a traceback (see ``interrupts``).
 """
 
+import gc
+
 from lifeservices_cli import interrupts
 
 
@@ -15,7 +17,11 @@ def _app() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    interrupts.run(_app)
+    gc.disable()  # until the command's real work begins: see interrupts.started
+    try:
+        interrupts.run(_app)
+    finally:
+        gc.freeze()  # the process ends now: nothing it built needs collecting on the way out
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ def check(
     """Check data files against the indicator packs and report pass/fail per record and per district."""
     from functools import partial
 
-    from lifeservices_cli import api, outputs
+    from lifeservices_cli import api, interrupts, outputs
     from lifeservices_cli.render import Format
     from lifeservices_cli.render import json as json_report
     from lifeservices_cli.render.csv import check_encoding
@@ -184,6 +184,7 @@ def check(
         check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
+        interrupts.started()  # the data may be large: collect garbage from here on
         report = api.check_files(
             paths,
             packs=packset,

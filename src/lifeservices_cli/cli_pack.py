@@ -72,6 +72,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def _guard() -> Iterator[None]:
     """Usage errors: one line and exit 2; anything unexpected: one line and exit 3; never a traceback."""
+    from lifeservices_cli import interrupts
+
+    interrupts.started()
     try:
         yield
     except (typer.Exit, typer.Abort):
