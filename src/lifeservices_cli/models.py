@@ -2,9 +2,12 @@
 
 These models only describe what a pack file may say. ``packs.py`` loads the file, turns
 pydantic's errors into ``file:line: key.path: message``, and compiles formulas and rules.
-"""
 
-from __future__ import annotations
+Start-up time: annotations are plain (no ``from __future__ import annotations``), so each class
+comes after the classes it names and pydantic has no strings to evaluate; default factories are
+Python functions, whose signature pydantic reads cheaply (that of ``list`` or ``dict`` it would
+parse from text).
+"""
 
 from typing import Annotated, Literal
 
@@ -17,6 +20,14 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_
 Text = Annotated[str, StringConstraints(min_length=1)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 RuleText = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _empty_list() -> list[object]:
+    return []
+
+
+def _empty_dict() -> dict[str, object]:
+    return {}
 
 
 class _Model(BaseModel):
@@ -42,7 +53,7 @@ class FieldSpec(_Model):
     entry_unit: str | None = Field(
         default=None, description="The unit a data-entry template asks for (e.g. 万元 for a field kept in 元)."
     )
-    aliases: list[Text] = Field(default_factory=list)
+    aliases: list[Text] = Field(default_factory=_empty_list)
     description: str | None = None
     minimum: float | int | None = None
     default_when_absent: bool | float | int | str | None = Field(
@@ -97,7 +108,7 @@ class Criterion(_Model):
     )
 
     @model_validator(mode="after")
-    def _rule_or_values(self) -> Criterion:
+    def _rule_or_values(self) -> "Criterion":
         if (self.rule is None) == (self.values is None):
             raise ValueError("give either 'rule' or 'values'")
         return self
@@ -107,6 +118,17 @@ class AggregateSpec(_Model):
     of: Id = Field(description="The record-level indicator whose results are counted.")
     by: Name = Field(default="district", description="The field that forms the groups.")
     measure: Literal["pass_rate"] = "pass_rate"
+
+
+class Shortfall(_Model):
+    """What is still to be provided when a record fails, e.g. m² of facility area.
+
+    The formula may use the entity's fields and ``threshold``.
+    """
+
+    formula: Text
+    unit: str | None = None
+    title: Localized
 
 
 class Indicator(_Model):
@@ -130,10 +152,10 @@ class Indicator(_Model):
     shortfall: Shortfall | None = None
     effective_from: IsoDate | None = None
     effective_to: IsoDate | None = None
-    notes: list[Text] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
-    def _one_way_to_check(self) -> Indicator:
+    def _one_way_to_check(self) -> "Indicator":
         ways = [self.metric is not None, self.all_of is not None, self.any_of is not None]
         ruled = self.rule is not None or self.values is not None
         if self.rule is not None and self.values is not None:
@@ -155,37 +177,9 @@ class Indicator(_Model):
         return self
 
 
-class Shortfall(_Model):
-    """What is still to be provided when a record fails, e.g. m² of facility area.
-
-    The formula may use the entity's fields and ``threshold``.
-    """
-
-    formula: Text
-    unit: str | None = None
-    title: Localized
-
-
-class Pack(_Model):
-    id: Id
-    title: Localized
-    document: Text
-    issuers: list[Text] = Field(default_factory=list)
-    issued: str | None = None
-    source: str | None = None
-    source_text: str | None = Field(
-        default=None, description="The plan's full text, relative to the pack file; lint checks every quote in it."
-    )
-    extends: str | None = Field(
-        default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
-    )
-    notes: list[Text] = Field(default_factory=list)
-    parameters: dict[Name, Parameter] = Field(default_factory=dict)
-    entities: dict[Name, EntitySpec] = Field(default_factory=dict)
-    indicators: list[Indicator] = Field(default_factory=list)
-    overrides: list[Override] = Field(default_factory=list)
-    coverage: list[Measure] = Field(default_factory=list)
-    tests: list[PackTest] = Field(default_factory=list)
+class DatedValue(_Model):
+    value: float | int | str
+    reference: Text
 
 
 class Parameter(_Model):
@@ -196,18 +190,13 @@ class Parameter(_Model):
     values: dict[IsoDate, DatedValue] | None = None
     unit: str | None = None
     reference: str | None = None
-    notes: list[Text] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
-    def _value_or_values(self) -> Parameter:
+    def _value_or_values(self) -> "Parameter":
         if (self.value is None) == (self.values is None):
             raise ValueError("give either 'value' or 'values'")
         return self
-
-
-class DatedValue(_Model):
-    value: float | int | str
-    reference: Text
 
 
 class Override(_Model):
@@ -234,26 +223,15 @@ class Measure(_Model):
 
     ref: Text
     title: Localized
-    departments: list[Text] = Field(default_factory=list)
-    indicators: list[Id] = Field(default_factory=list)
+    departments: list[Text] = Field(default_factory=_empty_list)
+    indicators: list[Id] = Field(default_factory=_empty_list)
     qualitative: Localized | None = None
 
     @model_validator(mode="after")
-    def _covered(self) -> Measure:
+    def _covered(self) -> "Measure":
         if not self.indicators and self.qualitative is None:
             raise ValueError("a measure needs 'indicators' or a 'qualitative' reason")
         return self
-
-
-class PackTest(_Model):
-    """A pack test: records in, expected results out (as OpenFisca's YAML tests)."""
-
-    name: Text
-    entity: Name | None = None
-    as_of: IsoDate | None = None
-    set: dict[str, float | int | str] = Field(default_factory=dict)
-    records: list[dict[str, object]] = Field(min_length=1)
-    expect: list[Expectation] = Field(min_length=1)
 
 
 class Expectation(_Model):
@@ -265,6 +243,34 @@ class Expectation(_Model):
     gap: float | int | str | None = None
 
 
-Indicator.model_rebuild()
-PackTest.model_rebuild()
-Pack.model_rebuild()
+class PackTest(_Model):
+    """A pack test: records in, expected results out (as OpenFisca's YAML tests)."""
+
+    name: Text
+    entity: Name | None = None
+    as_of: IsoDate | None = None
+    set: dict[str, float | int | str] = Field(default_factory=_empty_dict)
+    records: list[dict[str, object]] = Field(min_length=1)
+    expect: list[Expectation] = Field(min_length=1)
+
+
+class Pack(_Model):
+    id: Id
+    title: Localized
+    document: Text
+    issuers: list[Text] = Field(default_factory=_empty_list)
+    issued: str | None = None
+    source: str | None = None
+    source_text: str | None = Field(
+        default=None, description="The plan's full text, relative to the pack file; lint checks every quote in it."
+    )
+    extends: str | None = Field(
+        default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
+    )
+    notes: list[Text] = Field(default_factory=_empty_list)
+    parameters: dict[Name, Parameter] = Field(default_factory=_empty_dict)
+    entities: dict[Name, EntitySpec] = Field(default_factory=_empty_dict)
+    indicators: list[Indicator] = Field(default_factory=_empty_list)
+    overrides: list[Override] = Field(default_factory=_empty_list)
+    coverage: list[Measure] = Field(default_factory=_empty_list)
+    tests: list[PackTest] = Field(default_factory=_empty_list)
