@@ -5,8 +5,6 @@ could not be done (bad usage, unreadable file, bad pack, unknown entity); 3 an i
 error (a bug: please report it with ``--debug`` output).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import traceback

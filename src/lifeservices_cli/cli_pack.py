@@ -6,8 +6,6 @@ a thin shell over ``authoring/``: parse options, call one function, render a ric
 JSON, map errors to exit codes (2: bad usage or unreadable input, one line on stderr; 3: a bug).
 """
 
-from __future__ import annotations
-
 import io
 import json
 import os
@@ -104,7 +102,7 @@ def _width() -> int | None:
     return int(columns) if columns.isdigit() else 160
 
 
-def _render(*items: RenderableType) -> str:
+def _render(*items: "RenderableType") -> str:
     """Rich renderables as text: colour only on a terminal, width from $COLUMNS otherwise."""
     from rich.console import Console
 
@@ -205,7 +203,7 @@ def indicators_list(
         _emit(_render(*_listing_tables(data, language)), None)
 
 
-def _listing_tables(data: dict[str, Any], lang: str) -> list[RenderableType]:
+def _listing_tables(data: dict[str, Any], lang: str) -> "list[RenderableType]":
     from rich.table import Table
     from rich.text import Text
 
@@ -261,7 +259,7 @@ def explain(
         _emit(_json(data) if chosen == "json" else _render(*_explain_view(data, language)), None)
 
 
-def _explain_view(d: dict[str, Any], lang: str) -> list[RenderableType]:
+def _explain_view(d: dict[str, Any], lang: str) -> "list[RenderableType]":
     from rich.table import Table
     from rich.text import Text
 
