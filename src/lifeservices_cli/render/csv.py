@@ -13,12 +13,15 @@ import csv
 import io
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.render.common import clean, number_text, status_text, value_text
-from lifeservices_cli.render.rows import IndicatorColumns, Row, layout, neutralise, rows
 from lifeservices_cli.report import Report
+
+if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
+    from lifeservices_cli.render.rows import IndicatorColumns, Row
 
 DEFAULT_ENCODING = "utf-8-sig"
 
@@ -49,6 +52,8 @@ def check_encoding(encoding: str) -> str:
 
 def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
     """The CSV as bytes in ``csv_encoding``."""
+    from lifeservices_cli.render.rows import layout, neutralise, rows
+
     check_encoding(csv_encoding)
     lang = report.lang
     plan = layout(report)
