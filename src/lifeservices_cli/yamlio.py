@@ -112,10 +112,30 @@ else:  # pragma: no cover - PyYAML without libyaml
 
 
 def _no_aliases(text: str) -> None:
-    """Refuse anchors' aliases before anything is composed (the C composer cannot be hooked)."""
+    """Refuse anchors' aliases, with the line of the first one (the C composer cannot be hooked)."""
     for token in yaml.scan(text, Loader=_SCAN):
         if isinstance(token, yaml.tokens.AliasToken):
             raise YamlError("YAML aliases (*name) are not allowed", token.start_mark.line + 1)
+
+
+def _shares_nodes(root: yaml.Node) -> bool:
+    """Whether a composed tree reaches some node twice: the composer turns an alias into the very
+    node its anchor names, and nothing else shares a node. Stops at the first repeat, so an alias
+    "bomb" costs no more than its text."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
 
 
 def load(text: str, *, plain_text: bool = False) -> tuple[Any, yaml.Node | None]:
@@ -125,10 +145,16 @@ def load(text: str, *, plain_text: bool = False) -> tuple[Any, yaml.Node | None]
     types apply (for packs), except dates, which stay text.
     """
     try:
-        _no_aliases(text)
         loader = _FastTextLoader(text) if plain_text else _FastLoader(text)
         try:
-            node = loader.get_single_node()
+            try:
+                node = loader.get_single_node()
+            except (yaml.YAMLError, RecursionError):
+                _no_aliases(text)  # an alias before the problem is what is reported
+                raise
+            if node is not None and _shares_nodes(node):  # aliases: refused before anything is built
+                _no_aliases(text)  # raises, with the alias's line
+                raise YamlError("YAML aliases (*name) are not allowed")
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
