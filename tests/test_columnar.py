@@ -230,3 +230,23 @@ def test_two_invalid_cells_in_one_indicator_go_to_the_record_engine(tmp_path: Pa
     columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
     assert render(columns) == render(records)
     assert [r.status for r in columns.results] == ["not_applicable", "invalid_data", "not_applicable", "pass"]
+
+
+def test_a_formula_that_could_overflow_128_bits_is_left_to_the_record_engine(tmp_path: Path):
+    from tests.test_comparators import write_pack
+
+    from lifeservices_cli import packs
+
+    # amount⁴: four 18-digit cells multiply past Int128; the record engine's fractions do not care
+    packset = packs.load_packs([write_pack(tmp_path, ">= 1", metric="amount * amount * amount * amount", unit=None)])
+    path = tmp_path / "sites.csv"
+    path.write_text("编号,数量\nA,999999999999.999999\nB,0.5\n", encoding="utf-8")
+    columns = check_files([path], packset=packset, engine="columns", as_of=date(2025, 1, 1))
+    assert not columns.store.spooled
+    assert [r.status for r in columns.results] == ["pass", "fail"]
+    # amount²: within the bounds, the columns take it and agree
+    packset = packs.load_packs([write_pack(tmp_path, ">= 1", metric="amount * amount", unit=None)])
+    columns = check_files([path], packset=packset, engine="columns", as_of=date(2025, 1, 1))
+    records = check_files([path], packset=packset, engine="records", as_of=date(2025, 1, 1))
+    assert columns.store.spooled
+    assert render(columns) == render(records)

@@ -30,14 +30,17 @@ def check_files(
     as_of: date | None = None,
     engine: str = "auto",
     sheet: str | None = None,
+    spool_folder: Path | None = None,
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
     ``engine`` is ``auto`` (large plain CSV files are checked in columns), ``records`` (always
     record by record) or ``columns`` (in columns wherever the input allows, whatever its size).
     ``sheet`` is the sheet read from .xlsx files (None: the first, or the one chosen by an
-    enclosing ``spreadsheet.sheet`` block). Raises ``UsageError`` when a file or pack cannot be
-    used at all; problems inside the data become results with a status instead.
+    enclosing ``spreadsheet.sheet`` block). ``spool_folder``: spool the results of large inputs
+    in this folder, the folder of a JSON report to be written in place (``render.json.write_in_place``).
+    Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
+    become results with a status instead.
     """
     from lifeservices_cli import spreadsheet
 
@@ -47,7 +50,7 @@ def check_files(
         bindings = [  # open (and so validate) every file before checking any
             open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
         ]
-        report = _run(packset, bindings, lang, as_of, engine)
+        report = _run(packset, bindings, lang, as_of, engine, spool_folder)
     report.sheet = sheet
     return report
 
@@ -74,12 +77,19 @@ def check_records(
     return report
 
 
-def _run(packset: PackSet, bindings: list[Binding], lang: Lang, as_of: date | None, mode: str) -> Report:
+def _run(
+    packset: PackSet,
+    bindings: list[Binding],
+    lang: Lang,
+    as_of: date | None,
+    mode: str,
+    spool_folder: Path | None = None,
+) -> Report:
     engine = Engine(packset, lang, as_of)
     aggregator = Aggregator(engine)
-    report = Report(packset, lang, engine.as_of, engine.not_in_force)
+    report = Report(packset, lang, engine.as_of, engine.not_in_force, spool_folder=spool_folder)
+    report.inputs.extend(binding.info for binding in bindings)  # all known before any is checked
     for binding in bindings:
-        report.inputs.append(binding.info)
         if mode != "records" and _columnar(binding, engine, aggregator, report, force=mode == "columns"):
             continue
         for record in binding.records():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,8 @@ BATCH_ROWS = 20_000
 _SEP = {"zh": "；", "en": "; "}
 # Cells made only of these characters read the same after NFKC and need no JSON escaping.
 _SAFE = r"^[\x20\x21\x23-\x5b\x5d-\x7e\u3400-\u4dbf\u4e00-\u9fff\u3001\u2014\u00b7]*$"
-_PLAIN = r"^[+-]?[0-9]{1,12}(\.[0-9]{1,6})?$"
-_GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,3}(\.[0-9]{1,6})?$"
+_PLAIN = r"^[+-]?[0-9]{1,9}(\.[0-9]{1,6})?$"
+_GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,2}(\.[0-9]{1,6})?$"
 _MAX_JSON = 10**9  # values this large or larger leave the fast path (float repr would differ)
 
 
@@ -56,22 +56,58 @@ class NotFast(Exception):
 
 @dataclass(frozen=True)
 class Rat:
-    """An exact rational column; ``num`` and ``den`` are null together when unknown."""
+    """An exact rational column; ``num`` and ``den`` are null together when unknown.
+
+    ``top`` and ``bot`` bound ``|num|`` and ``den`` on every row (known from the cells' form and
+    the formula), so no Int128 arithmetic can overflow: a formula that could is not taken.
+    """
 
     num: pl.Expr
     den: pl.Expr
+    top: int = 0
+    bot: int = 1
+
+    def __post_init__(self) -> None:
+        if self.top >= _LIMIT or self.bot >= _LIMIT:
+            raise NotFast("numbers that could overflow 128 bits")
+
+
+_LIMIT = 1 << 126  # any product computed in Int128 stays below this
+SHOWN = 1 << 105  # a value, threshold, gap or shortfall shown: room for the ×2,000,000 of rounding
+CELL_DIGITS = 15  # a plain number cell: at most 9 + 6 digits
+CELL_SCALE = 10**6  # its denominator: every cell is read with 6 decimal places
 
 
 def _lit(value: Fraction) -> Rat:
-    return Rat(pl.lit(value.numerator, dtype=I128), pl.lit(value.denominator, dtype=I128))
+    n, d = value.numerator, value.denominator
+    return Rat(pl.lit(n, dtype=I128), pl.lit(d, dtype=I128), abs(n), d)
 
 
-def _norm(num: pl.Expr, den: pl.Expr) -> Rat:
+def _norm(num: pl.Expr, den: pl.Expr, top: int, bot: int) -> Rat:
     negative = den < 0
-    return Rat(pl.when(negative).then(num * -1).otherwise(num), pl.when(negative).then(den * -1).otherwise(den))
+    return Rat(
+        pl.when(negative).then(num * -1).otherwise(num), pl.when(negative).then(den * -1).otherwise(den), top, bot
+    )
+
+
+def _shown(*rats: Rat) -> None:
+    """Fail early when a number the report shows could leave the room its text needs."""
+    for r in rats:
+        if r.top >= SHOWN or r.bot >= SHOWN:
+            raise NotFast("numbers too large to show exactly in columns")
+
+
+def _gap(value: Rat, threshold: Rat) -> Rat:
+    return Rat(
+        value.num * threshold.den - threshold.num * value.den,
+        value.den * threshold.den,
+        value.top * threshold.bot + threshold.top * value.bot,
+        value.bot * threshold.bot,
+    )
 
 
 def _cmp(op: str, a: Rat, b: Rat) -> pl.Expr:
+    Rat(pl.lit(0), pl.lit(1), a.top * b.bot + b.top * a.bot, 1)  # the cross products fit (or NotFast)
     left, right = a.num * b.den, b.num * a.den
     return {
         "==": left == right,
@@ -90,34 +126,48 @@ def _quote(text: str) -> str:
 # --------------------------------------------------------------------------- numbers as text
 
 
-def _display(r: Rat) -> pl.Expr:
-    """``numbers.display``: 2 places, half away from zero, trailing zeros dropped."""
+def _number_parts(r: Rat, name: str) -> list[pl.Expr]:
+    """What the texts of ``r`` are made of, each computed once: the magnitude rounded half away
+    from zero to 6 places (``:q6``, for JSON) and to 2 (``:q2``, for display), the sign, whether
+    it is whole, and the whole part."""
     n, d = r.num, r.den
-    q = (n.abs() * 200 + d) // (d * 2)
-    sign = pl.when((n < 0) & (q > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
+    return [
+        ((n.abs() * 2_000_000 + d) // (d * 2)).alias(f"{name}:q6"),
+        ((n.abs() * 200 + d) // (d * 2)).alias(f"{name}:q2"),
+        (n < 0).alias(f"{name}:neg"),
+        (n % d == 0).alias(f"{name}:int"),
+        (n // d).cast(pl.Utf8).alias(f"{name}:whole"),
+        (n.abs() >= d * _MAX_JSON).alias(f"{name}:big"),
+    ]
+
+
+def _display(name: str) -> pl.Expr:
+    """``numbers.display`` of the number whose ``_number_parts`` are ``name``: 2 places, half away
+    from zero, trailing zeros dropped."""
+    q = pl.col(f"{name}:q2")
+    sign = pl.when(pl.col(f"{name}:neg") & (q > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
     frac = (q % 100).cast(pl.Utf8).str.zfill(2).str.strip_chars_end("0")
     rounded = pl.concat_str(
         [sign, (q // 100).cast(pl.Utf8), pl.when(frac == "").then(pl.lit("")).otherwise(pl.lit(".") + frac)]
     )
-    return pl.when(n % d == 0).then((n // d).cast(pl.Utf8)).otherwise(rounded)
+    return pl.when(pl.col(f"{name}:int")).then(pl.col(f"{name}:whole")).otherwise(rounded)
 
 
-def _json_number(r: Rat) -> tuple[pl.Expr, pl.Expr]:
-    """``numbers.to_json`` as JSON text, and where the fast path cannot be sure of it."""
-    n, d = r.num, r.den
-    q = (n.abs() * 2_000_000 + d) // (d * 2)
+def _json_number(name: str) -> tuple[pl.Expr, pl.Expr]:
+    """``numbers.to_json`` of the number whose ``_number_parts`` are ``name``, as JSON text, and
+    where the fast path cannot be sure of it."""
+    q, integral = pl.col(f"{name}:q6"), pl.col(f"{name}:int")
     frac = (q % 1_000_000).cast(pl.Utf8).str.zfill(6).str.strip_chars_end("0")
     text = pl.concat_str(
         [
-            pl.when(n < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            pl.when(pl.col(f"{name}:neg")).then(pl.lit("-")).otherwise(pl.lit("")),
             (q // 1_000_000).cast(pl.Utf8),
             pl.lit("."),
             pl.when(frac == "").then(pl.lit("0")).otherwise(frac),
         ]
     )
-    integral = n % d == 0
-    hard = ~integral & ((q < 100) | (n.abs() >= d * _MAX_JSON))
-    return pl.when(integral).then((n // d).cast(pl.Utf8)).otherwise(text), hard.fill_null(False)
+    hard = ~integral & ((q < 100) | pl.col(f"{name}:big"))
+    return pl.when(integral).then(pl.col(f"{name}:whole")).otherwise(text), hard.fill_null(False)
 
 
 # --------------------------------------------------------------------------- formulas
@@ -190,27 +240,30 @@ class _Env:
             return self.number(node.args[0])
         if kind == "neg":
             inner = self.number(node.args[0])
-            return Rat(inner.num * -1, inner.den)  # polars has no unary minus for Int128
+            return Rat(inner.num * -1, inner.den, inner.top, inner.bot)  # polars has no unary minus for Int128
         if kind == "arith":
             acc = self.number(node.args[0])
             for (op, _), arg in zip(node.ops, node.args[1:], strict=True):
                 b = self.number(arg)
+                top, bot = acc.top * b.bot + b.top * acc.bot, acc.bot * b.bot
                 if op == "+":
-                    acc = Rat(acc.num * b.den + b.num * acc.den, acc.den * b.den)
+                    acc = Rat(acc.num * b.den + b.num * acc.den, acc.den * b.den, top, bot)
                 elif op == "-":
-                    acc = Rat(acc.num * b.den - b.num * acc.den, acc.den * b.den)
+                    acc = Rat(acc.num * b.den - b.num * acc.den, acc.den * b.den, top, bot)
                 elif op == "*":
-                    acc = Rat(acc.num * b.num, acc.den * b.den)
+                    acc = Rat(acc.num * b.num, acc.den * b.den, acc.top * b.top, acc.bot * b.bot)
                 else:  # division by zero is unknown here; the record engine gives its reason
                     zero = b.num == 0
                     acc = _norm(
                         pl.when(zero).then(None).otherwise(acc.num * b.den),
                         pl.when(zero).then(None).otherwise(acc.den * b.num),
+                        acc.top * b.bot,
+                        acc.bot * b.top,
                     )
             return acc
         if kind == "call" and node.value == "abs":
             inner = self.number(node.args[0])
-            return Rat(inner.num.abs(), inner.den)
+            return Rat(inner.num.abs(), inner.den, inner.top, inner.bot)
         raise NotFast(f"formula part {kind} {node.value!r}")
 
     def flag(self, node: Node) -> pl.Expr:
@@ -252,44 +305,43 @@ class _Env:
 # --------------------------------------------------------------------------- cells
 
 
-def _clean(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Stripped text, whether the cell is a missing mark, and whether it is unsafe."""
-    text = raw.str.strip_chars()
-    missing = raw.is_null() | text.str.to_lowercase().is_in(sorted(MISSING_MARKS))
-    unsafe = ~raw.str.contains(_SAFE).fill_null(True)
-    return text, missing, unsafe
+def _cell_stages(i: int, kind: str, factor: Fraction, minimum: Fraction | None) -> list[list[pl.Expr]]:
+    """Column ``c{i}`` read as a field of type ``kind``, in stages that each materialise their columns.
+
+    The value goes to ``v{i}`` (a number: its numerator over ``CELL_SCALE × factor.denominator``)
+    and ``y{i}`` says whether the columns settle the cell (missing, or read exactly); the
+    others are for the record converter (``_resolve``).
+    """
+    raw, text, missing, safe = pl.col(f"c{i}"), pl.col(f"s{i}"), pl.col(f"m{i}"), pl.col(f"z{i}")
+    stages: list[list[pl.Expr]] = [
+        [raw.str.strip_chars().alias(f"s{i}"), raw.str.contains(_SAFE).fill_null(False).alias(f"z{i}")],
+        [(raw.is_null() | text.str.to_lowercase().is_in(sorted(MISSING_MARKS))).alias(f"m{i}")],
+    ]
+    if kind == "number":
+        ok = pl.col(f"k{i}")
+        # 6 decimal places at most (the patterns): to_decimal reads them exactly, as millionths
+        millionths = pl.when(ok).then(text.str.replace_all(",", "", literal=True)).str.to_decimal(scale=6)
+        stages[1].append(((text.str.contains(_PLAIN) | text.str.contains(_GROUPED)) & safe).alias(f"k{i}"))
+        stages.append([((millionths * CELL_SCALE).cast(I128) * factor.numerator).alias(f"p{i}")])
+        num = pl.col(f"p{i}")
+        if minimum is not None:  # below the minimum is invalid, in words only the record converter has
+            below = _cmp("<", Rat(num, pl.lit(_cell_bounds(factor)[1], dtype=I128)), _lit(minimum)).fill_null(True)
+            ok = ok & ~below
+        settled = missing | ok
+        stages.append([pl.when(settled & ~missing).then(num).alias(f"v{i}"), settled.alias(f"y{i}")])
+    elif kind == "boolean":
+        low = text.str.to_lowercase()
+        is_true, is_false = low.is_in(sorted(TRUE_MARKS)), low.is_in(sorted(FALSE_MARKS))
+        value = pl.when(missing).then(None).when(is_true).then(pl.lit(True)).when(is_false).then(pl.lit(False))
+        stages.append([value.alias(f"v{i}"), (missing | (safe & (is_true | is_false))).alias(f"y{i}")])
+    else:
+        stages.append([pl.when(missing).then(None).otherwise(text).alias(f"v{i}"), (missing | safe).alias(f"y{i}")])
+    return stages
 
 
-def _number_cell(raw: pl.Expr, factor: Fraction, minimum: Fraction | None) -> tuple[Rat, pl.Expr]:
-    """The cell's value where a plain number settles it, and whether it is settled (else: ask Python)."""
-    text, missing, unsafe = _clean(raw)
-    plain, grouped = text.str.contains(_PLAIN), text.str.contains(_GROUPED)
-    digits = text.str.replace_all(",", "", literal=True).str.replace_all("+", "", literal=True)
-    scale = (
-        pl.when(digits.str.contains(".", literal=True))
-        .then(digits.str.split(".").list.get(1).str.len_chars())
-        .otherwise(0)
-    )
-    num = digits.str.replace(".", "", literal=True).cast(I128, strict=False) * factor.numerator
-    den = pl.lit(10, dtype=I128).pow(scale.cast(pl.UInt32)) * factor.denominator
-    ok = (plain | grouped) & ~unsafe
-    if minimum is not None:  # below the minimum is invalid, in words only the record converter has
-        ok = ok & ~_cmp("<", Rat(num, den), _lit(minimum)).fill_null(True)
-    num, den = pl.when(missing | ~ok).then(None).otherwise(num), pl.when(missing | ~ok).then(None).otherwise(den)
-    return Rat(num, den), (missing | ok).fill_null(False)
-
-
-def _flag_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    text, missing, unsafe = _clean(raw)
-    low = text.str.to_lowercase()
-    is_true, is_false = low.is_in(sorted(TRUE_MARKS)), low.is_in(sorted(FALSE_MARKS))
-    value = pl.when(is_true).then(pl.lit(True)).when(is_false).then(pl.lit(False)).otherwise(None)
-    return value, (missing | (~unsafe & (is_true | is_false))).fill_null(False)
-
-
-def _text_cell(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    text, missing, unsafe = _clean(raw)
-    return pl.when(missing).then(None).otherwise(text), (missing | ~unsafe).fill_null(False)
+def _cell_bounds(factor: Fraction) -> tuple[int, int]:
+    """Bounds of a number cell's numerator and denominator in a column with unit ``factor``."""
+    return 10**CELL_DIGITS * factor.numerator, CELL_SCALE * factor.denominator
 
 
 _LINE = 7_346_150_291  # a line number no message holds otherwise: where the real line goes
@@ -389,6 +441,14 @@ class Plan:
             raise NotFast("the columns bind differently")
         self.converters = {i: conv for i, (_, conv) in converters.items()}
         self.constants = dict(engine.constants)
+        # the fields some formula reads, and those every result shows (or a group or duplicate check needs)
+        formulas = [
+            f
+            for ind, checks in self.indicators
+            for f in (ind.applies_if, ind.shortfall, *(x for c in checks for x in (c.metric, c.threshold_formula)))
+        ]
+        self.used = {n for f in formulas if f is not None for n in _names(f.tree)} | {"id", "name", "district"}
+        self.used |= {agg.spec.aggregate.by for agg in engine.packset.indicators if agg.spec.aggregate is not None}
         self.env = self._env()
         for ind, checks in self.indicators:  # fail early on what columns cannot express
             self._stage_metrics(0, ind, checks)
@@ -399,7 +459,7 @@ class Plan:
         texts: dict[str, pl.Expr] = {}
         for fname, spec in self.entity.spec.fields.items():
             if spec.type == "number":
-                numbers[fname] = _col_rat(f"f.{fname}")
+                numbers[fname] = replace(_col_rat(f"f.{fname}"), top=self._bounds(fname)[0], bot=self._bounds(fname)[1])
             elif spec.type == "boolean":
                 flags[fname] = pl.col(f"f.{fname}")
             else:
@@ -409,12 +469,24 @@ class Plan:
         bits = {fname: 1 << i for i, fname in enumerate(self.entity.spec.fields)}
         return _Env(numbers, flags, texts, self.constants, bits)
 
+    def _bounds(self, fname: str) -> tuple[int, int]:
+        """Bounds of a number field's numerator and denominator (see ``Rat``)."""
+        where = self.columns.get(fname)
+        if where is not None:
+            return _cell_bounds(where[1])
+        default = self.entity.spec.fields[fname].default_when_absent
+        value = Fraction(str(default)) if default is not None else Fraction(0)
+        return abs(value.numerator), value.denominator
+
     # ----------------------------------------------------------------- stage 1: cells
 
-    def _stage_cells(self) -> list[pl.Expr]:
+    def _stage_cells(self) -> list[list[pl.Expr]]:
         """Every field's value where plain columns read it; ``u.FIELD`` marks the cells they cannot."""
-        exprs: list[pl.Expr] = []
+        stages: list[list[pl.Expr]] = [[], [], [], []]
+        last: list[pl.Expr] = []
         for fname, spec in self.entity.spec.fields.items():
+            if fname not in self.used:  # read by nothing: the record engine would not look at it either
+                continue
             where = self.columns.get(fname)
             if where is None:
                 default = spec.default_when_absent
@@ -424,28 +496,26 @@ class Plan:
                         if default is not None
                         else Rat(pl.lit(None, I128), pl.lit(None, I128))
                     )
-                    exprs += _store_rat(f"f.{fname}", value)
+                    last += _store_rat(f"f.{fname}", value)
                 elif spec.type == "boolean":
                     flag = default if isinstance(default, bool) else None
-                    exprs.append(pl.lit(flag, dtype=pl.Boolean).alias(f"f.{fname}"))
+                    last.append(pl.lit(flag, dtype=pl.Boolean).alias(f"f.{fname}"))
                 else:
-                    exprs.append(
+                    last.append(
                         pl.lit(default if isinstance(default, str) else None, dtype=pl.Utf8).alias(f"f.{fname}")
                     )
                 continue
-            raw = pl.col(f"c{where[0]}")
+            index, factor = where
+            minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
+            for n, stage in enumerate(_cell_stages(index, spec.type, factor, minimum)):
+                stages[n] += stage
             if spec.type == "number":
-                minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
-                value, settled = _number_cell(raw, where[1], minimum)
-                exprs += _store_rat(f"f.{fname}", value)
-            elif spec.type == "boolean":
-                flag_value, settled = _flag_cell(raw)
-                exprs.append(flag_value.alias(f"f.{fname}"))
+                last.append(pl.col(f"v{index}").alias(f"f.{fname}.n"))
+                last.append(pl.lit(_cell_bounds(factor)[1], dtype=I128).alias(f"f.{fname}.d"))
             else:
-                text_value, settled = _text_cell(raw)
-                exprs.append(text_value.alias(f"f.{fname}"))
-            exprs.append((~settled).alias(f"u.{fname}"))
-        return exprs
+                last.append(pl.col(f"v{index}").alias(f"f.{fname}"))
+            last.append((~pl.col(f"y{index}")).alias(f"u.{fname}"))
+        return [stage for stage in [*stages, last] if stage]
 
     def _resolve_cells(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Read the cells the columns could not with the record converter, once per distinct text.
@@ -457,6 +527,8 @@ class Plan:
         exprs: list[pl.Expr] = []
         hard = pl.lit(False)
         for fname, spec in self.entity.spec.fields.items():
+            if fname not in self.used:
+                continue
             where = self.columns.get(fname)
             value = pl.col(f"f.{fname}")
             if where is None:
@@ -479,14 +551,16 @@ class Plan:
             def mapped(values: list[Any], dtype: Any, raw: pl.Expr = raw, raws: list[str] = got.raws) -> pl.Expr:
                 return raw.replace_strict(raws, values, default=None, return_dtype=dtype)
 
-            if spec.type == "number":
-                nums = [v.numerator if isinstance(v, Fraction) else None for v in got.values]
-                dens = [v.denominator if isinstance(v, Fraction) else None for v in got.values]
+            if spec.type == "number":  # as a numerator over the column's denominator, within its bounds
+                top, den = _cell_bounds(where[1])
+                nums: list[int | None] = []
+                for n, v in enumerate(got.values):
+                    scaled = v * den if isinstance(v, Fraction) else None
+                    if scaled is not None and (scaled.denominator != 1 or abs(scaled.numerator) > top):
+                        got.hard[n], scaled = True, None
+                    nums.append(scaled.numerator if scaled is not None else None)
                 exprs.append(
                     pl.when(unsettled).then(mapped(nums, I128)).otherwise(pl.col(f"f.{fname}.n")).alias(f"f.{fname}.n")
-                )
-                exprs.append(
-                    pl.when(unsettled).then(mapped(dens, I128)).otherwise(pl.col(f"f.{fname}.d")).alias(f"f.{fname}.d")
                 )
             elif spec.type == "boolean":
                 flags = [v if isinstance(v, bool) else None for v in got.values]
@@ -521,15 +595,17 @@ class Plan:
                 raise NotFast("a formula without a tree")
             mask = env.mask(check.metric.tree)
             if check.metric.type == "number":
-                exprs += _store_rat(f"v{k}.{i}", env.number(check.metric.tree))
+                value = env.number(check.metric.tree)
                 if check.threshold_formula is not None:
                     assert check.threshold_formula.tree is not None
-                    exprs += _store_rat(f"t{k}.{i}", env.number(check.threshold_formula.tree))
+                    threshold = env.number(check.threshold_formula.tree)
                     mask = mask | env.mask(check.threshold_formula.tree)
                 elif isinstance(check.threshold, Fraction):
-                    exprs += _store_rat(f"t{k}.{i}", _lit(check.threshold))
+                    threshold = _lit(check.threshold)
                 else:
                     raise NotFast("threshold")
+                _shown(value, threshold, _gap(value, threshold))
+                exprs += _store_rat(f"v{k}.{i}", value) + _store_rat(f"t{k}.{i}", threshold)
             elif check.metric.type == "boolean" and isinstance(check.threshold, bool):
                 exprs.append(env.flag(check.metric.tree).alias(f"v{k}.{i}"))
             else:
@@ -540,7 +616,9 @@ class Plan:
             if not isinstance(threshold, Fraction):
                 raise NotFast("a shortfall with a formula threshold")
             sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": threshold}, env.bits)
-            exprs += _store_rat(f"sf{k}", sub.number(ind.shortfall.tree))
+            need = sub.number(ind.shortfall.tree)
+            _shown(need)
+            exprs += _store_rat(f"sf{k}", need)
         return exprs
 
     # ----------------------------------------------------------------- stage 3: decisions
@@ -570,14 +648,45 @@ class Plan:
 
     # ----------------------------------------------------------------- stage 4: text
 
-    def _stage_text(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> list[pl.Expr]:
+    def _stage_numbers(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> list[list[pl.Expr]]:
+        """The numbers of indicator ``k`` as the report shows them: JSON (``*j``, with ``*h``: not
+        sure to be exact) and display text (``*d``) of values, thresholds, gaps and the shortfall."""
+        parts: list[pl.Expr] = []
+        texts: list[pl.Expr] = []
+
+        def number(r: Rat, name: str, display: bool) -> None:
+            parts.extend(_number_parts(r, f"{name}{k}.{i}"))
+            text, hard = _json_number(f"{name}{k}.{i}")
+            texts.extend([text.alias(f"{name}j{k}.{i}"), hard.alias(f"{name}h{k}.{i}")])
+            if display:
+                texts.append(_display(f"{name}{k}.{i}").alias(f"{name}d{k}.{i}"))
+
+        for i, check in enumerate(checks):
+            if check.metric.type != "number":
+                continue
+            value, threshold = _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")
+            number(value, "v", True)
+            number(_gap(value, threshold), "g", False)
+            if check.threshold_formula is not None:
+                number(threshold, "t", True)
+            else:  # a constant: its text is the record engine's own
+                assert isinstance(check.threshold, Fraction)
+                texts += [pl.lit(_num_text(check.threshold)).alias(f"tj{k}.{i}"), pl.lit(False).alias(f"th{k}.{i}")]
+        if ind.shortfall is not None and ind.shortfall.tree is not None:
+            i = 0
+            number(_col_rat(f"sf{k}"), "sf", True)
+        return [parts, texts]
+
+    def _stage_text(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> tuple[pl.Expr, list[pl.Expr]]:
+        """The status of indicator ``k`` (a stage before the rest), and its hard flag and result line."""
         lang = self.lang
         applies, decision = pl.col(f"a{k}"), pl.col(f"d{k}")
         oks = [pl.col(f"o{k}.{i}") for i in range(len(checks))]
         eligibility = ind.spec.kind == "eligibility"
         yes, no = (ELIGIBLE, NOT_ELIGIBLE) if eligibility else (PASS, FAIL)
         applies_mask, decision_mask = pl.col(f"am{k}"), pl.col(f"dm{k}")
-        status = (
+        status = pl.col(f"s{k}")
+        status_expr = (
             pl.when(applies.is_null())
             .then(_unknown_status(applies_mask))
             .when(~applies)
@@ -664,8 +773,9 @@ class Plan:
                 )
             )
         )
-        hard = (applies.fill_null(False) & (parts_hard | shortfall_hard)) | line.is_null()
-        return [status.alias(f"s{k}"), hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
+        # (a null line, an unknown the columns cannot word, is hard too: see ``frame``)
+        hard = applies.fill_null(False) & (parts_hard | shortfall_hard)
+        return status_expr.alias(f"s{k}"), [hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
 
     @staticmethod
     def pick(index: pl.Expr, options: list[pl.Expr]) -> pl.Expr:
@@ -687,8 +797,7 @@ class Plan:
         if check.threshold_formula is None:
             threshold = check.threshold
             return pl.lit(_num_text(threshold) if isinstance(threshold, Fraction) else json.dumps(to_json(threshold)))
-        text, _ = _json_number(_col_rat(f"t{k}.{i}"))
-        return pl.when(pl.col(f"t{k}.{i}.n").is_null()).then(pl.lit("null")).otherwise(text)
+        return pl.when(pl.col(f"t{k}.{i}.n").is_null()).then(pl.lit("null")).otherwise(pl.col(f"tj{k}.{i}"))
 
     def unknown_message(self, ind: CompiledIndicator, key: str, mask: pl.Expr, formulas: list[Any]) -> pl.Expr:
         """The engine's message for an unknown outcome, as a JSON string (null: the record engine words it).
@@ -726,16 +835,27 @@ class Plan:
 
     def frame(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Add ``hard`` and, for easy rows, ``text`` (the row's result lines) and the status columns."""
-        frame = self._resolve_cells(batch.with_columns(self._stage_cells()))
-        stage2: list[pl.Expr] = []
-        stage3: list[pl.Expr] = []
-        stage4: list[pl.Expr] = []
+        for stage in self._stage_cells():
+            batch = batch.with_columns(stage)
+        frame = self._resolve_cells(batch)
+        stages: list[list[pl.Expr]] = [[], [], [], [], []]
         for k, (ind, checks) in enumerate(self.indicators):
-            stage2 += self._stage_metrics(k, ind, checks)
-            stage3 += self._stage_decisions(k, ind, checks)
-            stage4 += self._stage_text(k, ind, checks)
-        frame = frame.with_columns(stage2).with_columns(stage3).with_columns(stage4)
-        hard = pl.any_horizontal([pl.col("h.cells"), *(pl.col(f"h{k}") for k in range(len(self.indicators)))])
+            stages[0] += self._stage_metrics(k, ind, checks)
+            stages[1] += self._stage_decisions(k, ind, checks)
+            parts, texts = self._stage_numbers(k, ind, checks)
+            status, lines = self._stage_text(k, ind, checks)
+            stages[2] += parts
+            stages[3] += [*texts, status]
+            stages[4] += lines
+        for stage in stages:
+            if stage:
+                frame = frame.with_columns(stage)
+        hard = pl.any_horizontal(
+            [
+                pl.col("h.cells"),
+                *(pl.col(f"h{k}") | pl.col(f"l{k}").is_null() for k in range(len(self.indicators))),
+            ]
+        )
         record = [
             pl.col(f"f.{name}") if name in self.env.texts else pl.lit(None, dtype=pl.Utf8)
             for name in ("id", "name", "district")
@@ -789,15 +909,10 @@ class Plan:
         value_text, thr_text, gap_text, hards = [], [], [], []
         for i, check in enumerate(checks):
             if check.metric.type == "number":
-                value, threshold = _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")
-                v_json, v_hard = _json_number(value)
-                t_json, t_hard = _json_number(threshold)
-                gap = Rat(value.num * threshold.den - threshold.num * value.den, value.den * threshold.den)
-                g_json, g_hard = _json_number(gap)
-                value_text.append(v_json)
-                thr_text.append(t_json)
-                gap_text.append(g_json)
-                hards.append(v_hard | t_hard | g_hard)
+                value_text.append(pl.col(f"vj{k}.{i}"))
+                thr_text.append(pl.col(f"tj{k}.{i}"))
+                gap_text.append(pl.col(f"gj{k}.{i}"))
+                hards.append(pl.col(f"vh{k}.{i}") | pl.col(f"th{k}.{i}") | pl.col(f"gh{k}.{i}"))
             else:
                 value_text.append(pl.when(pl.col(f"v{k}.{i}")).then(pl.lit("true")).otherwise(pl.lit("false")))
                 thr_text.append(pl.lit(json.dumps(check.threshold)))
@@ -824,10 +939,8 @@ class Plan:
     def shortfall(self, k: int, ind: CompiledIndicator, decision: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         if ind.shortfall is None or ind.shortfall.tree is None:
             return pl.lit("null"), pl.lit(False)
-        need = _col_rat(f"sf{k}")
-        text, hard = _json_number(need)
-        shown = (~decision & (need.num > 0)).fill_null(False)
-        return pl.when(shown).then(text).otherwise(pl.lit("null")), (shown & hard)
+        shown = (~decision & (pl.col(f"sf{k}.n") > 0)).fill_null(False)
+        return pl.when(shown).then(pl.col(f"sfj{k}.0")).otherwise(pl.lit("null")), (shown & pl.col(f"sfh{k}.0"))
 
     def describe(self, k: int, i: int, check: Check) -> pl.Expr:
         """The engine's ``_describe`` for one check."""
@@ -844,11 +957,11 @@ class Plan:
         if check.threshold_formula is not None:
             word = check.word if check.word and lang == "zh" else check.comparator
             shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-            rule = pl.concat_str([pl.lit(f"{word} {shown} "), _display(_col_rat(f"t{k}.{i}")), pl.lit(unit)])
+            rule = pl.concat_str([pl.lit(f"{word} {shown} "), pl.col(f"td{k}.{i}"), pl.lit(unit)])
         else:
             rule = pl.lit(check.rule_text(lang))
         return pl.concat_str(
-            [pl.lit(f"{title} = "), _display(_col_rat(f"v{k}.{i}")), pl.lit(f"{unit}{open_}"), rule, pl.lit(close)]
+            [pl.lit(f"{title} = "), pl.col(f"vd{k}.{i}"), pl.lit(f"{unit}{open_}"), rule, pl.lit(close)]
         )
 
     def message(
@@ -888,7 +1001,7 @@ class Plan:
             head, tail = t("msg.shortfall", lang, value="\0", unit=unit).split("\0")
             suffix = (
                 pl.when((~decision & (need.num > 0)).fill_null(False))
-                .then(pl.concat_str([pl.lit(head), _display(need), pl.lit(tail)]))
+                .then(pl.concat_str([pl.lit(head), pl.col(f"sfd{k}.0"), pl.lit(tail)]))
                 .otherwise(pl.lit(""))
             )
             joined = pl.concat_str([joined, suffix])
@@ -954,6 +1067,30 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
 
 
 # --------------------------------------------------------------------------- the driver
+
+#: Batches computed at once. polars runs most string work of one batch on one core, and it
+#: releases the GIL, so two batches in flight keep two cores busy; results stay in input order.
+WORKERS = 1
+
+
+def _ordered_map(compute: Any, items: Iterator[tuple[pl.DataFrame, int]]) -> Iterator[tuple[pl.DataFrame, int]]:
+    """``(compute(batch), tag)`` for each item, in order, with ``WORKERS`` batches in flight."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="lifeservices-batch")
+    pending: deque[tuple[Future[pl.DataFrame], int]] = deque()
+    try:
+        for batch, tag in items:
+            pending.append((pool.submit(compute, batch), tag))
+            if len(pending) > WORKERS:
+                future, done_tag = pending.popleft()
+                yield future.result(), done_tag
+        while pending:
+            future, done_tag = pending.popleft()
+            yield future.result(), done_tag
+    finally:  # interrupted or failed: drop what has not started, do not wait for it
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def why_not(binding: Any) -> str | None:
@@ -1046,34 +1183,37 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
     ids: list[pl.DataFrame] = []
     wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]
     last_line = 0
+
+    def compute(batch: pl.DataFrame) -> pl.DataFrame:
+        frame = plan.frame(batch)
+        if wanted:
+            frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
+        return frame
+
     try:
-        for batch, batch_last in batches(plan):
+        for frame, batch_last in _ordered_map(compute, batches(plan)):
             last_line = max(last_line, batch_last)
-            frame = plan.frame(batch)
-            if wanted:
-                frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
-            hard = frame["hard"].to_list()
-            texts = frame["text"].to_list()
-            lines = frame["_line"].to_list()
+            hard_rows = frame.select(pl.arg_where(pl.col("hard"))).to_series().to_list()
+            lines = frame["_line"]
             counts: Counter[str] = Counter()
             total = 0
-            groups = {by: frame[f"_g_{by}"].to_list() for _, _, by in wanted}
             names = [f"c{i}" for i in range(len(plan.header))]
             slow_ids: list[tuple[str, int]] = []
-            slow = []
-            for i in (i for i, h in enumerate(hard) if h):
+            slow, slow_texts = [], []
+            groups = {by: frame[f"_g_{by}"] for _, _, by in wanted}
+            for i in hard_rows:
                 cells = [frame[name][i] or "" for name in names]
                 record = binding.build(lines[i], cells)
                 if isinstance(record.values.get("id"), str):
                     slow_ids.append((record.values["id"], lines[i]))  # type: ignore[arg-type]
                 results = list(engine.check(record, entity.name))
                 slow.append((record, results))
-                texts[i] = SEPARATOR.join(json.dumps(report_dict(r), ensure_ascii=False) for r in results)
+                slow_texts.append(SEPARATOR.join(json.dumps(report_dict(r), ensure_ascii=False) for r in results))
                 for by in groups:
                     value = record.values.get(by)
                     groups[by][i] = value if isinstance(value, str) else None
             for _, agg, by in wanted:  # groups are reported in the order they first appear
-                for group in dict.fromkeys(groups[by]):
+                for group in groups[by].unique(maintain_order=True).to_list():
                     aggregator.register(agg, group)
             easy = frame.filter(~pl.col("hard"))
             for k in range(len(plan.indicators)):
@@ -1089,7 +1229,11 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
                     counts[result.status] += 1
                 total += len(results)
             binding.info.records += len(easy)
-            store.add_text(SEPARATOR.join(t for t in texts if t), total, counts)
+            text = frame["text"]
+            if hard_rows:
+                text = text.scatter(hard_rows, slow_texts)
+            if len(text):  # the batch's entries as UTF-8 bytes, never Python strings
+                store.add_text(text.str.join(SEPARATOR).cast(pl.Binary).item(), total, counts)
             if "id" in plan.columns:
                 ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
                 ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))

@@ -6,12 +6,14 @@ documented in the README. Counting and the exit code live here, so every format 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from lifeservices_cli import __version__
@@ -65,9 +67,16 @@ class Report:
     sheet: str | None = None
     #: Inputs that are no file (records built in Python): their path → a fresh table of their rows.
     tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
+    #: The folder of a JSON report to be written in place from the result spool (see ``store``).
+    spool_folder: Path | None = None
 
     def __post_init__(self) -> None:
-        self.store = ResultStore(self.result_dict)
+        self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room)
+
+    def _head_room(self) -> int:
+        """Room to leave for the JSON report's head: its size now, and more for counts and warnings."""
+        known = json.dumps([self.header(), self.summary(), self.indicator_dicts()], ensure_ascii=False, indent=4)
+        return len(known.encode()) * 5 // 4 + 16384
 
     def raw_table(self, info: InputInfo, encoding: str | None = None) -> Table:
         """An input's header and raw cells as they were read, for formats that repeat the record."""

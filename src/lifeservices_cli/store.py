@@ -4,30 +4,47 @@ Small runs keep ``Result`` objects (exact fractions, handy for the API and tests
 columnar path adds result lines, the store switches to a spool: a temporary file holding the
 JSON report's ``results`` entries exactly as they will be written (``,\\n    `` between them),
 so writing the JSON report copies it, and memory does not grow with the input.
+
+A store given a ``folder`` spools into a hidden file there, after ``reserve()`` bytes left
+free: the JSON report to a file in that folder is then written *in place* — its head into the
+free space (padded with spaces, which JSON ignores), its tail appended, the file renamed — so
+a gigabyte of results reaches the disk once instead of twice (``finish_in_place``).
 """
 
 from __future__ import annotations
 
 import codecs
 import json
-import shutil
+import os
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from fractions import Fraction
+from pathlib import Path
 from typing import IO, Any
 
 from lifeservices_cli.dates import parse_date
 from lifeservices_cli.engine import Result
 
 SEPARATOR = ",\n    "
+_SEP = SEPARATOR.encode()
 
 
 class ResultStore:
-    def __init__(self, to_dict: Callable[[Result], dict[str, Any]]):
+    def __init__(
+        self,
+        to_dict: Callable[[Result], dict[str, Any]],
+        folder: Path | None = None,
+        reserve: Callable[[], int] = lambda: 0,
+    ):
         self._items: list[Result] = []
-        self._spool: IO[str] | None = None
+        self._spool: IO[bytes] | None = None
         self._to_dict = to_dict
+        self._folder, self._reserve = folder, reserve
+        self._path: Path | None = None  # the spool's name, when it is a file that may become the report
+        self._start = 0  # where the results begin in the spool
+        self._end: int | None = None  # where they end, once a tail follows them
         self.total = 0
         self.counts: Counter[str] = Counter()
 
@@ -41,10 +58,13 @@ class ResultStore:
         if self._spool is None:
             self._items.append(result)
         else:
-            self._write(json.dumps(self._to_dict(result), ensure_ascii=False))
+            self._write(self._encode(result))
 
-    def add_text(self, text: str, total: int, counts: Counter[str]) -> None:
-        """Add ``total`` results already rendered as JSON entries joined by ``SEPARATOR``."""
+    def _encode(self, result: Result) -> bytes:
+        return json.dumps(self._to_dict(result), ensure_ascii=False).encode()
+
+    def add_text(self, text: bytes, total: int, counts: Counter[str]) -> None:
+        """Add ``total`` results already rendered as UTF-8 JSON entries joined by ``SEPARATOR``."""
         if not text:
             return
         self.spool()
@@ -56,18 +76,55 @@ class ResultStore:
         """From now on keep results on disk (those in memory move there first)."""
         if self._spool is not None:
             return
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+        self._spool, self._start = self._open()
         self._empty = True
         items, self._items = self._items, []
         self._moved = items  # kept so a rollback to before the spool can restore them
         for result in items:
-            self._write(json.dumps(self._to_dict(result), ensure_ascii=False))
+            self._write(self._encode(result))
 
-    def _write(self, text: str) -> None:
+    def _open(self) -> tuple[IO[bytes], int]:
+        if self._folder is not None:
+            try:
+                fh = tempfile.NamedTemporaryFile("w+b", dir=self._folder, prefix=".lifeservices-", delete=False)  # noqa: SIM115
+            except OSError:  # the report's folder will not take it: an anonymous spool does
+                pass
+            else:
+                self._path = Path(fh.name)
+                weakref.finalize(self, _remove, self._path)  # removed unless it became the report
+                start = self._reserve()
+                fh.seek(start)  # left as a hole: the report's head is written there at the end
+                return fh, start
+        return tempfile.TemporaryFile("w+b"), 0
+
+    def finish_in_place(self, head: bytes, gap: bytes, tail: bytes, target: Path) -> bool:
+        """Make the spool the JSON report ``target``: ``head`` + spaces + ``gap`` before the results, ``tail`` after.
+
+        False (nothing changed) when the spool is not a file beside ``target`` or the head does
+        not fit in the space left for it; the caller then writes the report the usual way.
+        """
+        fh, path = self._spool, self._path
+        if fh is None or path is None or path.parent.resolve() != target.parent.resolve():
+            return False
+        if len(head) + len(gap) > self._start:
+            return False
+        fh.flush()
+        end = fh.seek(0, 2)
+        fh.seek(0)
+        fh.write(head + b" " * (self._start - len(head) - len(gap)) + gap)
+        fh.seek(end)
+        fh.write(tail)
+        fh.flush()
+        os.fsync(fh.fileno())
+        os.replace(path, target)
+        self._path, self._end = None, end  # the store still reads its results from the file
+        return True
+
+    def _write(self, data: bytes) -> None:
         assert self._spool is not None
         if not self._empty:
-            self._spool.write(SEPARATOR)
-        self._spool.write(text)
+            self._spool.write(_SEP)
+        self._spool.write(data)
         self._empty = False
 
     def mark(self) -> tuple[int | None, int, int, Counter[str], bool]:
@@ -79,7 +136,9 @@ class ResultStore:
         position, items, self.total, self.counts, empty = mark
         if position is None and self._spool is not None:  # the spool began after the mark: back to memory
             self._spool.close()
-            self._spool, self._items = None, self._moved
+            if self._path is not None:
+                _remove(self._path)
+            self._spool, self._items, self._path = None, self._moved, None
         if self._spool is not None and position is not None:
             self._spool.seek(position)
             self._spool.truncate()
@@ -91,36 +150,48 @@ class ResultStore:
         if self._spool is None:
             out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in self._items))
             return
-        self._spool.flush()
-        raw = self._spool.buffer  # bytes straight through: no decoding and encoding again
-        raw.seek(0)
+        raw = self._spool
+        raw.flush()
+        size = (self._end if self._end is not None else raw.seek(0, 2)) - self._start
+        raw.seek(self._start)
         target = getattr(out, "buffer", None)
-        if target is not None:
+        if target is not None:  # bytes straight through: no decoding and encoding again
             out.flush()
-            shutil.copyfileobj(raw, target, 1 << 22)
-            target.flush()
-        else:  # a text-only target (StringIO): decode without splitting a character between chunks
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            while chunk := raw.read(1 << 22):
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while size > 0 and (chunk := raw.read(min(size, 1 << 22))):
+            size -= len(chunk)
+            if target is not None:
+                target.write(chunk)
+            else:  # a text-only target (StringIO): decode without splitting a character between chunks
                 out.write(decoder.decode(chunk))
-        self._spool.seek(0, 2)
+        if target is not None:
+            target.flush()
+        raw.seek(0, 2)
 
     def __iter__(self) -> Iterator[Result]:
         if self._spool is None:
             yield from self._items
             return
         self._spool.flush()
-        self._spool.seek(0)
+        self._spool.seek(self._start)
         try:
+            left = self.total  # one entry per line; a tail after them is not read
             for line in self._spool:
-                text = line.strip().rstrip(",")
+                if left <= 0:
+                    break
+                text = line.strip().rstrip(b",")
                 if text:
+                    left -= 1
                     yield result_from_dict(json.loads(text))
         finally:
             self._spool.seek(0, 2)
 
     def __len__(self) -> int:
         return self.total
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def _exact(value: Any) -> Any:

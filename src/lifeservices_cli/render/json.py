@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import IO, Any
 
 from lifeservices_cli.render.common import clean
@@ -32,19 +33,40 @@ def _list(key: str, items: list[Any]) -> str:
     return f'  "{key}": [\n{body}\n  ]'
 
 
-def write(report: Report, out: IO[str]) -> None:
-    """Write the JSON report to ``out``."""
+def _head(report: Report) -> str:
     head = [_section(key, value) for key, value in report.header().items()]
     head.append(_section("summary", report.summary()))
     head.append(_list("indicators", report.indicator_dicts()))
-    out.write("{\n" + ",\n".join(head) + ",\n")
+    return "{\n" + ",\n".join(head) + ",\n"
+
+
+def _tail(report: Report) -> str:
+    return _list("aggregates", [report.aggregate_dict(a) for a in report.aggregates]) + "\n}\n"
+
+
+def write(report: Report, out: IO[str]) -> None:
+    """Write the JSON report to ``out``."""
+    out.write(_head(report))
     if report.store.total:
         out.write('  "results": [\n    ')
         report.store.copy_to(out)
         out.write("\n  ],\n")
     else:
         out.write('  "results": [],\n')
-    out.write(_list("aggregates", [report.aggregate_dict(a) for a in report.aggregates]) + "\n}\n")
+    out.write(_tail(report))
+
+
+def write_in_place(report: Report, path: Path) -> bool:
+    """Write the JSON report to ``path`` by turning the result spool into it (see ``store``).
+
+    The same report as ``write``, except for a run of spaces after ``"results": [``. False
+    (nothing written) when the spool cannot become the file; write it the usual way then.
+    """
+    if not report.store.total:
+        return False
+    head = (_head(report) + '  "results": [').encode()
+    tail = ("\n  ],\n" + _tail(report)).encode()
+    return report.store.finish_in_place(head, b"\n    ", tail, path)
 
 
 def render(report: Report) -> str:

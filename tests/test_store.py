@@ -1,0 +1,89 @@
+"""The result spool, and the JSON report written in place from it (one write of the results)."""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+from tests.test_columnar import CASES
+
+from lifeservices_cli.checker import check_files
+from lifeservices_cli.render import json as json_report
+
+DAY = date(2025, 1, 1)
+
+
+def _data(folder: Path, case: str = "community") -> Path:
+    path = folder / "data.csv"
+    path.write_text(CASES[case](random.Random(case)), encoding="utf-8")
+    return path
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_the_report_written_in_place_is_the_streamed_report_give_or_take_white_space(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    report = check_files([_data(tmp_path)], as_of=DAY, engine="columns", spool_folder=out)
+    assert _hidden(out), "the spool should be a hidden file beside the report"
+    streamed = io.StringIO()
+    json_report.write(report, streamed)
+    target = out / "report.json"
+    assert json_report.write_in_place(report, target)
+    text = target.read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(streamed.getvalue())
+    head, _, rest = text.partition('"results": [')
+    assert streamed.getvalue().startswith(head)  # only the padding differs
+    assert rest.lstrip(" ").startswith("\n    {")
+    assert _hidden(out) == []  # the spool became the report
+    # the store still reads its results, and a second JSON copy is the same report
+    assert len(report.results) == report.store.total
+    again = io.StringIO()
+    json_report.write(report, again)
+    assert again.getvalue() == streamed.getvalue()
+
+
+def test_no_in_place_write_into_another_folder_or_without_a_spool(tmp_path: Path):
+    spool, other = tmp_path / "spool", tmp_path / "other"
+    spool.mkdir()
+    other.mkdir()
+    report = check_files([_data(tmp_path)], as_of=DAY, engine="columns", spool_folder=spool)
+    assert not json_report.write_in_place(report, other / "r.json")
+    assert not (other / "r.json").exists()
+    small = check_files([_data(tmp_path)], as_of=DAY, engine="records", spool_folder=spool)
+    assert not small.store.spooled
+    assert not json_report.write_in_place(small, spool / "r.json")
+
+
+def test_an_unused_spool_is_removed(tmp_path: Path):
+    report = check_files([_data(tmp_path)], as_of=DAY, engine="columns", spool_folder=tmp_path)
+    assert _hidden(tmp_path)
+    del report
+    gc.collect()
+    assert _hidden(tmp_path) == []
+
+
+def test_a_rolled_back_spool_is_removed(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    path = tmp_path / "ragged.csv"
+    rows = "\n".join(f"F{n},站,洮北区,100,10" for n in range(50))
+    path.write_text(f"项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\n{rows}\nF,站,洮北区,1,1,extra\n")
+    report = check_files([path], as_of=DAY, engine="columns", spool_folder=out)
+    assert not report.store.spooled  # the record engine took the file
+    assert _hidden(out) == []
+
+
+def test_a_head_too_big_for_its_room_falls_back(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    report = check_files([_data(tmp_path)], as_of=DAY, engine="columns", spool_folder=out)
+    report.inputs[0].warnings.extend(["警告" * 1000] * 40)  # e.g. a long list of duplicate ids
+    assert not json_report.write_in_place(report, out / "r.json")
+    assert not (out / "r.json").exists()
