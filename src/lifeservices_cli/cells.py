@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 
 from lifeservices_cli import units
 from lifeservices_cli.dates import parse_date
@@ -96,18 +97,21 @@ def match_header(header: str, aliases: dict[str, str]) -> tuple[str | None, str 
     return None, None
 
 
-_CELL_UNIT = re.compile(
-    r"^(?P<body>.*?[\d.])\s*(?P<unit>"
-    + "|".join(r"\s*".join(map(re.escape, suffix)) for suffix in units.known_suffixes())
-    + r")$"
-)
+@cache
+def _cell_unit() -> re.Pattern[str]:
+    """A number followed by a known unit (compiled on first use: plain numbers never need it)."""
+    return re.compile(
+        r"^(?P<body>.*?[\d.])\s*(?P<unit>"
+        + "|".join(r"\s*".join(map(re.escape, suffix)) for suffix in units.known_suffixes())
+        + r")$"
+    )
 
 
 def _strip_unit(text: str) -> tuple[str, str | None]:
     """Split ``'600m2'`` into ``('600', 'm2')``; ``'?'`` marks an unknown unit; digits alone have none."""
     if text[-1:].isdigit() and not text.endswith("m2"):
         return text, None
-    m = _CELL_UNIT.match(text)
+    m = _cell_unit().match(text)
     if m:
         return m.group("body"), m.group("unit").replace(" ", "")
     if not text or text[-1].isdigit() or text[-1] == ".":
