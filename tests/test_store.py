@@ -42,6 +42,9 @@ def test_the_report_written_in_place_is_the_streamed_report_give_or_take_white_s
     assert streamed.getvalue().startswith(head)  # only the padding differs
     assert rest.lstrip(" ").startswith("\n    {")
     assert _hidden(out) == []  # the spool became the report
+    plain = out / "plain.json"
+    plain.write_text("{}")
+    assert target.stat().st_mode == plain.stat().st_mode  # not the spool's private mode
     # the store still reads its results, and a second JSON copy is the same report
     assert len(report.results) == report.store.total
     again = io.StringIO()
@@ -87,3 +90,24 @@ def test_a_head_too_big_for_its_room_falls_back(tmp_path: Path):
     report.inputs[0].warnings.extend(["警告" * 1000] * 40)  # e.g. a long list of duplicate ids
     assert not json_report.write_in_place(report, out / "r.json")
     assert not (out / "r.json").exists()
+
+
+def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lifeservices_cli import checker
+    from lifeservices_cli.cli import app
+
+    monkeypatch.setattr(checker, "COLUMNAR_MIN_BYTES", 0)  # this small file takes the large-file path
+    data, out = _data(tmp_path), tmp_path / "out"
+    out.mkdir()
+    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": ""}
+    args = ["check", str(data), "--as-of", "2025-01-01", "--fail-on", "never", "-f", "json"]
+    result = CliRunner().invoke(app, [*args, "-o", str(out / "r.json"), "--report", f"csv={out / 'r.csv'}"], env=env)
+    assert result.exit_code == 0, result.output
+    assert _hidden(out) == []
+    streamed = CliRunner().invoke(app, args, env=env)  # to standard output: copied from the spool
+    in_place = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert in_place == json.loads(streamed.stdout)
+    assert in_place["summary"]["checks"] == len(in_place["results"]) > 1000
+    assert (out / "r.csv").read_bytes().count(b"\n") == in_place["summary"]["records"] + 1

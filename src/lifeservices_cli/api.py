@@ -64,6 +64,7 @@ __all__ = [
     "check_records",
     "load_packs",
     "render_report",
+    "write_json",
 ]
 
 
@@ -102,14 +103,18 @@ def check_files(
     sheet: str | None = None,
     lang: Lang = "zh",
     as_of: date | str | None = None,
+    spool_folder: PathLike | None = None,
 ) -> Report:
     """Check every record of the data files at ``paths`` (.csv/.tsv/.txt, .xlsx, .yaml/.yml, .json).
 
     ``packs`` is a ``PackSet`` from ``load_packs``, pack paths, or None for the bundled pack.
     ``entity`` overrides the entity detected from the columns; ``encoding`` the detected CSV
     encoding; ``sheet`` names the .xlsx sheet (default: the first). ``as_of`` is the day whose
-    rules apply (a ``date`` or ``"YYYY-MM-DD"``; default: today). Raises ``UsageError`` when a
-    file cannot be used at all; problems inside the data are results with a status.
+    rules apply (a ``date`` or ``"YYYY-MM-DD"``; default: today). ``spool_folder``: the folder of
+    a JSON report you will write with ``write_json``; the results of large inputs are then
+    kept there, and the report is made from them without copying them (the CLI does this).
+    Raises ``UsageError`` when a file cannot be used at all; problems inside the data are
+    results with a status.
     """
     return checker.check_files(
         _paths(paths),
@@ -119,6 +124,7 @@ def check_files(
         sheet=sheet,
         lang=lang,
         as_of=_day(as_of),
+        spool_folder=Path(spool_folder) if spool_folder is not None else None,
     )
 
 
@@ -201,6 +207,26 @@ def render_report(
         by=View(by) if by is not None else None, csv_encoding=check_encoding(csv_encoding), color=color, width=width
     )
     return Format(format).render(report, options)
+
+
+def write_json(report: Report, path: PathLike) -> None:
+    """Write the JSON report to the file ``path`` (atomically: a temporary file, then a rename).
+
+    The results are streamed, never held as one string; when ``check_files`` spooled them in
+    this folder (``spool_folder``), the spool becomes the report and they are not copied. Raises
+    ``UsageError`` when the file cannot be written.
+    """
+    from lifeservices_cli import outputs
+    from lifeservices_cli.render import json as json_report
+
+    target = Path(path)
+    outputs.check_writable(target)
+    try:
+        if json_report.write_in_place(report, target):
+            return
+    except OSError as exc:
+        raise UsageError(f"cannot write the output: {exc.strerror or exc}", target) from None
+    outputs.write_atomic(target, lambda out: json_report.write(report, out))
 
 
 _FORMATS = tuple(f.value for f in Format)

@@ -183,6 +183,7 @@ def check(
         day = _day(as_of)
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
+        json_files = [t.path for t in targets if t.format is Format.json and t.path is not None]
         report = api.check_files(
             paths,
             packs=packset,
@@ -191,6 +192,7 @@ def check(
             sheet=sheet,
             lang=language,  # type: ignore[arg-type]
             as_of=day,
+            spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
         )
         rendered: list[tuple[outputs.Target, Any]] = []
         for target in targets:  # render everything before writing anything
@@ -208,7 +210,9 @@ def check(
             )
             rendered.append((target, data))
         for target, data in rendered:
-            if target.path is not None:
+            if target.path is not None and target.format is Format.json:
+                api.write_json(report, target.path)
+            elif target.path is not None:
                 outputs.write_atomic(target.path, data)
         for target, data in rendered:
             if target.path is None:

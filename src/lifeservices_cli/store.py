@@ -115,6 +115,7 @@ class ResultStore:
         fh.seek(end)
         fh.write(tail)
         fh.flush()
+        os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as any new file, not the spool's private 0600
         os.fsync(fh.fileno())
         os.replace(path, target)
         self._path, self._end = None, end  # the store still reads its results from the file
@@ -188,6 +189,12 @@ class ResultStore:
 
     def __len__(self) -> int:
         return self.total
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _remove(path: Path) -> None:
