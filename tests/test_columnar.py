@@ -250,3 +250,34 @@ def test_a_formula_that_could_overflow_128_bits_is_left_to_the_record_engine(tmp
     records = check_files([path], packset=packset, engine="records", as_of=date(2025, 1, 1))
     assert columns.store.spooled
     assert render(columns) == render(records)
+
+
+@pytest.mark.parametrize("block", [997, 8191])
+def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: int):
+    from lifeservices_cli import columnar
+
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", block)  # many blocks, cut between any two lines
+    for case in ("community", "facility"):
+        path = tmp_path / f"{case}.csv"
+        path.write_text(CASES[case](random.Random(f"blocks-{case}")), encoding="utf-8")
+        records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+        columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+        assert columns.store.spooled
+        assert render(columns) == render(records)
+
+
+def test_a_cell_spanning_lines_in_a_later_block_falls_back(tmp_path: Path, monkeypatch):
+    from lifeservices_cli import columnar
+
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 64)
+    rows = "".join(f"F{n},站,洮北区,100,10\n" for n in range(40))
+    path = tmp_path / "late.csv"
+    path.write_text(
+        f'项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\n{rows}F40,"两行\n名称",洮北区,100,10\n{rows}',
+        encoding="utf-8",
+    )
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    assert not columns.store.spooled
+    assert render(columns) == render(records)
+    assert columns.summary()["records"] == 81

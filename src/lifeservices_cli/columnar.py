@@ -13,13 +13,21 @@ output is the JSON report's result lines, in input order.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import polars as pl
+if "polars" not in sys.modules:  # before polars loads its allocator
+    # jemalloc (polars' allocator) keeps freed pages for 10 s by default, so a long run would hold
+    # hundreds of MiB it no longer uses; give them back sooner, unless the user tuned it already.
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:250,muzzy_decay_ms:0")
+
+import polars as pl  # noqa: E402
 
 from lifeservices_cli import units
 from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS, Converter, match_header
@@ -31,7 +39,7 @@ from lifeservices_cli.numbers import to_json
 from lifeservices_cli.values import Unknown
 
 I128 = pl.Int128
-BATCH_ROWS = 20_000
+BLOCK_BYTES = 1 << 19  # about 8,000 rows of a typical community file
 _SEP = {"zh": "；", "en": "; "}
 # Cells made only of these characters read the same after NFKC and need no JSON escaping.
 _SAFE = r"^[\x20\x21\x23-\x5b\x5d-\x7e\u3400-\u4dbf\u4e00-\u9fff\u3001\u2014\u00b7]*$"
@@ -834,32 +842,36 @@ class Plan:
         return pl.when((mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == 0).then(missing).otherwise(invalid)
 
     def frame(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Add ``hard`` and, for easy rows, ``text`` (the row's result lines) and the status columns."""
-        for stage in self._stage_cells():
+        """The batch's ``hard`` rows and, for the others, ``text`` (the row's result lines), with
+        the status columns ``s{k}``, ``_id``, ``_line``, the raw cells and the field values."""
+        cells, later, keep = self._stages
+        for stage in cells:
             batch = batch.with_columns(stage)
         frame = self._resolve_cells(batch)
-        stages: list[list[pl.Expr]] = [[], [], [], [], []]
+        for stage in later:
+            frame = frame.with_columns(stage)
+        return frame.select(keep)  # what the driver reads; the rest is freed now
+
+    @cached_property
+    def _stages(self) -> tuple[list[list[pl.Expr]], list[list[pl.Expr]], list[str]]:
+        """The expressions of every batch, built once: the cell stages, the stages after the
+        record converter has read the odd cells, and the columns a batch keeps."""
+        later: list[list[pl.Expr]] = [[], [], [], [], []]
         for k, (ind, checks) in enumerate(self.indicators):
-            stages[0] += self._stage_metrics(k, ind, checks)
-            stages[1] += self._stage_decisions(k, ind, checks)
+            later[0] += self._stage_metrics(k, ind, checks)
+            later[1] += self._stage_decisions(k, ind, checks)
             parts, texts = self._stage_numbers(k, ind, checks)
             status, lines = self._stage_text(k, ind, checks)
-            stages[2] += parts
-            stages[3] += [*texts, status]
-            stages[4] += lines
-        for stage in stages:
-            if stage:
-                frame = frame.with_columns(stage)
+            later[2] += parts
+            later[3] += [*texts, status]
+            later[4] += lines
         hard = pl.any_horizontal(
             [
                 pl.col("h.cells"),
                 *(pl.col(f"h{k}") | pl.col(f"l{k}").is_null() for k in range(len(self.indicators))),
             ]
         )
-        record = [
-            pl.col(f"f.{name}") if name in self.env.texts else pl.lit(None, dtype=pl.Utf8)
-            for name in ("id", "name", "district")
-        ]
+        record_id = pl.col("f.id") if "id" in self.env.texts else pl.lit(None, dtype=pl.Utf8)
         shown = [
             pl.col(f"j.{name}") if name in self.env.texts else pl.lit("null") for name in ("id", "name", "district")
         ]
@@ -876,11 +888,16 @@ class Plan:
                 pl.lit(", "),
             ]
         )
+        later.append([hard.alias("hard"), record_id.alias("_id"), prefix.alias("_prefix")])
         text = pl.concat_str(
-            [pl.concat_str([prefix, pl.col(f"l{k}")]) for k in range(len(self.indicators))], separator=",\n    "
+            [pl.concat_str([pl.col("_prefix"), pl.col(f"l{k}")]) for k in range(len(self.indicators))],
+            separator=",\n    ",
         )
-        frame = frame.with_columns(hard.alias("hard"), record[0].alias("_id"))
-        return frame.with_columns(pl.when(pl.col("hard")).then(None).otherwise(text).alias("text"))
+        later.append([pl.when(pl.col("hard")).then(None).otherwise(text).alias("text")])
+        keep = ["_line", "hard", "text", "_id", *(f"s{k}" for k in range(len(self.indicators)))]
+        keep += [f"c{i}" for i in range(len(self.header))]
+        keep += [f"f.{name}" for name in sorted(self.used) if name in self.env.texts]  # groups
+        return self._stage_cells(), [stage for stage in later if stage], keep
 
     def condition(self, ind: CompiledIndicator) -> str:
         spec = ind.spec
@@ -1046,30 +1063,60 @@ def _json_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.is_null()).then(pl.lit("null")).otherwise(pl.concat_str([pl.lit('"'), expr, pl.lit('"')]))
 
 
+class _Spans(Exception):
+    """A quoted cell spans lines: rows are not lines, and the record reader counts them."""
+
+
 def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
     """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
-    dropped), each with the line of its last row."""
+    dropped), each with the line of its last row.
+
+    The file is read in blocks of whole lines (``BLOCK_BYTES``), each parsed on its own, so
+    memory stays flat whatever the file's size. A block whose rows are not its lines (a quoted
+    cell with a line break) raises ``_Spans``.
+    """
     names = [f"c{i}" for i in range(len(plan.header))]
-    lazy = pl.scan_csv(
-        plan.path,
-        has_header=True,
-        new_columns=names,
-        separator=plan.delimiter,
-        infer_schema=False,
-        quote_char='"',
-        encoding="utf8",
-        truncate_ragged_lines=False,
-    ).with_row_index("_row", offset=2)
-    for batch in lazy.collect_batches(chunk_size=BATCH_ROWS):
-        batch = batch.rename({"_row": "_line"})
-        blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
-        yield batch.filter(~blank), (batch["_line"][-1] if batch.height else 0)
+    with plan.path.open("rb") as fh:
+        header = fh.readline()
+        if header.count(b'"') % 2:
+            raise _Spans
+        line, rest = 2, b""
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            data = rest + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            if not data:
+                return
+            if cut == 0:  # no line end yet: read on
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            batch = pl.read_csv(
+                block,
+                has_header=False,
+                new_columns=names,
+                separator=plan.delimiter,
+                infer_schema=False,
+                quote_char='"',
+                encoding="utf8",
+                truncate_ragged_lines=False,
+                raise_if_empty=False,
+            )
+            if batch.width != len(names) or batch.height != lines:
+                raise _Spans
+            batch = batch.with_row_index("_line", offset=line)
+            line += lines
+            blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
+            yield batch.filter(~blank), line - 1
+            if not chunk:
+                return
 
 
 # --------------------------------------------------------------------------- the driver
 
-#: Batches computed at once. polars runs most string work of one batch on one core, and it
-#: releases the GIL, so two batches in flight keep two cores busy; results stay in input order.
+#: Batches computed ahead of the one being written (0: none). polars uses both cores on one
+#: batch already; one ahead lets the spool's disk writes overlap the next batch's computing.
 WORKERS = 1
 
 
@@ -1077,6 +1124,11 @@ def _ordered_map(compute: Any, items: Iterator[tuple[pl.DataFrame, int]]) -> Ite
     """``(compute(batch), tag)`` for each item, in order, with ``WORKERS`` batches in flight."""
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    if not WORKERS:
+        for batch, tag in items:
+            yield compute(batch), tag
+        return
 
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="lifeservices-batch")
     pending: deque[tuple[Future[pl.DataFrame], int]] = deque()
@@ -1107,16 +1159,6 @@ def why_not(binding: Any) -> str | None:
     except UnicodeEncodeError:  # bytes the name did not decode from: polars cannot open it
         return "the file name is not UTF-8"
     return None
-
-
-def _physical_lines(path: Path) -> int:
-    """The number of lines in the file (a last line without a line end counts)."""
-    count, last = 0, b"\n"
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
 
 
 def _as_utf8(path: Path, encoding: str) -> Path:
@@ -1182,7 +1224,6 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
     wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]
-    last_line = 0
 
     def compute(batch: pl.DataFrame) -> pl.DataFrame:
         frame = plan.frame(batch)
@@ -1191,8 +1232,7 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
         return frame
 
     try:
-        for frame, batch_last in _ordered_map(compute, batches(plan)):
-            last_line = max(last_line, batch_last)
+        for frame, _ in _ordered_map(compute, batches(plan)):
             hard_rows = frame.select(pl.arg_where(pl.col("hard"))).to_series().to_list()
             lines = frame["_line"]
             counts: Counter[str] = Counter()
@@ -1232,22 +1272,24 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
             text = frame["text"]
             if hard_rows:
                 text = text.scatter(hard_rows, slow_texts)
-            if len(text):  # the batch's entries as UTF-8 bytes, never Python strings
-                store.add_text(text.str.join(SEPARATOR).cast(pl.Binary).item(), total, counts)
+            if len(text):  # polars writes the batch's entries straight into the spool, never as Python text
+                entries = text.to_frame()
+                store.add_entries(
+                    lambda fh, entries=entries: entries.write_csv(
+                        fh, include_header=False, quote_style="never", line_terminator=SEPARATOR
+                    ),
+                    total,
+                    counts,
+                )
             if "id" in plan.columns:
                 ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
                 ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))
-    except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
+    except (_Spans, pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
+        # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
         store.rollback(mark)
         aggregator.restore(saved)
         binding.info.records = records
-        raise NotFast(str(exc).splitlines()[0]) from None
-    if last_line and last_line != _physical_lines(data):
-        # a quoted cell spans lines, so rows are not lines: let the record reader count them
-        store.rollback(mark)
-        aggregator.restore(saved)
-        binding.info.records = records
-        raise NotFast("a quoted cell spans lines")
+        raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
     binding.finish(_duplicates(ids))
 
 

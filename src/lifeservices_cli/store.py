@@ -72,12 +72,26 @@ class ResultStore:
         self.total += total
         self.counts.update(counts)
 
+    def add_entries(self, write: Callable[[IO[bytes]], None], total: int, counts: Counter[str]) -> None:
+        """Add ``total`` results that ``write`` puts in the spool, each followed by ``SEPARATOR``."""
+        if not total:
+            return
+        self.spool()
+        assert self._spool is not None
+        if not self._empty and not self._trailing:
+            self._spool.write(_SEP)
+        write(self._spool)
+        self._empty, self._trailing = False, True
+        self.total += total
+        self.counts.update(counts)
+
     def spool(self) -> None:
         """From now on keep results on disk (those in memory move there first)."""
         if self._spool is not None:
             return
         self._spool, self._start = self._open()
         self._empty = True
+        self._trailing = False  # the spool ends with a separator that no entry follows yet
         items, self._items = self._items, []
         self._moved = items  # kept so a rollback to before the spool can restore them
         for result in items:
@@ -108,12 +122,12 @@ class ResultStore:
             return False
         if len(head) + len(gap) > self._start:
             return False
-        fh.flush()
-        end = fh.seek(0, 2)
+        end = self._results_end()
         fh.seek(0)
         fh.write(head + b" " * (self._start - len(head) - len(gap)) + gap)
         fh.seek(end)
-        fh.write(tail)
+        fh.write(tail)  # over a trailing separator, if any
+        fh.truncate()
         fh.flush()
         os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as any new file, not the spool's private 0600
         os.fsync(fh.fileno())
@@ -121,20 +135,29 @@ class ResultStore:
         self._path, self._end = None, end  # the store still reads its results from the file
         return True
 
+    def _results_end(self) -> int:
+        """Where the results end in the spool (a trailing separator is not theirs)."""
+        assert self._spool is not None
+        if self._end is not None:
+            return self._end
+        self._spool.flush()
+        return self._spool.seek(0, 2) - (len(_SEP) if self._trailing else 0)
+
     def _write(self, data: bytes) -> None:
         assert self._spool is not None
-        if not self._empty:
+        if not self._empty and not self._trailing:
             self._spool.write(_SEP)
         self._spool.write(data)
-        self._empty = False
+        self._empty = self._trailing = False
 
-    def mark(self) -> tuple[int | None, int, int, Counter[str], bool]:
+    def mark(self) -> tuple[int | None, int, int, Counter[str], bool, bool]:
         """A point to roll back to (see ``rollback``)."""
         position = self._spool.tell() if self._spool is not None else None
-        return position, len(self._items), self.total, Counter(self.counts), getattr(self, "_empty", True)
+        empty, trailing = getattr(self, "_empty", True), getattr(self, "_trailing", False)
+        return position, len(self._items), self.total, Counter(self.counts), empty, trailing
 
-    def rollback(self, mark: tuple[int | None, int, int, Counter[str], bool]) -> None:
-        position, items, self.total, self.counts, empty = mark
+    def rollback(self, mark: tuple[int | None, int, int, Counter[str], bool, bool]) -> None:
+        position, items, self.total, self.counts, empty, trailing = mark
         if position is None and self._spool is not None:  # the spool began after the mark: back to memory
             self._spool.close()
             if self._path is not None:
@@ -143,7 +166,7 @@ class ResultStore:
         if self._spool is not None and position is not None:
             self._spool.seek(position)
             self._spool.truncate()
-            self._empty = empty
+            self._empty, self._trailing = empty, trailing
         del self._items[items:]
 
     def copy_to(self, out: IO[str]) -> None:
@@ -152,8 +175,7 @@ class ResultStore:
             out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in self._items))
             return
         raw = self._spool
-        raw.flush()
-        size = (self._end if self._end is not None else raw.seek(0, 2)) - self._start
+        size = self._results_end() - self._start
         raw.seek(self._start)
         target = getattr(out, "buffer", None)
         if target is not None:  # bytes straight through: no decoding and encoding again
