@@ -32,6 +32,7 @@ __all__ = [
     "check_records",
     "load_packs",
     "render_report",
+    "write_json",
 ]
 
 #: What ``lifeservices_cli.api`` exports; each is imported on first access. (The function is
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         check_records,
         load_packs,
         render_report,
+        write_json,
     )
 
 
