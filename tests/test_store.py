@@ -9,6 +9,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import pytest
 from tests.test_columnar import CASES
 
 from lifeservices_cli.checker import check_files
@@ -77,7 +78,9 @@ def test_a_rolled_back_spool_is_removed(tmp_path: Path):
     out.mkdir()
     path = tmp_path / "ragged.csv"
     rows = "\n".join(f"F{n},站,洮北区,100,10" for n in range(50))
-    path.write_text(f"项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\n{rows}\nF,站,洮北区,1,1,extra\n")
+    path.write_text(
+        f"项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\n{rows}\nF,站,洮北区,1,1,extra\n"
+    )
     report = check_files([path], as_of=DAY, engine="columns", spool_folder=out)
     assert not report.store.spooled  # the record engine took the file
     assert _hidden(out) == []
@@ -111,3 +114,26 @@ def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(tmp_pat
     assert in_place == json.loads(streamed.stdout)
     assert in_place["summary"]["checks"] == len(in_place["results"]) > 1000
     assert (out / "r.csv").read_bytes().count(b"\n") == in_place["summary"]["records"] + 1
+
+
+@pytest.mark.parametrize("by", ["indicator", "district", "department"])
+@pytest.mark.parametrize("scan_bytes", [1500, 1 << 20])
+def test_tables_from_the_spool_are_the_tables_from_results(tmp_path: Path, monkeypatch, by: str, scan_bytes: int):
+    from lifeservices_cli import store
+    from lifeservices_cli.render import table
+    from lifeservices_cli.render.common import View, results_with, worst_per_indicator
+
+    monkeypatch.setattr(store, "SCAN_BYTES", scan_bytes)  # blocks cut between any two entries
+    for case in ("community", "facility", "compound"):
+        path = _data(tmp_path, case)
+        columns = check_files([path], as_of=DAY, engine="columns")
+        records = check_files([path], as_of=DAY, engine="records")
+        assert columns.store.spooled and not records.store.spooled
+        assert table.render(columns, by=View(by)) == table.render(records, by=View(by))
+        assert [r.line for r in results_with(columns, ["fail"])] == [
+            r.line for r in records.results if r.status == "fail"
+        ]
+        worst = worst_per_indicator(columns, 7)
+        assert {i: [r.line for r in w.items()] for i, w in worst.items()} == {
+            i: [r.line for r in w.items()] for i, w in worst_per_indicator(records, 7).items()
+        }

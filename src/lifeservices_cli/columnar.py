@@ -1284,7 +1284,7 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
             if "id" in plan.columns:
                 ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
                 ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))
-    except (_Spans, pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
+    except (_Spans, pl.exceptions.PolarsError) as exc:
         # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
         store.rollback(mark)
         aggregator.restore(saved)

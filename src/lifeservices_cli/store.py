@@ -28,7 +28,11 @@ from lifeservices_cli.dates import parse_date
 from lifeservices_cli.engine import Result
 
 SEPARATOR = ",\n    "
+SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``scan``)
 _SEP = SEPARATOR.encode()
+# In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
+# (report.result_dict's order: the record's fields, then indicator and status).
+_HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
 
 
 class ResultStore:
@@ -208,6 +212,40 @@ class ResultStore:
                     yield result_from_dict(json.loads(text))
         finally:
             self._spool.seek(0, 2)
+
+    def scan(self, block: int | None = None) -> Iterator[Any]:
+        """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
+        position), ``indicator``, ``status`` and ``entry`` (its line: the JSON text, indented and
+        maybe followed by a comma), read without parsing the JSON in Python. Only for a spooled
+        store (polars is loaded already then)."""
+        import polars as pl
+
+        assert self._spool is not None
+        fh, end, n, block = self._spool, self._results_end(), 0, block or SCAN_BYTES
+        position, rest = self._start, b""
+        try:
+            while position < end or rest:
+                fh.seek(position)
+                chunk = fh.read(min(block, end - position)) if position < end else b""
+                position += len(chunk)
+                data = rest + chunk
+                cut = len(data) if not chunk else data.rfind(b"\n") + 1
+                if cut == 0:
+                    rest = data
+                    continue
+                lines, rest = data[:cut], data[cut:]
+                frame = (
+                    pl.read_csv(  # one column of whole lines: JSON text holds no raw NUL or line break
+                        lines, has_header=False, separator="\x00", quote_char=None, new_columns=["entry"]
+                    )
+                    .with_columns(pl.col("entry").str.extract_groups(_HEAD).struct.unnest())
+                    .filter(pl.col("status").is_not_null())  # not the indentation after a last separator
+                    .with_row_index("n", offset=n)
+                )
+                n += frame.height
+                yield frame
+        finally:
+            fh.seek(0, 2)
 
     def __len__(self) -> int:
         return self.total

@@ -7,13 +7,14 @@ Pure functions over the report model; nothing here reads files or writes output.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang, t
@@ -134,6 +135,70 @@ class Worst(Generic[T]):
     def items(self) -> list[T]:
         kept = sorted(self._heap, key=lambda e: (-e[1],) if not self.dropped else (-e[0], -e[1]))
         return [item for _, _, item in kept]
+
+
+def results_with(report: Any, statuses: Iterable[str] | None = None) -> Iterator[Result]:
+    """The report's results (those with one of ``statuses``), in input order.
+
+    A large run's spooled results are filtered in polars first, so only the results asked for
+    are parsed from their JSON (a million passes cost no Python objects).
+    """
+    wanted = None if statuses is None else frozenset(statuses)
+    if not report.store.spooled:
+        yield from (r for r in report.iter_results() if wanted is None or r.status in wanted)
+        return
+    import polars as pl
+
+    from lifeservices_cli.store import result_from_dict
+
+    for frame in report.store.scan():
+        if wanted is not None:
+            frame = frame.filter(pl.col("status").is_in(sorted(wanted)))
+        for entry in frame.get_column("entry"):
+            yield result_from_dict(json.loads(entry.strip().rstrip(",")))
+
+
+def worst_per_indicator(report: Any, limit: int) -> dict[str, Worst[Result]]:
+    """Per indicator, its ``limit`` worst results with the counts of all (as ``Worst.add`` keeps them).
+
+    A large run's spooled results are ranked in polars; only the results kept are parsed.
+    """
+    out: dict[str, Worst[Result]] = {}
+    if not report.store.spooled:
+        for r in report.iter_results():
+            worst = out.get(r.indicator)
+            if worst is None:
+                worst = out[r.indicator] = Worst(limit)
+            worst.add(r.status, r)
+        return out
+    import polars as pl
+
+    from lifeservices_cli.store import result_from_dict
+
+    counts: dict[str, Counter[str]] = {}
+    kept: dict[str, list[tuple[int, int, str, str]]] = {}  # indicator → (rank, n, status, entry), best first
+    for frame in report.store.scan():
+        for indicator, status, n in frame.group_by("indicator", "status").len().iter_rows():
+            counts.setdefault(indicator, Counter())[status] += n
+        # a row can only displace a kept one of a worse rank (ties go to the earlier row, kept already)
+        cut = {i: (rows[-1][0] if len(rows) >= limit else 99) for i, rows in kept.items()}
+        rank = pl.col("status").replace_strict(ORDER, default=9, return_dtype=pl.Int8)
+        bound = pl.col("indicator").replace_strict(cut, default=99, return_dtype=pl.Int8) if cut else pl.lit(99)
+        better = frame.filter(rank < bound).with_columns(rank.alias("rank"))
+        if better.is_empty():
+            continue
+        top = better.sort("rank", "n").group_by("indicator", maintain_order=True).head(limit)
+        for indicator, rank_, n, status, entry in top.select("indicator", "rank", "n", "status", "entry").iter_rows():
+            kept.setdefault(indicator, []).append((rank_, n, status, entry))  # Python text: the block is freed
+        for indicator in top.get_column("indicator").unique():
+            kept[indicator] = sorted(kept[indicator])[:limit]
+    for indicator, rows in kept.items():
+        worst = out[indicator] = Worst(limit)
+        for _, _, status, entry in sorted(rows, key=lambda row: row[1]):  # in input order, as they came
+            worst.add(status, result_from_dict(json.loads(entry.strip().rstrip(","))))
+        worst.counts = counts[indicator]  # the counts of all, not only of those kept
+        worst.total = sum(worst.counts.values())
+    return out
 
 
 def group_keys(view: View, indicator: CompiledIndicator, district: str | None) -> Iterator[str | None]:

@@ -31,9 +31,11 @@ from lifeservices_cli.render.common import (
     counts_text,
     group_name,
     record_label,
+    results_with,
     rule_text,
     value_text,
     visible,
+    worst_per_indicator,
 )
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
@@ -180,13 +182,10 @@ def renderables(report: Report, by: View = View.indicator) -> Group:
     indicators = {ind.id: ind for ind in report.packset.indicators}
     per_indicator: dict[str, Worst[Result]] = {}
     groups = None if by is View.indicator else Groups(by, LIMIT)
-    for r in report.iter_results():
-        if groups is None:
-            worst = per_indicator.get(r.indicator)
-            if worst is None:
-                worst = per_indicator[r.indicator] = Worst(LIMIT)
-            worst.add(r.status, r)
-        elif r.status in PROBLEMS:
+    if groups is None:
+        per_indicator = worst_per_indicator(report, LIMIT)
+    else:
+        for r in results_with(report, PROBLEMS):
             groups.add(Problem(indicators[r.indicator], result=r), r.district)
     parts: list[RenderableType] = []
     if groups is None:
