@@ -21,7 +21,7 @@ version: ``load_packs``, ``check_files``, ``check_records``, ``render_report``, 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, overload
@@ -104,6 +104,7 @@ def check_files(
     lang: Lang = "zh",
     as_of: date | str | None = None,
     spool_folder: PathLike | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Report:
     """Check every record of the data files at ``paths`` (.csv/.tsv/.txt, .xlsx, .yaml/.yml, .json).
 
@@ -113,6 +114,7 @@ def check_files(
     rules apply (a ``date`` or ``"YYYY-MM-DD"``; default: today). ``spool_folder``: the folder of
     a JSON report you will write with ``write_json``; the results of large inputs are then
     kept there, and the report is made from them without copying them (the CLI does this).
+    ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
     Raises ``UsageError`` when a file cannot be used at all; problems inside the data are
     results with a status.
     """
@@ -125,6 +127,7 @@ def check_files(
         lang=lang,
         as_of=_day(as_of),
         spool_folder=Path(spool_folder) if spool_folder is not None else None,
+        progress=progress,
     )
 
 

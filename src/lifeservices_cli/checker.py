@@ -5,7 +5,7 @@ The CLI is a thin shell around this module; so is ``lifeservices test``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ def check_files(
     engine: str = "auto",
     sheet: str | None = None,
     spool_folder: Path | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
@@ -39,6 +40,7 @@ def check_files(
     ``sheet`` is the sheet read from .xlsx files (None: the first, or the one chosen by an
     enclosing ``spreadsheet.sheet`` block). ``spool_folder``: spool the results of large inputs
     in this folder, the folder of a JSON report to be written in place (``render.json.write_in_place``).
+    ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
     Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
     become results with a status instead.
     """
@@ -50,7 +52,7 @@ def check_files(
         bindings = [  # open (and so validate) every file before checking any
             open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
         ]
-        report = _run(packset, bindings, lang, as_of, engine, spool_folder)
+        report = _run(packset, bindings, lang, as_of, engine, spool_folder, progress)
     report.sheet = sheet
     return report
 
@@ -84,23 +86,47 @@ def _run(
     as_of: date | None,
     mode: str,
     spool_folder: Path | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Report:
     engine = Engine(packset, lang, as_of)
     aggregator = Aggregator(engine)
     report = Report(packset, lang, engine.as_of, engine.not_in_force, spool_folder=spool_folder)
     report.inputs.extend(binding.info for binding in bindings)  # all known before any is checked
-    for binding in bindings:
-        if mode != "records" and _columnar(binding, engine, aggregator, report, force=mode == "columns"):
-            continue
-        for record in binding.records():
-            for result in engine.check(record, binding.info.entity):
-                aggregator.add(result, record)
-                report.store.add(result)
+    sizes = [_size(binding) for binding in bindings]
+    total, before = max(sum(sizes), 1), 0
+    for binding, size in zip(bindings, sizes, strict=True):
+        share = None if progress is None else (lambda f, b=before, s=size: progress((b + f * s) / total))
+        in_columns = mode != "records" and _columnar(
+            binding, engine, aggregator, report, share, force=mode == "columns"
+        )
+        if not in_columns:
+            for record in binding.records():
+                for result in engine.check(record, binding.info.entity):
+                    aggregator.add(result, record)
+                    report.store.add(result)
+        before += size
+        if progress is not None:
+            progress(before / total)
     report.aggregates = aggregator.results()
     return report
 
 
-def _columnar(binding: Binding, engine: Engine, aggregator: Aggregator, report: Report, *, force: bool) -> bool:
+def _size(binding: Binding) -> int:
+    try:
+        return binding.path.stat().st_size
+    except OSError:  # records built in Python: no file
+        return 0
+
+
+def _columnar(
+    binding: Binding,
+    engine: Engine,
+    aggregator: Aggregator,
+    report: Report,
+    progress: Callable[[float], None] | None,
+    *,
+    force: bool,
+) -> bool:
     """Check ``binding`` in columns when it can be; False leaves it to the record engine."""
     if not force and binding.path.stat().st_size < COLUMNAR_MIN_BYTES:
         return False  # small inputs: the record engine is done before polars would have started
@@ -111,7 +137,7 @@ def _columnar(binding: Binding, engine: Engine, aggregator: Aggregator, report: 
     if columnar.why_not(binding) is not None:
         return False
     try:
-        columnar.run(binding, engine, aggregator, report.store, report.result_dict)
+        columnar.run(binding, engine, aggregator, report.store, report.result_dict, progress)
     except columnar.NotFast:
         return False
     return True

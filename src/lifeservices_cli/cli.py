@@ -170,7 +170,7 @@ def check(
     """Check data files against the indicator packs and report pass/fail per record and per district."""
     from functools import partial
 
-    from lifeservices_cli import api, interrupts, outputs
+    from lifeservices_cli import api, interrupts, outputs, progress
     from lifeservices_cli.render import Format
     from lifeservices_cli.render import json as json_report
     from lifeservices_cli.render.csv import check_encoding
@@ -184,16 +184,18 @@ def check(
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
         json_files = [t.path for t in targets if t.format is Format.json and t.path is not None]
-        report = api.check_files(
-            paths,
-            packs=packset,
-            entity=entity,
-            encoding=encoding,
-            sheet=sheet,
-            lang=language,  # type: ignore[arg-type]
-            as_of=day,
-            spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
-        )
+        with progress.bar(paths, sys.stderr, language) as shown:
+            report = api.check_files(
+                paths,
+                packs=packset,
+                entity=entity,
+                encoding=encoding,
+                sheet=sheet,
+                lang=language,  # type: ignore[arg-type]
+                as_of=day,
+                spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
+                progress=shown,
+            )
         rendered: list[tuple[outputs.Target, Any]] = []
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
@@ -1069,7 +1069,7 @@ class _Spans(Exception):
 
 def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
     """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
-    dropped), each with the line of its last row.
+    dropped), each with the bytes of the file read so far.
 
     The file is read in blocks of whole lines (``BLOCK_BYTES``), each parsed on its own, so
     memory stays flat whatever the file's size. A block whose rows are not its lines (a quoted
@@ -1080,7 +1080,7 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
         header = fh.readline()
         if header.count(b'"') % 2:
             raise _Spans
-        line, rest = 2, b""
+        line, rest, done = 2, b"", len(header)
         while True:
             chunk = fh.read(BLOCK_BYTES)
             data = rest + chunk
@@ -1091,6 +1091,7 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
                 rest = data
                 continue
             block, rest = data[:cut], data[cut:]
+            done += len(block)
             lines = block.count(b"\n") + (not block.endswith(b"\n"))
             batch = pl.read_csv(
                 block,
@@ -1108,7 +1109,7 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
             batch = batch.with_row_index("_line", offset=line)
             line += lines
             blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
-            yield batch.filter(~blank), line - 1
+            yield batch.filter(~blank), done
             if not chunk:
                 return
 
@@ -1189,23 +1190,38 @@ def _as_utf8(path: Path, encoding: str) -> Path:
     return Path(out.name)
 
 
-def run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: Any) -> None:
+def run(
+    binding: Any,
+    engine: Engine,
+    aggregator: Any,
+    store: Any,
+    report_dict: Any,
+    progress: Callable[[float], None] | None = None,
+) -> None:
     """Check one bound CSV input in columns, adding its results to ``store``.
 
     Raises ``NotFast`` (with everything it added rolled back) when the input turns out not to
     fit, e.g. a row with more cells than the header.
     """
     if binding.table.encoding in ("utf-8", "utf-8-sig"):
-        _run(binding, engine, aggregator, store, report_dict, binding.path)
+        _run(binding, engine, aggregator, store, report_dict, binding.path, progress)
         return
     copy = _as_utf8(binding.path, binding.table.encoding)
     try:
-        _run(binding, engine, aggregator, store, report_dict, copy)
+        _run(binding, engine, aggregator, store, report_dict, copy, progress)
     finally:
         copy.unlink(missing_ok=True)
 
 
-def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict: Any, data: Path) -> None:
+def _run(
+    binding: Any,
+    engine: Engine,
+    aggregator: Any,
+    store: Any,
+    report_dict: Any,
+    data: Path,
+    progress: Callable[[float], None] | None,
+) -> None:
     from collections import Counter
 
     from lifeservices_cli.store import SEPARATOR
@@ -1232,7 +1248,8 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
         return frame
 
     try:
-        for frame, _ in _ordered_map(compute, batches(plan)):
+        size = max(data.stat().st_size, 1)
+        for frame, done in _ordered_map(compute, batches(plan)):
             hard_rows = frame.select(pl.arg_where(pl.col("hard"))).to_series().to_list()
             lines = frame["_line"]
             counts: Counter[str] = Counter()
@@ -1284,6 +1301,8 @@ def _run(binding: Any, engine: Engine, aggregator: Any, store: Any, report_dict:
             if "id" in plan.columns:
                 ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
                 ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))
+            if progress is not None:
+                progress(done / size)
     except (_Spans, pl.exceptions.PolarsError) as exc:
         # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
         store.rollback(mark)
