@@ -137,3 +137,14 @@ def test_tables_from_the_spool_are_the_tables_from_results(tmp_path: Path, monke
         assert {i: [r.line for r in w.items()] for i, w in worst.items()} == {
             i: [r.line for r in w.items()] for i, w in worst_per_indicator(records, 7).items()
         }
+
+
+def test_annotations_and_sarif_from_the_spool_are_those_from_results(tmp_path: Path):
+    from lifeservices_cli.render import github, sarif
+
+    path = _data(tmp_path, "community")
+    columns = check_files([path], as_of=DAY, engine="columns")
+    records = check_files([path], as_of=DAY, engine="records")
+    assert columns.store.spooled
+    assert github.render(columns) == github.render(records)
+    assert sarif.render(columns) == sarif.render(records)

@@ -32,7 +32,10 @@ SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``sca
 _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
 # (report.result_dict's order: the record's fields, then indicator and status).
-_HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
+_HEAD = (
+    r', "district": (?P<district>null|"(?:[^"\\]|\\.)*"), '
+    r'"indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
+)
 
 
 class ResultStore:
@@ -215,9 +218,9 @@ class ResultStore:
 
     def scan(self, block: int | None = None) -> Iterator[Any]:
         """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
-        position), ``indicator``, ``status`` and ``entry`` (its line: the JSON text, indented and
-        maybe followed by a comma), read without parsing the JSON in Python. Only for a spooled
-        store (polars is loaded already then)."""
+        position), ``district`` (as JSON: ``null`` or a quoted string), ``indicator``, ``status``
+        and ``entry`` (its line: the JSON text, indented and maybe followed by a comma), read
+        without parsing the JSON in Python. Only for a spooled store (polars is loaded then)."""
         import polars as pl
 
         assert self._spool is not None

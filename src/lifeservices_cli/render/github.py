@@ -10,7 +10,7 @@ the repository root for the annotations to land on the file.
 from __future__ import annotations
 
 from lifeservices_cli.engine import FAIL, INVALID, MISSING
-from lifeservices_cli.render.common import group_name, record_label, visible
+from lifeservices_cli.render.common import group_name, record_label, results_with, visible
 from lifeservices_cli.report import Report
 
 COMMANDS = {FAIL: "error", INVALID: "error", MISSING: "warning"}
@@ -42,10 +42,8 @@ def render(report: Report) -> str:
     lang = report.lang
     indicators = {ind.id: ind for ind in report.packset.indicators}
     lines = []
-    for r in report.iter_results():
-        kind = COMMANDS.get(r.status)
-        if kind is None:
-            continue
+    for r in results_with(report, COMMANDS):
+        kind = COMMANDS[r.status]
         spec = indicators[r.indicator].spec
         title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
         message = f"{r.message} [{r.indicator}]"

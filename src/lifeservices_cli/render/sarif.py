@@ -20,7 +20,7 @@ from lifeservices_cli.engine import FAIL, INVALID, MISSING, AggregateResult, Res
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.numbers import to_json
 from lifeservices_cli.packs import CompiledIndicator
-from lifeservices_cli.render.common import clean, group_name, labelled, rule_text
+from lifeservices_cli.render.common import clean, group_name, labelled, results_with, rule_text
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
@@ -135,7 +135,7 @@ def render(report: Report) -> str:
     indicators = report.packset.indicators
     index = {ind.id: n for n, ind in enumerate(indicators)}
     entities = {ind.id: ind.spec.entity for ind in indicators}
-    results = [_result(r, index[r.indicator]) for r in report.iter_results() if r.status in LEVELS]
+    results = [_result(r, index[r.indicator]) for r in results_with(report, LEVELS)]
     results += [
         _aggregate(a, index[a.indicator], report, entities[a.indicator])
         for a in report.aggregates
