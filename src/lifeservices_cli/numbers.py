@@ -24,7 +24,7 @@ def to_json(value: Fraction | bool | str | date | None) -> int | float | bool | 
         return value
     if isinstance(value, date):
         return value.isoformat()
-    if value.denominator == 1:
+    if value.denominator == 1 and not getattr(value, "json_float", False):  # see store.result_from_dict
         return int(value)
     number = float(_decimal(value, JSON_PLACES).normalize())
     if math.isinf(number):  # beyond a double (a pack's formula can get there): "Infinity" is no JSON

@@ -264,13 +264,20 @@ def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+class _FromFloat(Fraction):
+    """A number read back from a report where it was a float (``0.0`` for 0.0000001): the JSON
+    of it stays a float, as the exact value's was (``numbers.to_json``)."""
+
+    json_float = True
+
+
 def _exact(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
-        return Fraction(repr(value))
+        return _FromFloat(repr(value))
     if isinstance(value, str):
         return parse_date(value) or value
     return value
