@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from lifeservices_cli.checker import check_files
 from lifeservices_cli.render.json import render
+from lifeservices_cli.render.table import render as table_render
 
 DISTRICTS = ["洮北区", "洮南市", "大安市", "镇赉县", "通榆县", ""]
 JUNK = [
@@ -185,7 +187,9 @@ def _rows_left_to_records(path: Path) -> tuple[int, int]:
     binding = open_binding(str(path), packset)
     converters = {index: (name, conv) for index, name, conv in binding.bound}
     table = binding.table
-    plan = Plan(Engine(packset), binding.entity, table.header, str(path), "utf-8", ",", path, converters)
+    plan = Plan(
+        Engine(packset), binding.entity, table.header, str(path), "utf-8", ",", path, converters, binding.absent
+    )
     hard = total = 0
     for batch, _ in batches(plan):
         frame = plan.frame(batch)
@@ -281,3 +285,52 @@ def test_a_cell_spanning_lines_in_a_later_block_falls_back(tmp_path: Path, monke
     assert not columns.store.spooled
     assert render(columns) == render(records)
     assert columns.summary()["records"] == 81
+
+
+COMMUNITY_HEADER = (
+    "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+)
+ROW = "洮北区,街道,是,是,500,600"
+
+
+@pytest.mark.parametrize(
+    ("body", "in_columns"),
+    [
+        (f"C1,#DIV/0!,{ROW}\nC2,#VALUE!,#N/A,街道,是,是,500,600\n", True),  # spreadsheet errors in text cells
+        (f"\ufeffC1,x,{ROW}\nC2,y,{ROW}\n", True),  # a byte-order mark opening a data line
+        (f"\nC1,x,{ROW}\n\nC2,y,{ROW}\n", True),  # blank lines, one right after the header
+        (f"C1,x,{ROW}\n" + ",".join(["\x1c"] * 8) + f"\nC2,x,{ROW}\n", True),  # cells Python strips away
+        (f"C1,a\rb,{ROW}\nC2,x,{ROW}\n", False),  # a lone carriage return: a line end to Python's csv
+        (f'C1,"a\rb",{ROW}\nC2,y,{ROW}\n', False),
+        (f"C1,x,{ROW}\rC2,y,{ROW}\r", False),  # old Mac line ends
+    ],
+)
+def test_odd_lines_and_cells_read_as_the_record_reader_reads_them(tmp_path: Path, body: str, in_columns: bool):
+    path = tmp_path / "c.csv"
+    path.write_bytes(f"{COMMUNITY_HEADER}\n{body}".encode())
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    assert columns.store.spooled is in_columns
+    assert render(columns) == render(records)
+
+
+DATA = Path(__file__).parent / "data" / "columnar"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("pack", ["escaping-pack.yaml", "defaults-pack.yaml"])
+def test_pack_text_is_escaped_and_defaults_read_like_cells(tmp_path: Path, pack: str, lang: str):
+    from lifeservices_cli import packs
+
+    # titles with quotes and backslashes go into JSON strings; defaults such as "是", " 学校 ",
+    # "—" and "600㎡" are read by the cell converter, as the record reader reads them
+    packset = packs.load_packs([DATA / pack])
+    path = tmp_path / "sites.csv"
+    path.write_text("编号,类型,数量\nA,学校,5\nB,医院,0\nC,\"引号\"\"\\\",—\n", encoding="utf-8")
+    records = check_files([path], packset=packset, lang=lang, engine="records", as_of=date(2025, 1, 1))
+    columns = check_files([path], packset=packset, lang=lang, engine="columns", as_of=date(2025, 1, 1))
+    assert columns.store.spooled
+    text = render(columns)
+    assert text == render(records)
+    json.loads(text)
+    assert table_render(columns) == table_render(records)  # the spool reads back

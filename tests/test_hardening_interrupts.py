@@ -216,3 +216,16 @@ def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop)
     with pytest.raises(expected):
         columnar._as_utf8(source, "gb18030")
     assert list(scratch.iterdir()) == []  # no partial copy of the user's data left in the temporary folder
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_kill_during_a_large_check_removes_the_result_spool(inputs, tmp_path, name, code):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _start("check", inputs["columns"], "-f", "json", "-o", out / "report.json", cwd=tmp_path)
+    _wait_for(proc, lambda pid: any(out.iterdir()), "spooling its results beside the report")
+    proc.send_signal(getattr(signal, name))
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == code, err
+    assert err.decode().strip() == "lifeservices: error: terminated"
+    assert list(out.iterdir()) == []  # the hidden spool is gone, no report

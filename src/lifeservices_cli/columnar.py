@@ -30,7 +30,14 @@ if "polars" not in sys.modules:  # before polars loads its allocator
 import polars as pl  # noqa: E402
 
 from lifeservices_cli import units
-from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS, Converter, match_header
+from lifeservices_cli.cells import (
+    FALSE_MARKS,
+    MISSING_MARKS,
+    SPREADSHEET_ERRORS,
+    TRUE_MARKS,
+    Converter,
+    match_header,
+)
 from lifeservices_cli.compiler import Check, CompiledIndicator, Entity
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Engine
 from lifeservices_cli.formula import Node
@@ -342,8 +349,11 @@ def _cell_stages(i: int, kind: str, factor: Fraction, minimum: Fraction | None) 
         is_true, is_false = low.is_in(sorted(TRUE_MARKS)), low.is_in(sorted(FALSE_MARKS))
         value = pl.when(missing).then(None).when(is_true).then(pl.lit(True)).when(is_false).then(pl.lit(False))
         stages.append([value.alias(f"v{i}"), (missing | (safe & (is_true | is_false))).alias(f"y{i}")])
-    else:
-        stages.append([pl.when(missing).then(None).otherwise(text).alias(f"v{i}"), (missing | safe).alias(f"y{i}")])
+    else:  # a spreadsheet error (#VALUE!) is invalid even as text: the record converter words it
+        error = text.str.to_lowercase().is_in(sorted(SPREADSHEET_ERRORS))
+        stages.append(
+            [pl.when(missing).then(None).otherwise(text).alias(f"v{i}"), (missing | (safe & ~error)).alias(f"y{i}")]
+        )
     return stages
 
 
@@ -423,6 +433,7 @@ class Plan:
         delimiter: str,
         path: Path,
         converters: dict[int, tuple[str, Converter]],
+        absent: dict[str, Any],
     ):
         self.engine, self.entity, self.header, self.source = engine, entity, header, source
         self.encoding, self.delimiter, self.path = encoding, delimiter, path
@@ -448,6 +459,7 @@ class Plan:
         if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
             raise NotFast("the columns bind differently")
         self.converters = {i: conv for i, (_, conv) in converters.items()}
+        self.absent = absent  # the record reader's values of fields without a column
         self.constants = dict(engine.constants)
         # the fields some formula reads, and those every result shows (or a group or duplicate check needs)
         formulas = [
@@ -482,9 +494,20 @@ class Plan:
         where = self.columns.get(fname)
         if where is not None:
             return _cell_bounds(where[1])
-        default = self.entity.spec.fields[fname].default_when_absent
-        value = Fraction(str(default)) if default is not None else Fraction(0)
+        value = self._absent(fname)
+        value = value if isinstance(value, Fraction) else Fraction(0)
         return abs(value.numerator), value.denominator
+
+    def _absent(self, fname: str) -> Fraction | bool | str | None:
+        """The value a field without a column has: its default read as the record reader reads it."""
+        value = self.absent.get(fname)
+        if isinstance(value, Unknown):
+            if value.is_invalid:  # a default the converter cannot read: its reason is the record engine's
+                raise NotFast("an unreadable default")
+            return None
+        if value is not None and not isinstance(value, Fraction | bool | str):
+            raise NotFast("a default of another kind")
+        return value
 
     # ----------------------------------------------------------------- stage 1: cells
 
@@ -497,12 +520,10 @@ class Plan:
                 continue
             where = self.columns.get(fname)
             if where is None:
-                default = spec.default_when_absent
+                default = self._absent(fname)
                 if spec.type == "number":
                     value = (
-                        _lit(Fraction(str(default)))
-                        if default is not None
-                        else Rat(pl.lit(None, I128), pl.lit(None, I128))
+                        _lit(default) if isinstance(default, Fraction) else Rat(pl.lit(None, I128), pl.lit(None, I128))
                     )
                     last += _store_rat(f"f.{fname}", value)
                 elif spec.type == "boolean":
@@ -543,7 +564,9 @@ class Plan:
                 exprs += [pl.lit(False).alias(f"x.{fname}"), pl.lit(None, pl.Utf8).alias(f"rh.{fname}")]
                 exprs.append(pl.lit(None, pl.Utf8).alias(f"rt.{fname}"))
                 if spec.type == "text":
-                    exprs.append(_json_text(value).alias(f"j.{fname}"))
+                    default = self._absent(fname)
+                    shown = _quote(default) if isinstance(default, str) else "null"
+                    exprs.append(pl.lit(shown).alias(f"j.{fname}"))
                 continue
             column, unsettled = f"c{where[0]}", pl.col(f"u.{fname}")
             raws = frame.filter(unsettled).get_column(column).unique(maintain_order=True).to_list()
@@ -967,19 +990,17 @@ class Plan:
             yes, no = t("words.yes", lang), t("words.no", lang)
             colon = "：" if lang == "zh" else ": "
             return pl.concat_str(
-                [pl.lit(f"{title}{colon}"), pl.when(pl.col(f"v{k}.{i}")).then(pl.lit(yes)).otherwise(pl.lit(no))]
+                [_text(f"{title}{colon}"), pl.when(pl.col(f"v{k}.{i}")).then(_text(yes)).otherwise(_text(no))]
             )
         unit = f" {check.unit}" if check.unit else ""
         open_, close = ("（", "）") if lang == "zh" else (" (", ")")
         if check.threshold_formula is not None:
             word = check.word if check.word and lang == "zh" else check.comparator
             shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-            rule = pl.concat_str([pl.lit(f"{word} {shown} "), pl.col(f"td{k}.{i}"), pl.lit(unit)])
+            rule = pl.concat_str([_text(f"{word} {shown} "), pl.col(f"td{k}.{i}"), _text(unit)])
         else:
-            rule = pl.lit(check.rule_text(lang))
-        return pl.concat_str(
-            [pl.lit(f"{title} = "), pl.col(f"vd{k}.{i}"), pl.lit(f"{unit}{open_}"), rule, pl.lit(close)]
-        )
+            rule = _text(check.rule_text(lang))
+        return pl.concat_str([_text(f"{title} = "), pl.col(f"vd{k}.{i}"), _text(f"{unit}{open_}"), rule, _text(close)])
 
     def message(
         self,
@@ -1003,14 +1024,14 @@ class Plan:
             else:
                 keep = known
             pieces.append(pl.when(keep.fill_null(False)).then(self.describe(k, i, check)).otherwise(None))
-        joined = pl.concat_str(pieces, separator=_SEP[lang], ignore_nulls=True)
+        joined = pl.concat_str(pieces, separator=_esc(_SEP[lang]), ignore_nulls=True)
         if eligibility:
             head, tail = t("msg.eligible", lang, reason="\0").split("\0")
             head_no, tail_no = t("msg.not_eligible", lang, reason="\0").split("\0")
             return (
                 pl.when(decision)
-                .then(pl.concat_str([pl.lit(head), joined, pl.lit(tail)]))
-                .otherwise(pl.concat_str([pl.lit(head_no), joined, pl.lit(tail_no)]))
+                .then(pl.concat_str([_text(head), joined, _text(tail)]))
+                .otherwise(pl.concat_str([_text(head_no), joined, _text(tail_no)]))
             )
         if ind.shortfall is not None and ind.shortfall.tree is not None and ind.spec.shortfall is not None:
             need = _col_rat(f"sf{k}")
@@ -1018,11 +1039,21 @@ class Plan:
             head, tail = t("msg.shortfall", lang, value="\0", unit=unit).split("\0")
             suffix = (
                 pl.when((~decision & (need.num > 0)).fill_null(False))
-                .then(pl.concat_str([pl.lit(head), pl.col(f"sfd{k}.0"), pl.lit(tail)]))
+                .then(pl.concat_str([_text(head), pl.col(f"sfd{k}.0"), _text(tail)]))
                 .otherwise(pl.lit(""))
             )
             joined = pl.concat_str([joined, suffix])
         return joined
+
+
+def _esc(text: str) -> str:
+    """``text`` as the inside of a JSON string (a pack's titles may hold quotes, backslashes, line breaks)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _text(text: str) -> pl.Expr:
+    """A constant part of a message, escaped for the JSON string the message goes into."""
+    return pl.lit(_esc(text))
 
 
 def _unknown_status(mask: pl.Expr) -> pl.Expr:
@@ -1059,7 +1090,8 @@ def _num_text(value: Fraction) -> str:
 
 
 def _json_text(expr: pl.Expr) -> pl.Expr:
-    """A string column as JSON text (safe cells need no escaping), null as ``null``."""
+    """A string column as JSON text, null as ``null``: its text is escaped already (messages) or
+    needs no escaping (safe cells)."""
     return pl.when(expr.is_null()).then(pl.lit("null")).otherwise(pl.concat_str([pl.lit('"'), expr, pl.lit('"')]))
 
 
@@ -1067,18 +1099,26 @@ class _Spans(Exception):
     """A quoted cell spans lines: rows are not lines, and the record reader counts them."""
 
 
+#: What Python's ``str.strip`` removes (the record reader's test of a blank row): polars' own
+#: white space lacks U+001C–U+001F.
+_WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
+
+
 def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
     """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
     dropped), each with the bytes of the file read so far.
 
     The file is read in blocks of whole lines (``BLOCK_BYTES``), each parsed on its own, so
-    memory stays flat whatever the file's size. A block whose rows are not its lines (a quoted
-    cell with a line break) raises ``_Spans``.
+    memory stays flat whatever the file's size. Each block is parsed behind a line of empty
+    cells (so a blank first line or a byte-order mark at its start is read as the record
+    reader reads it). A block whose rows are not its lines — a quoted cell with a line break,
+    or a carriage return alone, which Python's csv module takes for a line end — raises ``_Spans``.
     """
     names = [f"c{i}" for i in range(len(plan.header))]
+    lead = plan.delimiter.encode() * (len(names) - 1) + b"\n"
     with plan.path.open("rb") as fh:
         header = fh.readline()
-        if header.count(b'"') % 2:
+        if header.count(b'"') % 2 or header.count(b"\r") != header.count(b"\r\n"):
             raise _Spans
         line, rest, done = 2, b"", len(header)
         while True:
@@ -1093,8 +1133,10 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
             block, rest = data[:cut], data[cut:]
             done += len(block)
             lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            if block.count(b"\r") != block.count(b"\r\n"):
+                raise _Spans
             batch = pl.read_csv(
-                block,
+                lead + block,
                 has_header=False,
                 new_columns=names,
                 separator=plan.delimiter,
@@ -1104,11 +1146,11 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
                 truncate_ragged_lines=False,
                 raise_if_empty=False,
             )
-            if batch.width != len(names) or batch.height != lines:
+            if batch.width != len(names) or batch.height != lines + 1:
                 raise _Spans
-            batch = batch.with_row_index("_line", offset=line)
+            batch = batch.slice(1).with_row_index("_line", offset=line)
             line += lines
-            blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
+            blank = pl.all_horizontal([pl.col(n).str.strip_chars(_WHITE).fill_null("") == "" for n in names])
             yield batch.filter(~blank), done
             if not chunk:
                 return
@@ -1236,6 +1278,7 @@ def _run(
         binding.table.delimiter,
         data,
         {index: (fname, conv) for index, fname, conv in binding.bound},
+        binding.absent,
     )
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
@@ -1299,8 +1342,9 @@ def _run(
                     counts,
                 )
             if "id" in plan.columns:
-                ids.append(easy.select(pl.col("_id"), pl.col("_line")).filter(pl.col("_id").is_not_null()))
-                ids.append(pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row"))
+                ids.append(easy.filter(pl.col("_id").is_not_null()).select(_ID_HASH, pl.col("_line").cast(pl.Int64)))
+                slow_frame = pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row")
+                ids.append(slow_frame.select(_ID_HASH, pl.col("_line")))
             if progress is not None:
                 progress(done / size)
     except (_Spans, pl.exceptions.PolarsError) as exc:
@@ -1309,7 +1353,7 @@ def _run(
         aggregator.restore(saved)
         binding.info.records = records
         raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
-    binding.finish(_duplicates(ids))
+    binding.finish(_duplicates(plan, ids))
 
 
 def plan_group(plan: Plan, by: str) -> pl.Expr:
@@ -1318,12 +1362,26 @@ def plan_group(plan: Plan, by: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.Utf8)
 
 
-def _duplicates(ids: list[pl.DataFrame]) -> dict[str, list[int]]:
+_ID_HASH = pl.col("_id").hash(seed=5).alias("h")
+
+
+def _duplicates(plan: Plan, ids: list[pl.DataFrame]) -> dict[str, list[int]]:
+    """Record ids that appear on more than one line, with their lines.
+
+    Only a 64-bit hash and the line of each id are kept while checking (not a million texts);
+    the lines whose hashes repeat are read again for their ids, so a hash collision is no duplicate.
+    """
     if not ids:
         return {}
-    frame = pl.concat([f.with_columns(pl.col("_line").cast(pl.Int64)) for f in ids]).sort("_line")
-    dup = frame.filter(pl.col("_id").is_duplicated())
-    out: dict[str, list[int]] = {}
-    for rid, line in dup.iter_rows():
-        out.setdefault(rid, []).append(line)
-    return out
+    lines = set(pl.concat(ids).filter(pl.col("h").is_duplicated()).get_column("_line").to_list())
+    if not lines:
+        return {}
+    index = plan.columns["id"][0]
+    convert = plan.converters[index]
+    seen: dict[str, list[int]] = {}
+    for batch, _ in batches(plan):
+        for line, raw in batch.filter(pl.col("_line").is_in(lines)).select("_line", f"c{index}").iter_rows():
+            value = convert(raw or "", line)
+            if isinstance(value, str):
+                seen.setdefault(value, []).append(line)
+    return {rid: sorted(found) for rid, found in seen.items() if len(found) > 1}

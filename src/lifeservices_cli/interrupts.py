@@ -9,6 +9,10 @@ click, typer and the commands' ``except Exception`` blocks let through, so the s
 ``run``, which prints the line and exits 130. A second Ctrl-C is ignored while that happens,
 so the clean-up itself is never cut short.
 
+``kill`` (SIGTERM) and a closed terminal (SIGHUP) unwind the same way and exit 143 and 129
+(128 + the signal, as shells report it) with "terminated", so a large run's result spool in
+the report's folder is removed then too.
+
 Only imports ``gc``, ``signal`` and ``sys``: it must be in place before anything slow is imported.
 
 The entry points also turn the cyclic garbage collector off while the program starts (typer,
@@ -25,21 +29,32 @@ from collections.abc import Callable
 
 EXIT_CODE = 130  # 128 + SIGINT, what shells report for a program stopped by Ctrl-C
 MESSAGE = "lifeservices: error: interrupted"
+TERMINATED = "lifeservices: error: terminated"
+_STOPS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 class Interrupted(BaseException):
-    """Ctrl-C, raised by the SIGINT handler in place of ``KeyboardInterrupt``."""
+    """Ctrl-C, raised by the SIGINT handler in place of ``KeyboardInterrupt`` (or SIGTERM/SIGHUP)."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _handler(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up on the way out is not interrupted
-    raise Interrupted
+    for name in _STOPS:  # the clean-up on the way out is not interrupted
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Interrupted(signum)
 
 
 def install() -> None:
-    """Handle Ctrl-C from now on (unless SIGINT was ignored, e.g. in a background job)."""
+    """Handle Ctrl-C, SIGTERM and SIGHUP from now on (unless ignored, e.g. SIGINT in a background job)."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _handler)
+    for name in _STOPS[1:]:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _handler)
 
 
 def run(main: Callable[[], object]) -> None:
@@ -47,12 +62,13 @@ def run(main: Callable[[], object]) -> None:
     install()
     try:
         main()
-    except (Interrupted, KeyboardInterrupt):
+    except (Interrupted, KeyboardInterrupt) as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
         try:
-            print(MESSAGE, file=sys.stderr, flush=True)
+            print(MESSAGE if signum == signal.SIGINT else TERMINATED, file=sys.stderr, flush=True)
         except OSError:  # standard error is gone too: the exit code says it
             pass
-        raise SystemExit(EXIT_CODE) from None
+        raise SystemExit(EXIT_CODE if signum == signal.SIGINT else 128 + signum) from None
 
 
 def started() -> None:
