@@ -63,7 +63,7 @@ def _unit_pattern(field_unit: str | None) -> str:
         unit = units.lookup(meaning)
         if unit is not None and (wanted is None or unit.dimension == wanted.dimension):
             spellings.add(written)
-    return "|".join(_spelling(s) for s in sorted(spellings, key=len, reverse=True))
+    return "|".join(_spelling(s) for s in sorted(spellings, key=lambda s: (-len(s), s)))  # longest first, stable
 
 
 def _cased(marks: frozenset[str]) -> list[str]:
