@@ -258,9 +258,9 @@ def test_a_formula_that_could_overflow_128_bits_is_left_to_the_record_engine(tmp
 
 @pytest.mark.parametrize("block", [997, 8191])
 def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: int):
-    from lifeservices_cli import columnar
+    from lifeservices_cli.columnar import reader
 
-    monkeypatch.setattr(columnar, "BLOCK_BYTES", block)  # many blocks, cut between any two lines
+    monkeypatch.setattr(reader, "BLOCK_BYTES", block)  # many blocks, cut between any two lines
     for case in ("community", "facility"):
         path = tmp_path / f"{case}.csv"
         path.write_text(CASES[case](random.Random(f"blocks-{case}")), encoding="utf-8")
@@ -271,9 +271,9 @@ def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: i
 
 
 def test_a_cell_spanning_lines_in_a_later_block_falls_back(tmp_path: Path, monkeypatch):
-    from lifeservices_cli import columnar
+    from lifeservices_cli.columnar import reader
 
-    monkeypatch.setattr(columnar, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 64)
     rows = "".join(f"F{n},站,洮北区,100,10\n" for n in range(40))
     path = tmp_path / "late.csv"
     path.write_text(

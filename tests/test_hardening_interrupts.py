@@ -194,6 +194,7 @@ def test_ctrl_c_on_a_large_gb18030_input_leaves_no_utf8_copy_behind(inputs, tmp_
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, Interrupted, OSError(28, "No space left on device")])
 def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop):
     from lifeservices_cli import columnar
+    from lifeservices_cli.columnar import reader
 
     source = tmp_path / "gbk.csv"
     source.write_bytes(("社区编码,户数\n" + "C1,100\n" * 100).encode("gb18030"))
@@ -214,7 +215,7 @@ def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop)
     monkeypatch.setattr(codecs, "getincrementaldecoder", lambda name: Stopping)
     expected = columnar.NotFast if isinstance(stop, OSError) else stop
     with pytest.raises(expected):
-        columnar._as_utf8(source, "gb18030")
+        reader._as_utf8(source, "gb18030")
     assert list(scratch.iterdir()) == []  # no partial copy of the user's data left in the temporary folder
 
 
