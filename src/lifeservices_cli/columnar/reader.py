@@ -104,7 +104,7 @@ def _as_utf8(path: Path, encoding: str) -> Path:
     out = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)  # noqa: SIM115 - removed by the caller
     try:
         with path.open("rb") as fh, out:
-            while chunk := fh.read(1 << 22):
+            while chunk := fh.read(1 << 20):
                 out.write(decoder.decode(chunk).encode("utf-8"))
             out.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError:
