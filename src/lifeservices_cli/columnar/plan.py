@@ -347,7 +347,7 @@ class Plan:
                 number(threshold, "t", True)
             else:  # a constant: its text is the record engine's own
                 assert isinstance(check.threshold, Fraction)
-                texts += [pl.lit(_num_text(check.threshold)).alias(f"tj{k}.{i}"), pl.lit(False).alias(f"th{k}.{i}")]
+                texts += [pl.lit(_json_value(check.threshold)).alias(f"tj{k}.{i}"), pl.lit(False).alias(f"th{k}.{i}")]
         if ind.shortfall is not None and ind.shortfall.tree is not None:
             i = 0
             number(_col_rat(f"sf{k}"), "sf", True)
@@ -378,9 +378,7 @@ class Plan:
         message = self.message(k, ind, checks, oks, decision, eligibility)
         shortfall, shortfall_hard = self.shortfall(k, ind, decision)
         head = checks[0]
-        na_threshold = (
-            _num_text(head.threshold) if isinstance(head.threshold, Fraction) else json.dumps(to_json(head.threshold))
-        )
+        na_threshold = _json_value(head.threshold)
         na_message = _quote(t("msg.not_applicable", lang, condition=self.condition(ind)))
         unit = _quote(head.unit) if head.unit is not None else "null"
         na_line = (
@@ -471,8 +469,7 @@ class Plan:
     def threshold_json(self, k: int, i: int, check: Check) -> pl.Expr:
         """A check's threshold as JSON when its outcome is unknown (null when the threshold is)."""
         if check.threshold_formula is None:
-            threshold = check.threshold
-            return pl.lit(_num_text(threshold) if isinstance(threshold, Fraction) else json.dumps(to_json(threshold)))
+            return pl.lit(_json_value(check.threshold))
         return pl.when(pl.col(f"t{k}.{i}.n").is_null()).then(pl.lit("null")).otherwise(pl.col(f"tj{k}.{i}"))
 
     def unknown_message(self, ind: CompiledIndicator, key: str, mask: pl.Expr, formulas: list[Any]) -> pl.Expr:
@@ -600,15 +597,12 @@ class Plan:
                 hards.append(pl.col(f"vh{k}.{i}") | pl.col(f"th{k}.{i}") | pl.col(f"gh{k}.{i}"))
             else:
                 value_text.append(pl.when(pl.col(f"v{k}.{i}")).then(pl.lit("true")).otherwise(pl.lit("false")))
-                thr_text.append(pl.lit(json.dumps(check.threshold)))
+                thr_text.append(pl.lit(_json_value(check.threshold)))
                 gap_text.append(pl.lit("null"))
                 hards.append(pl.lit(False))
 
         def pick(options: list[pl.Expr]) -> pl.Expr:
-            out = options[0]
-            for n in range(1, len(options)):
-                out = pl.when(primary == n).then(options[n]).otherwise(out)
-            return out
+            return self.pick(primary, options)
 
         comparators = [pl.lit(_quote(c.comparator)) for c in checks]
         unit_list = [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]
@@ -707,7 +701,8 @@ def _unknown_status(mask: pl.Expr) -> pl.Expr:
     )
 
 
-def _num_text(value: Fraction) -> str:
+def _json_value(value: Any) -> str:
+    """A constant (number, yes/no, date, none) as the record engine writes it in JSON."""
     return json.dumps(to_json(value))
 
 
