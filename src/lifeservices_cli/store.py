@@ -32,10 +32,7 @@ SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``sca
 _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
 # (report.result_dict's order: the record's fields, then indicator and status).
-_HEAD = (
-    r', "district": (?P<district>null|"(?:[^"\\]|\\.)*"), '
-    r'"indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
-)
+_HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
 
 
 class ResultStore:
@@ -69,15 +66,6 @@ class ResultStore:
 
     def _encode(self, result: Result) -> bytes:
         return json.dumps(self._to_dict(result), ensure_ascii=False).encode()
-
-    def add_text(self, text: bytes, total: int, counts: Counter[str]) -> None:
-        """Add ``total`` results already rendered as UTF-8 JSON entries joined by ``SEPARATOR``."""
-        if not text:
-            return
-        self.spool()
-        self._write(text)
-        self.total += total
-        self.counts.update(counts)
 
     def add_entries(self, write: Callable[[IO[bytes]], None], total: int, counts: Counter[str]) -> None:
         """Add ``total`` results that ``write`` puts in the spool, each followed by ``SEPARATOR``."""
@@ -209,18 +197,16 @@ class ResultStore:
             for line in self._spool:
                 if left <= 0:
                     break
-                text = line.strip().rstrip(b",")
-                if text:
+                if line.strip():
                     left -= 1
-                    yield result_from_dict(json.loads(text))
+                    yield result_from_entry(line)
         finally:
             self._spool.seek(0, 2)
 
     def scan(self, block: int | None = None) -> Iterator[Any]:
         """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
-        position), ``district`` (as JSON: ``null`` or a quoted string), ``indicator``, ``status``
-        and ``entry`` (its line: the JSON text, indented and maybe followed by a comma), read
-        without parsing the JSON in Python. Only for a spooled store (polars is loaded then)."""
+        position), ``indicator``, ``status`` and ``entry`` (its line, for ``result_from_entry``),
+        read without parsing the JSON in Python. Only for a spooled store (polars is loaded then)."""
         import polars as pl
 
         assert self._spool is not None
@@ -281,6 +267,11 @@ def _exact(value: Any) -> Any:
     if isinstance(value, str):
         return parse_date(value) or value
     return value
+
+
+def result_from_entry(line: str | bytes) -> Result:
+    """A ``Result`` back from its line in the spool (indented, maybe followed by a comma)."""
+    return result_from_dict(json.loads(line.strip().rstrip(b"," if isinstance(line, bytes) else ",")))
 
 
 def result_from_dict(data: dict[str, Any]) -> Result:

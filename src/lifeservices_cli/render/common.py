@@ -7,7 +7,6 @@ Pure functions over the report model; nothing here reads files or writes output.
 from __future__ import annotations
 
 import heapq
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -149,13 +148,13 @@ def results_with(report: Any, statuses: Iterable[str] | None = None) -> Iterator
         return
     import polars as pl
 
-    from lifeservices_cli.store import result_from_dict
+    from lifeservices_cli.store import result_from_entry
 
     for frame in report.store.scan():
         if wanted is not None:
             frame = frame.filter(pl.col("status").is_in(sorted(wanted)))
         for entry in frame.get_column("entry"):
-            yield result_from_dict(json.loads(entry.strip().rstrip(",")))
+            yield result_from_entry(entry)
 
 
 def worst_per_indicator(report: Any, limit: int) -> dict[str, Worst[Result]]:
@@ -163,46 +162,39 @@ def worst_per_indicator(report: Any, limit: int) -> dict[str, Worst[Result]]:
 
     A large run's spooled results are ranked in polars; only the results kept are parsed.
     """
-    return _worst(report, limit, per_indicator=True)
-
-
-def _worst(report: Any, limit: int, *, per_indicator: bool) -> dict[str, Worst[Result]]:
     out: dict[str, Worst[Result]] = {}
     if not report.store.spooled:
         for r in report.iter_results():
-            key = r.indicator if per_indicator else ""
-            worst = out.get(key)
+            worst = out.get(r.indicator)
             if worst is None:
-                worst = out[key] = Worst(limit)
+                worst = out[r.indicator] = Worst(limit)
             worst.add(r.status, r)
         return out
     import polars as pl
 
-    from lifeservices_cli.store import result_from_dict
+    from lifeservices_cli.store import result_from_entry
 
-    group = pl.col("indicator") if per_indicator else pl.lit("")
     counts: dict[str, Counter[str]] = {}
-    kept: dict[str, list[tuple[int, int, str, str]]] = {}  # key → (rank, n, status, entry), best first
+    kept: dict[str, list[tuple[int, int, str, str]]] = {}  # indicator → (rank, n, status, entry), best first
     for frame in report.store.scan():
-        frame = frame.with_columns(group.alias("key"))
-        for key, status, n in frame.group_by("key", "status").len().iter_rows():
+        for key, status, n in frame.group_by("indicator", "status").len().iter_rows():
             counts.setdefault(key, Counter())[status] += n
         # a row can only displace a kept one of a worse rank (ties go to the earlier row, kept already)
         cut = {i: (rows[-1][0] if len(rows) >= limit else 99) for i, rows in kept.items()}
         rank = pl.col("status").replace_strict(ORDER, default=9, return_dtype=pl.Int8)
-        bound = pl.col("key").replace_strict(cut, default=99, return_dtype=pl.Int8) if cut else pl.lit(99)
+        bound = pl.col("indicator").replace_strict(cut, default=99, return_dtype=pl.Int8) if cut else pl.lit(99)
         better = frame.filter(rank < bound).with_columns(rank.alias("rank"))
         if better.is_empty():
             continue
-        top = better.sort("rank", "n").group_by("key", maintain_order=True).head(limit)
-        for key, rank_, n, status, entry in top.select("key", "rank", "n", "status", "entry").iter_rows():
+        top = better.sort("rank", "n").group_by("indicator", maintain_order=True).head(limit)
+        for key, rank_, n, status, entry in top.select("indicator", "rank", "n", "status", "entry").iter_rows():
             kept.setdefault(key, []).append((rank_, n, status, entry))  # Python text: the block is freed
-        for key in top.get_column("key").unique():
+        for key in top.get_column("indicator").unique():
             kept[key] = sorted(kept[key])[:limit]
     for key, rows in kept.items():
         worst = out[key] = Worst(limit)
         for _, _, status, entry in sorted(rows, key=lambda row: row[1]):  # in input order, as they came
-            worst.add(status, result_from_dict(json.loads(entry.strip().rstrip(","))))
+            worst.add(status, result_from_entry(entry))
         worst.counts = counts[key]  # the counts of all, not only of those kept
         worst.total = sum(worst.counts.values())
     return out
