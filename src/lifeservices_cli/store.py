@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from lifeservices_cli.dates import parse_date
 from lifeservices_cli.engine import Result
+from lifeservices_cli.lineblocks import line_blocks
 
 SEPARATOR = ",\n    "
 SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``scan``)
@@ -210,19 +211,9 @@ class ResultStore:
         import polars as pl
 
         assert self._spool is not None
-        fh, end, n, block = self._spool, self._results_end(), 0, block or SCAN_BYTES
-        position, rest = self._start, b""
+        fh, n = self._spool, 0
         try:
-            while position < end or rest:
-                fh.seek(position)
-                chunk = fh.read(min(block, end - position)) if position < end else b""
-                position += len(chunk)
-                data = rest + chunk
-                cut = len(data) if not chunk else data.rfind(b"\n") + 1
-                if cut == 0:
-                    rest = data
-                    continue
-                lines, rest = data[:cut], data[cut:]
+            for lines in line_blocks(fh, self._start, self._results_end(), block or SCAN_BYTES):
                 frame = (
                     pl.read_csv(  # one column of whole lines: JSON text holds no raw NUL or line break
                         lines, has_header=False, separator="\x00", quote_char=None, new_columns=["entry"]

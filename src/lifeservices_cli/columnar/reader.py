@@ -10,6 +10,7 @@ import polars as pl
 
 from lifeservices_cli.columnar.plan import Plan
 from lifeservices_cli.columnar.rationals import NotFast
+from lifeservices_cli.lineblocks import line_blocks
 
 BLOCK_BYTES = 1 << 19  # about 8,000 rows of a typical community file
 
@@ -39,17 +40,8 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
         header = fh.readline()
         if header.count(b'"') % 2 or header.count(b"\r") != header.count(b"\r\n"):
             raise _Spans
-        line, rest, done = 2, b"", len(header)
-        while True:
-            chunk = fh.read(BLOCK_BYTES)
-            data = rest + chunk
-            cut = len(data) if not chunk else data.rfind(b"\n") + 1
-            if not data:
-                return
-            if cut == 0:  # no line end yet: read on
-                rest = data
-                continue
-            block, rest = data[:cut], data[cut:]
+        line, done = 2, len(header)
+        for block in line_blocks(fh, len(header), None, BLOCK_BYTES):
             done += len(block)
             lines = block.count(b"\n") + (not block.endswith(b"\n"))
             if block.count(b"\r") != block.count(b"\r\n"):
@@ -71,8 +63,6 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
             line += lines
             blank = pl.all_horizontal([pl.col(n).str.strip_chars(_WHITE).fill_null("") == "" for n in names])
             yield batch.filter(~blank), done
-            if not chunk:
-                return
 
 
 def why_not(binding: Any) -> str | None:
