@@ -96,9 +96,9 @@ def _run(
     total, before = max(sum(sizes), 1), 0
     for binding, size in zip(bindings, sizes, strict=True):
         share = None if progress is None else (lambda f, b=before, s=size: progress((b + f * s) / total))
-        in_columns = mode != "records" and _columnar(
-            binding, engine, aggregator, report, share, force=mode == "columns"
-        )
+        # small inputs: the record engine is done before polars would have started
+        wanted = mode == "columns" or (mode != "records" and size >= COLUMNAR_MIN_BYTES)
+        in_columns = wanted and _columnar(binding, engine, aggregator, report, share)
         if not in_columns:
             for record in binding.records():
                 for result in engine.check(record, binding.info.entity):
@@ -124,12 +124,8 @@ def _columnar(
     aggregator: Aggregator,
     report: Report,
     progress: Callable[[float], None] | None,
-    *,
-    force: bool,
 ) -> bool:
     """Check ``binding`` in columns when it can be; False leaves it to the record engine."""
-    if not force and binding.path.stat().st_size < COLUMNAR_MIN_BYTES:
-        return False  # small inputs: the record engine is done before polars would have started
     try:
         from lifeservices_cli import columnar
     except ImportError:  # polars is not installed: the record engine does everything
