@@ -12,6 +12,7 @@ Cases, on the same ``community-N.csv``:
 
 - ``lifeservices-json`` / ``lifeservices-csv``: the tool with the bundled pack, the report
   written to a file; ``lifeservices-json-gb18030``: the same on the GB18030 copy;
+  ``lifeservices-table``: the default terminal table (30 worst results per indicator), to a file;
 - ``csv-floor``: ``csv.reader`` alone, on the tool's interpreter;
 - ``polars`` and ``pandas-pandera``: the same checks written by hand (``benchmarks/peers/``);
 - ``frictionless``: field constraints and ``row_constraint`` formulas, at ``--frictionless-rows``
@@ -53,6 +54,7 @@ ALL_CASES = (
     "lifeservices-json",
     "lifeservices-csv",
     "lifeservices-json-gb18030",
+    "lifeservices-table",
     "csv-floor",
     "polars",
     "pandas-pandera",
@@ -189,6 +191,9 @@ def build_cases(args: argparse.Namespace, tools: Tools, out: Path) -> list[Case]
             elif name == "lifeservices-json-gb18030":
                 argv = [ls, "check", str(gb), "--format", "json", "--output", report(name, rows, "json")]
                 made[name] = Case(name, rows, "gb18030", argv, lifeservices_ok)
+            elif name == "lifeservices-table":
+                argv = [ls, "check", str(utf8), "--format", "table", "--output", report(name, rows, "txt")]
+                made[name] = Case(name, rows, "utf-8", argv, lifeservices_ok)
             elif name == "csv-floor":
                 made[name] = Case(name, rows, "utf-8", [py, str(PEERS / "csv_floor.py"), str(utf8)])
             elif name == "polars":

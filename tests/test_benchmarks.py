@@ -98,6 +98,7 @@ def test_runner_tiny(tiny_run: tuple[dict, Path]) -> None:
         ("lifeservices-json", 50),
         ("lifeservices-csv", 50),
         ("lifeservices-json-gb18030", 50),
+        ("lifeservices-table", 50),
         ("csv-floor", 50),
         ("lifeservices-json", 10),
         ("csv-floor", 10),
