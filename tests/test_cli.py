@@ -196,7 +196,8 @@ def test_columns_fitting_no_entity(tmp_path):
     data.write_text("甲,乙\n1,2\n", encoding="utf-8")
     result = run("check", str(data))
     assert result.exit_code == 2
-    assert "the columns fit no entity; use --entity" in result.stderr
+    assert "no header row found: the columns fit no entity in the first 2 rows" in result.stderr
+    assert "(first rows — 1: 甲 | 乙; 2: 1 | 2); use --header-rows or --entity" in result.stderr
     assert "community: 社区编码" in result.stderr
 
 

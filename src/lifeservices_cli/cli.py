@@ -142,7 +142,30 @@ def check(
         typer.Option("--csv-encoding", help="Encoding of the CSV report: utf-8-sig (UTF-8 with BOM), utf-8, gb18030."),
     ] = "utf-8-sig",
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Sheet to read from .xlsx input (default: the first).")
+        list[str] | None,
+        typer.Option(
+            "--sheet",
+            metavar="NAME",
+            help="Sheet to read from workbook input (repeatable; default: every sheet that holds a table of "
+            "records, summary sheets such as 汇总 left out).",
+        ),
+    ] = None,
+    header_rows: Annotated[
+        str | None,
+        typer.Option(
+            "--header-rows",
+            metavar="N|N-M",
+            help="The header's row, or first and last rows (1-based), e.g. 3 or 3-4, when it is not found by itself.",
+        ),
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            metavar="FIELD=UNIT",
+            help="The unit of a number column whose header states none (repeatable), "
+            "e.g. --unit total_investment=万元.",
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
@@ -181,6 +204,10 @@ def check(
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
         check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
+        from lifeservices_cli.sources.layout import header_rows_option
+
+        rows = header_rows_option(header_rows)
+        units = _units(unit or [])
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
         json_files = [t.path for t in targets if t.format is Format.json and t.path is not None]
@@ -190,7 +217,9 @@ def check(
                 packs=packset,
                 entity=entity,
                 encoding=encoding,
-                sheet=sheet,
+                sheet=sheet or None,
+                header_rows=rows,
+                units=units,
                 lang=language,  # type: ignore[arg-type]
                 as_of=day,
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
@@ -239,6 +268,17 @@ def check(
             traceback.print_exc()
         raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 3) from None
     raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+
+
+def _units(items: list[str]) -> dict[str, str]:
+    """``--unit FIELD=UNIT`` options as a mapping (checked against the packs later)."""
+    found: dict[str, str] = {}
+    for item in items:
+        fname, sep, unit = item.partition("=")
+        if not sep or not fname.strip() or not unit.strip():
+            raise UsageError(f"--unit {item!r}: expected FIELD=UNIT, e.g. total_investment=万元")
+        found[fname.strip()] = unit.strip()
+    return found
 
 
 def _day(text: str | None) -> date | None:

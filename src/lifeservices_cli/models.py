@@ -254,6 +254,22 @@ class PackTest(_Model):
     expect: list[Expectation] = Field(min_length=1)
 
 
+class District(_Model):
+    """One county-level area of the jurisdiction, and the ways tables spell it."""
+
+    name: Text
+    kind: str | None = Field(default=None, description="区, 市, 县, or 开发区(园区)")
+    spellings: list[Text] = Field(default_factory=_empty_list)
+
+
+class Jurisdiction(_Model):
+    """The area the plan governs: its name (written before district names: 白城市洮北区) and districts."""
+
+    name: Text
+    spellings: list[Text] = Field(default_factory=_empty_list)
+    districts: list[District] = Field(default_factory=_empty_list)
+
+
 class Pack(_Model):
     id: Id
     title: Localized
@@ -268,6 +284,9 @@ class Pack(_Model):
         default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
     )
     notes: list[Text] = Field(default_factory=_empty_list)
+    jurisdiction: Jurisdiction | None = Field(
+        default=None, description="Its districts: names in data are read as these (白城市洮北区, 洮北 → 洮北区)."
+    )
     parameters: dict[Name, Parameter] = Field(default_factory=_empty_dict)
     entities: dict[Name, EntitySpec] = Field(default_factory=_empty_dict)
     indicators: list[Indicator] = Field(default_factory=_empty_list)

@@ -33,7 +33,7 @@ from lifeservices_cli.i18n import Lang
 from lifeservices_cli.models import Indicator
 from lifeservices_cli.numbers import to_json
 from lifeservices_cli.packs import PackSet
-from lifeservices_cli.sources import InputInfo, Table, raw_rows
+from lifeservices_cli.sources import InputInfo, Table, reread
 from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 1
@@ -63,8 +63,6 @@ class Report:
     not_in_force: list[str] = field(default_factory=list)
     inputs: list[InputInfo] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
-    #: The .xlsx sheet the inputs were read from (None: the first), to re-read them the same way.
-    sheet: str | None = None
     #: Inputs that are no file (records built in Python): their path → a fresh table of their rows.
     tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
     #: The folder of a JSON report to be written in place from the result spool (see ``store``).
@@ -82,10 +80,7 @@ class Report:
         """An input's header and raw cells as they were read, for formats that repeat the record."""
         if info.path in self.tables:
             return self.tables[info.path]()
-        from lifeservices_cli import spreadsheet
-
-        with spreadsheet.sheet(self.sheet):
-            return raw_rows(info.path, encoding)
+        return reread(info, self.packset, encoding)
 
     @property
     def results(self) -> list[Result]:
@@ -140,17 +135,7 @@ class Report:
                 {"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
                 for p, path in self.packset.packs
             ],
-            "inputs": [
-                {
-                    "path": i.path,
-                    "entity": i.entity,
-                    "encoding": i.encoding,
-                    "records": i.records,
-                    "columns": i.columns,
-                    "warnings": i.warnings,
-                }
-                for i in self.inputs
-            ],
+            "inputs": [i.to_dict() for i in self.inputs],
         }
 
     def indicator_dicts(self) -> list[dict[str, Any]]:

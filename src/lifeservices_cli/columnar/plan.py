@@ -79,6 +79,8 @@ class Plan:
         path: Path,
         converters: dict[int, tuple[str, Converter]],
         absent: dict[str, Any],
+        factors: dict[int, Fraction] | None = None,
+        districts: list[str] | None = None,
     ):
         self.engine, self.entity, self.header, self.source = engine, entity, header, source
         self.encoding, self.delimiter, self.path = encoding, delimiter, path
@@ -99,7 +101,10 @@ class Plan:
             factor = Fraction(1)
             if unit_text is not None and spec.type == "number" and spec.unit is not None:
                 factor = units.conversion(unit_text, spec.unit) or Fraction(1)
+            if factors is not None and index in factors:  # the binding's unit: header, units row, --unit
+                factor = factors[index]
             self.columns[fname] = (index, factor)
+        self.districts = districts
         # the columns must be the ones the record reader binds (e.g. not a second column of a field)
         if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
             raise NotFast("the columns bind differently")
@@ -181,7 +186,8 @@ class Plan:
                 continue
             index, factor = where
             minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
-            for n, stage in enumerate(_cell_stages(index, spec.type, factor, minimum)):
+            canonical = self.districts if fname == "district" else None
+            for n, stage in enumerate(_cell_stages(index, spec.type, factor, minimum, canonical)):
                 stages[n] += stage
             if spec.type == "number":
                 last.append(pl.col(f"v{index}").alias(f"f.{fname}.n"))

@@ -65,7 +65,7 @@ def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
             out.extend([status, number_text(value) if isinstance(value, Fraction) else value or "", gap])
-        out.extend([clean(row.info.path), str(row.line)])
+        out.extend([clean(row.info.source), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
     text = buffer.getvalue()
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from lifeservices_cli.engine import FAIL, INVALID, MISSING
 from lifeservices_cli.render.common import group_name, record_label, results_with, visible
 from lifeservices_cli.report import Report
+from lifeservices_cli.sources.model import file_of
 
 COMMANDS = {FAIL: "error", INVALID: "error", MISSING: "warning"}
 
@@ -47,7 +48,7 @@ def render(report: Report) -> str:
         spec = indicators[r.indicator].spec
         title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
         message = f"{r.message} [{r.indicator}]"
-        lines.append(command(kind, message, file=r.source, line=r.line, title=title))
+        lines.append(command(kind, message, file=file_of(r.source), line=r.line, title=title))
     for a in report.aggregates:
         kind = COMMANDS.get(a.status)
         if kind is None:

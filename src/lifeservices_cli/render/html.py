@@ -238,7 +238,7 @@ def _clauses(report: Report) -> str:
 def _inputs(report: Report) -> str:
     lang = report.lang
     items = "".join(
-        f"<li>{e(i.path)} — {e(i.entity)}, {e(i.encoding)}, {i.records} {e(w('record', lang))}</li>"
+        f"<li>{e(i.source)} — {e(i.entity)}, {e(i.encoding)}, {i.records} {e(w('record', lang))}</li>"
         for i in report.inputs
     )
     warnings = "".join(f"<li>{e(x)}</li>" for x in report.warnings())

@@ -23,6 +23,7 @@ from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, results_with, rule_text
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
+from lifeservices_cli.sources.model import file_of
 
 SCHEMA = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
 LEVELS = {FAIL: "error", INVALID: "error", MISSING: "warning"}
@@ -88,7 +89,7 @@ def _result(r: Result, index: int) -> dict[str, Any]:
         "kind": "fail",
         "level": LEVELS[r.status],
         "message": {"text": clean(r.message)},
-        "locations": [_location(r.source, r.line)],
+        "locations": [_location(file_of(r.source), r.line)],
         "partialFingerprints": {FINGERPRINT: fingerprint(r.indicator, clean(key))},
         "properties": {
             "status": r.status,

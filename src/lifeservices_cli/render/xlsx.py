@@ -230,7 +230,7 @@ def _results_sheet(
                 districts.setdefault(r.district, Counter())[r.status] += 1
                 if problems is not None and r.status in PROBLEMS:
                     problems.add(indicators[r.indicator], r)
-        sheet.append(out + [row.info.path, row.line])
+        sheet.append(out + [row.info.source, row.line])
     sheet.autofilter(len(header))
 
 
@@ -255,7 +255,7 @@ def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     sheet.append([None, None])
     sheet.append([sheet._styled(w("inputs", lang), _BOLD), None])
     for info in report.inputs:
-        sheet.append([info.path, info.records])
+        sheet.append([info.source, info.records])
         sheet.append([f"  {info.entity} · {info.encoding}", None])
     for warning in report.warnings():
         sheet.append([f"! {warning}", None])
