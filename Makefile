@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv \
             examples/districts.csv examples/persons.csv
 
-.PHONY: demo test lint install dev browser golden clean
+.PHONY: demo test lint install dev browser libreoffice golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,12 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
-test: dev lint browser
+# The statistical-table tests have LibreOffice save their workbooks as .xls, .ods and .xlsx; install it when missing.
+libreoffice:
+	@command -v soffice >/dev/null || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libreoffice-calc-nogui; }
+
+test: dev lint browser libreoffice
 	$(BIN)/python -m pytest
 
 # Regenerate the golden reports after an intended change (review the diff before committing).

@@ -263,8 +263,8 @@ def test_pack_must_be_a_mapping(tmp_path, text):
         ("    kind: standard", "    kind: standard\n    colour: red", "indicators.0.colour",
          "allowed keys: id, title, clause, departments, entity, kind, applies_if"),
         ("document: 测试文件", "document: 测试文件\ncolour: red", "colour",
-         "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, jurisdiction, parameters, "
-         "entities, indicators, overrides, coverage, tests"),
+         "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, jurisdiction, "
+         "parameters, entities, indicators, overrides, coverage, tests"),
         ("unit: m², minimum: 0}", "unit: m², minimum: 0, colour: red}", "entities.site.fields.area.colour",
          "allowed keys: type, title, unit, entry_unit, aliases, description, minimum, default_when_absent"),
         ("quote: 面积不低于500平方米}", "quote: 面积不低于500平方米, colour: red}", "indicators.0.clause.colour",

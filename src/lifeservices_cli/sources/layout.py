@@ -158,6 +158,16 @@ def _is_codes_row(cells: list[str]) -> bool:
     )
 
 
+def _not_a_group_row(cells: list[str]) -> bool:
+    """A row that cannot head the columns below it: one text across it (a title, merged or not),
+    or 填报单位：… / 单位：… label-and-value cells."""
+    texts = {_squash(c) for c in cells if c.strip()}
+    return len(texts) < 2 or any(_LABEL.match(x) for x in texts)
+
+
+_LABEL = re.compile(r"^(?!其中)[^:：]{1,12}[:：]")
+
+
 def header_rows_option(text: str | None) -> tuple[int, int] | None:
     """``--header-rows 3`` or ``3-4`` (1-based, inclusive)."""
     if text is None:
@@ -220,6 +230,8 @@ class Layout:
                         _is_units_row(filled[k]) or _is_codes_row(filled[k]) or any(_numeric(c) for c in filled[k])
                         for k in range(i + 1, i + h)
                     ):
+                        break
+                    if h > 1 and _not_a_group_row(filled[i + h - 2]):
                         break
                     candidates.append((i, h))
         for i, h in candidates:

@@ -256,7 +256,15 @@ def _ref(text: str) -> tuple[int, int] | None:
     return int(m.group(2)) - 1, column - 1
 
 
-_XLS_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+_XLS_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
 
 
 def _xls_facts(path: Path) -> dict[str, Facts]:
