@@ -112,12 +112,12 @@ def libreoffice() -> str:
 def convert(source: Path, target_format: str, folder: Path) -> Path:
     """``source`` opened, recalculated and saved by LibreOffice as ``target_format`` (xls, ods, xlsx)."""
     folder.mkdir(parents=True, exist_ok=True)
-    profile = folder / ".lo-profile"
+    profile = (folder / ".lo-profile").resolve()
     filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
     subprocess.run(
         [
             libreoffice(),
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--norestore",
             "--convert-to",

@@ -291,3 +291,54 @@ def test_unit_option_errors(tmp_path):
     for option, message in [("x", "--header-rows: expected a row number"), ("4-3", "is not a range of rows")]:
         out = runner.invoke(app, ["check", "examples/facilities.csv", "--header-rows", option])
         assert out.exit_code == 2 and message in out.stderr, out.stderr
+
+
+# --------------------------------------------------------------------------- inspect, template
+
+
+def test_inspect_shows_how_each_sheet_was_read(books):
+    runner = CliRunner()
+    out = runner.invoke(app, ["inspect", str(books["ods"]), "-f", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    community, compound, facility = data["inputs"]
+    assert community["layout"]["header_rows"] == [4, 5] and community["records"] == 5
+    assert [t["line"] for t in community["totals"]] == [9, 12, 13]
+    assert all(c["ok"] for t in community["totals"] for c in t["checks"])
+    assert compound["layout"]["district_names"] == {"白城市洮北区": "洮北区", "洮南": "洮南市"}
+    assert "B3:B5" in compound["layout"]["merged"]
+    assert facility["layout"]["units"]["总投资"] == {"unit": "万元", "from": "units_row"}
+    assert community["skipped_sheets"] == [{"sheet": "汇总", "reason": "汇总表（用 --sheet 指定才检查）"}]
+    table = runner.invoke(app, ["inspect", str(books["ods"]), "--lang", "en"], env={"COLUMNS": "140"})
+    assert table.exit_code == 0, table.output
+    for text in ("#社区  → community (the header matches 5 fields", "row 4–5", "洮北区小计", "✓",
+                 "footer", "白城市洮北区 → 洮北区", "万元 (units_row)", "(serial number)"):
+        assert text in table.stdout, text
+    bad = runner.invoke(app, ["inspect", "no-such.xlsx"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("lifeservices: error: no-such.xlsx: no such file")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+@pytest.mark.parametrize("entity", ["community", "facility", "district"])
+def test_a_statistical_template_is_read_back_exactly(tmp_path, suffix, entity):
+    path = tmp_path / f"template{suffix}"
+    out = CliRunner().invoke(app, ["template", entity, "--style", "table", "-o", str(path)])
+    assert out.exit_code == 0, out.output
+    from lifeservices_cli.packs import load_packs
+
+    packset = load_packs()
+    spec = packset.entities[entity].spec
+    from lifeservices_cli.sources import open_binding
+
+    binding = open_binding(path, packset)
+    assert binding.entity.name == entity
+    info = binding.info
+    assert info.layout["header_rows"] == [3, 3]
+    assert info.layout["units_row"] == 4
+    assert info.layout["serial_column"] in ("序号",)
+    assert [f for f in info.columns.values() if f] == list(spec.fields)
+    stated = {h: u["unit"] for h, u in info.layout.get("units", {}).items()}
+    for fname, fspec in spec.fields.items():
+        if fspec.type == "number" and fspec.unit:
+            assert stated[fspec.title.zh] == (fspec.entry_unit or fspec.unit), fname
+    assert not [w for w in info.warnings if "未注明单位" in w]  # every unit is stated by the units row

@@ -314,4 +314,4 @@ def main() -> None:
     interrupts.run(app)
 
 
-from lifeservices_cli import cli_pack  # noqa: E402,F401
+from lifeservices_cli import cli_inspect, cli_pack  # noqa: E402,F401 - they register their commands

@@ -251,6 +251,8 @@ class Binding:
             info.warnings.append(
                 t("warn.outside", lang, path=info.source, cells=cells + (f" (+{more})" if more > 0 else ""))
             )
+        if not self.table.layout.get("district_names", True):
+            del self.table.layout["district_names"]
         if self.unknown_districts:
             names = "、".join(sorted(self.unknown_districts))
             info.warnings.append(t("warn.unknown_districts", lang, path=info.source, names=names))
@@ -526,6 +528,8 @@ def _canonical_districts(binding: Binding) -> None:
     """The district column reads 白城市洮北区, 洮北 and 洮北区 as 洮北区; other names are kept, and noted."""
     unknown = binding.unknown_districts
     districts = binding.districts
+    renamed: dict[str, str] = {}
+    binding.table.layout["district_names"] = renamed  # spellings read as the pack's names
 
     for column in binding.columns:
         if column.field != "district":
@@ -540,6 +544,8 @@ def _canonical_districts(binding: Binding) -> None:
             if found is None:
                 unknown[value] = unknown.get(value, 0) + 1
                 return value
+            if found != value:
+                renamed[value] = found
             return found
 
         column.convert = convert

@@ -61,9 +61,8 @@ def is_footer(text: str) -> bool:
 
 def unit_of(text: str) -> str | None:
     """The unit a units-row cell names (``㎡``, ``（万元）``, ``单位：户``), or None."""
-    s = unicodedata.normalize("NFKC", text).strip()
-    s = re.sub(r"^(?:计量)?单位\s*[:：]\s*", "", s)
-    s = s.strip("()（）[]【】 ")
+    s = re.sub(r"^(?:计量)?单位\s*[:：]\s*", "", text.strip())
+    s = s.strip("()（）[]【】 \u3000")
     return s if s and units.lookup(s) is not None else None
 
 
@@ -274,11 +273,11 @@ class Layout:
                     self.units_line = line
                     self.units = [unit_of(c) if c.strip() else None for c in cells][: len(found.shown)]
                     self.units += [None] * (len(found.shown) - len(self.units))
-                    self.skipped.append({"line": line, "reason": "units_row"})
+                    self.skipped.append({"line": line, "reason": "units_row", "text": _shown(cells)})
                     body += 1
                 elif self.codes_line is None and _is_codes_row(cells):
                     self.codes_line = line
-                    self.skipped.append({"line": line, "reason": "column_numbers"})
+                    self.skipped.append({"line": line, "reason": "column_numbers", "text": _shown(cells)})
                     body += 1
         self.body = body
         self.table_units: list[str] = []
