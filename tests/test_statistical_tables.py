@@ -342,3 +342,17 @@ def test_a_statistical_template_is_read_back_exactly(tmp_path, suffix, entity):
         if fspec.type == "number" and fspec.unit:
             assert stated[fspec.title.zh] == (fspec.entry_unit or fspec.unit), fname
     assert not [w for w in info.warnings if "未注明单位" in w]  # every unit is stated by the units row
+
+
+def test_the_example_workbook_that_make_demo_checks():
+    """examples/statistical-tables.xlsx: saved by LibreOffice from ``statistical_workbook(wrong_total=True)``."""
+    root = Path(__file__).resolve().parents[1]
+    assert "examples/statistical-tables.xlsx" in (root / "Makefile").read_text(encoding="utf-8")
+    report = check_files([root / "examples" / "statistical-tables.xlsx"], as_of=AS_OF)
+    assert [(i.sheet, i.entity, i.records) for i in report.inputs] == [
+        ("社区", "community", 5),
+        ("小区", "compound", 4),
+        ("设施", "facility", 3),
+    ]
+    (bad,) = [(t["line"], c["column"]) for i in report.inputs for t in i.totals for c in t["checks"] if not c["ok"]]
+    assert bad == (13, "户数")  # the example's 合计 is off by 100 households, and the report says so
