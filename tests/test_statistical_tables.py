@@ -356,3 +356,58 @@ def test_the_example_workbook_that_make_demo_checks():
     ]
     (bad,) = [(t["line"], c["column"]) for i in report.inputs for t in i.totals for c in t["checks"] if not c["ok"]]
     assert bad == (13, "户数")  # the example's 合计 is off by 100 households, and the report says so
+
+
+# --------------------------------------------------------------------------- spreadsheet facts
+
+
+def _people(path: Path) -> Path:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "人员"
+    ws.append(["序号", "编号", "姓名", "县（市、区）", "出生日期", "慢性病患者", "残疾人", "脱贫人口"])
+    ws.append([1, "P-01", "王小明", "洮北区", dt.date(2019, 3, 15), "否", "否", "否"])
+    ws.append([2, "P-02", "李桂兰", "洮北区", dt.date(1958, 11, 2), "是", "否", "否", None, "备注：待核实"])
+    ws.append([3, "P-03", "赵军", "大安", "2020年6月30日", "否", "否", "否"])
+    ws.append([4, "P-04", "钱芳", "镇赉县", 20170801, "否", "否", "否"])
+    ws.row_dimensions[3].hidden = True
+    ws.column_dimensions["G"].hidden = True
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hidden_rows_notes_right_of_the_table_and_dates(tmp_path, fmt):
+    book = convert(_people(tmp_path / "人员.xlsx"), fmt, tmp_path / fmt)
+    report = check_files([book], as_of=AS_OF)
+    (info,) = report.inputs
+    assert info.entity == "person" and info.records == 4  # 序号 is no person field any more
+    assert info.layout["hidden"] == {"rows": [3], "columns": ["G"]}
+    assert f"{book}#人员：隐藏的行（3）和列（G）照常读取并检查" in info.warnings
+    assert info.layout["outside_cells"] == [(3, ["J3=备注：待核实"])]
+    assert f"{book}#人员：表头以外的单元格未参与检查：3: J3=备注：待核实" in info.warnings
+    births = {r.record_id: r for r in report.iter_results() if r.indicator == "family-doctor-priority-group"}
+    assert {k: r.status for k, r in births.items()} == {  # each date read: the note spoils nothing
+        "P-01": "eligible",
+        "P-02": "eligible",
+        "P-03": "eligible",
+        "P-04": "eligible",
+    }
+    assert {r.district for r in births.values()} == {"洮北区", "大安市", "镇赉县"}
+
+
+def test_a_wps_et_file_that_is_an_xls_inside_is_read(books, tmp_path):
+    et = tmp_path / "统计表.et"
+    et.write_bytes(books["xls"].read_bytes())
+    assert [i.records for i in check_files([et], as_of=AS_OF).inputs] == [5, 4, 3]
+
+
+def test_formulas_saved_without_a_value_are_named(tmp_path):
+    book = statistical_workbook(tmp_path / "未计算.xlsx")  # openpyxl writes formulas, never their values
+    info = by_sheet(check_files([book], as_of=AS_OF))["社区"]
+    assert info.layout["uncalculated"][:2] == ["D9", "E9"]
+    assert any("公式单元格没有保存计算结果" in w and "D9, E9" in w for w in info.warnings)
