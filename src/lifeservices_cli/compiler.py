@@ -60,8 +60,9 @@ class Check:
             return self.threshold  # type: ignore[return-value]
         return self.threshold_formula(values)
 
-    def rule_text(self, lang: str) -> str:
-        """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²``."""
+    def rule_text(self, lang: str, against: object = None) -> str:
+        """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²`` (the threshold
+        with the places a value ``against`` it needs, ``numbers.display``)."""
         shown = self.word if (self.word and lang == "zh") else self.comparator
         threshold = self.threshold
         if self.threshold_formula is not None:
@@ -69,7 +70,7 @@ class Check:
         elif isinstance(threshold, bool):
             value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
         else:
-            value = display(threshold)
+            value = display(threshold, against=against)  # type: ignore[arg-type]
         return f"{shown} {value}{' ' + self.unit if self.unit else ''}"
 
     def with_threshold(self, threshold: Fraction, reference: str) -> Check:

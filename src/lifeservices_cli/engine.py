@@ -15,7 +15,7 @@ from fractions import Fraction
 from lifeservices_cli.comparators import compare
 from lifeservices_cli.compiler import Check, CompiledIndicator
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import display
+from lifeservices_cli.numbers import ZERO, display
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import Record
 from lifeservices_cli.values import Unknown, Value, merge
@@ -94,13 +94,16 @@ def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
         shown = t("words.yes", lang) if value else t("words.no", lang)
         return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
     unit = f" {check.unit}" if check.unit else ""
-    rule = check.rule_text(lang)
-    if check.threshold_formula is not None and not isinstance(threshold, Unknown):
+    against = None if isinstance(threshold, Unknown) else threshold
+    rule = check.rule_text(lang, against=value)
+    if check.threshold_formula is not None and against is not None:
         shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-        rule = f"{check.word if check.word and lang == 'zh' else check.comparator} {shown} {display(threshold)}{unit}"  # type: ignore[arg-type]
+        word = check.word if check.word and lang == "zh" else check.comparator
+        rule = f"{word} {shown} {display(against, against=value)}{unit}"  # type: ignore[arg-type]
+    number = display(value, against=against)  # type: ignore[arg-type]
     if lang == "zh":
-        return f"{check.title.get(lang)} = {display(value)}{unit}（{rule}）"  # type: ignore[arg-type]
-    return f"{check.title.get(lang)} = {display(value)}{unit} ({rule})"  # type: ignore[arg-type]
+        return f"{check.title.get(lang)} = {number}{unit}（{rule}）"
+    return f"{check.title.get(lang)} = {number}{unit} ({rule})"
 
 
 class Engine:
@@ -215,7 +218,7 @@ class Engine:
             if isinstance(need, Fraction) and need > 0:
                 result.shortfall = need
                 unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
-                result.message += t("msg.shortfall", lang, value=display(need), unit=unit)
+                result.message += t("msg.shortfall", lang, value=display(need, against=ZERO), unit=unit)
         return result
 
 
@@ -341,8 +344,8 @@ class Aggregator:
             group=shown_group,
             numerator=tally.passed,
             denominator=known,
-            value=display(value) if value is not None else "—",
-            rule=check.rule_text(lang),
+            value=display(value, against=check.threshold) if value is not None else "—",
+            rule=check.rule_text(lang, against=value),
         )
         if unknown:
             res.message += t("msg.agg_unknown", lang, unknown=unknown)

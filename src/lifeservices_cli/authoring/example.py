@@ -298,7 +298,7 @@ def _cells(entity: Entity, values: Values, lang: Lang) -> dict[str, str]:
 def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: Lang) -> WorkedExample:
     """Example records for ``ind`` checked as ``check`` would check them on ``as_of``."""
     from lifeservices_cli.checker import check_records
-    from lifeservices_cli.numbers import to_json
+    from lifeservices_cli.numbers import ZERO, to_json
 
     when = _in_force_day(ind, as_of)
     counted = packset.get(ind.spec.aggregate.of) if ind.spec.aggregate is not None else ind
@@ -325,19 +325,19 @@ def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: 
         if result.indicator == counted.id and 1 <= result.line <= len(records):
             records[result.line - 1].results = {
                 "status": result.status,
-                "value": to_json(result.value),
-                "gap": to_json(result.gap),
-                "shortfall": to_json(result.shortfall),
+                "value": to_json(result.value, result.threshold),
+                "gap": to_json(result.gap, ZERO),
+                "shortfall": to_json(result.shortfall, ZERO),
                 "message": result.message,
             }
     aggregates = [
         {
             "group": a.group,
             "status": a.status,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
-            "gap": to_json(a.gap),
+            "gap": to_json(a.gap, ZERO),
             "message": a.message,
         }
         for a in report.aggregates
