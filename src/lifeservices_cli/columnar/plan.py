@@ -86,6 +86,8 @@ class Plan:
         self.indicators = engine.indicators_for(entity.name)
         if not self.indicators:
             raise NotFast("no record-level indicator")
+        if engine.by_records_only(entity.name):
+            raise NotFast("a reporting year, a maximum or a date not after the day of assessment")
         self.columns: dict[str, tuple[int, Fraction]] = {}
         for index, head in enumerate(header):
             fname, unit_text = match_header(head, entity.aliases)
