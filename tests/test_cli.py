@@ -221,12 +221,20 @@ def test_python_dash_m_and_console_script():
 
 
 def test_as_of_picks_the_rules_in_force_and_the_report_states_it():
-    before = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2022-11-21")
+    before = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2022-11-21")
     assert before["as_of"] == "2022-11-21"
-    assert before["results"] == [] and "first-loan-smes-above-2021" in before["not_in_force"]
-    assert before["summary"]["records"] == 5  # every record read is still counted
-    after = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2024-06-30")
-    assert after["not_in_force"] == [] and after["summary"]["checks"] == 20
+    assert before["results"] == [] and "family-doctor-priority-group" in before["not_in_force"]
+    assert before["summary"]["records"] == 8  # every record read is still counted
+    after = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2024-06-30")
+    assert after["not_in_force"] == [] and after["summary"]["checks"] == 24
+
+
+def test_district_rows_are_judged_by_the_year_they_report_not_by_as_of():
+    for day in ("2022-11-21", "2024-06-30"):
+        report = run_json(str(EXAMPLES / "districts.csv"), "--as-of", day)
+        assert "first-loan-smes-above-2021" not in report["not_in_force"]
+        health = [r for r in report["results"] if r["indicator"] == "basic-public-health-categories"]
+        assert [r["status"] for r in health][:2] == ["not_applicable", "pass"]  # 洮北区 2021, then 2022
 
 
 def test_as_of_decides_the_graduate_subsidy():

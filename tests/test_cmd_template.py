@@ -116,7 +116,7 @@ def test_a_filled_english_template_is_checked_as_its_entity(here):
 def test_xlsx_template(here, packset):
     result = run("template", "compound", "--output", "compound.xlsx")
     assert result.exit_code == 0, result.output
-    assert "已写入 compound.xlsx（6 列）" in result.stderr
+    assert "已写入 compound.xlsx（7 列）" in result.stderr
     from openpyxl import load_workbook
 
     wb = load_workbook(here / "compound.xlsx")
