@@ -112,9 +112,11 @@ def test_example_statuses_and_lines():
     r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
     assert (r["status"], r["value"], r["unit"]) == ("eligible", 300000, "元")
     r = _result(report, "new-compound-elderly-childcare", "XQ-TB-02")
-    assert (r["status"], r["line"]) == ("fail", 10)
+    assert (r["status"], r["line"]) == ("fail", 11)
+    r = _result(report, "new-compound-elderly-childcare", "XQ-DA-01")  # no 托育 answer, a kindergarten: 托幼 met
+    assert r["status"] == "pass"
     rates = {a["group"]: a["status"] for a in report["aggregates"]}
-    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "missing_data", "镇赉县": "not_applicable"}
+    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "pass", "镇赉县": "not_applicable"}
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
@@ -143,7 +145,7 @@ def test_table_shows_statuses_aggregates_and_summary():
         "│ 洮北区",
         "Summary: 32 records, 48 checks",
         "fail 6",
-        "missing data 6",
+        "missing data 5",
         "invalid data 3",
         "TB-003 海明社区  communities.csv:4",
         "no 'is urban' column; every record is taken as yes",
