@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv \
-            examples/districts.csv examples/persons.csv examples/statistical-tables.xlsx
+            examples/districts.csv examples/persons.csv examples/venues.csv examples/statistical-tables.xlsx
 
 .PHONY: demo test lint install dev browser libreoffice golden clean
 

@@ -112,9 +112,11 @@ def test_example_statuses_and_lines():
     r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
     assert (r["status"], r["value"], r["unit"]) == ("eligible", 300000, "元")
     r = _result(report, "new-compound-elderly-childcare", "XQ-TB-02")
-    assert (r["status"], r["line"]) == ("fail", 10)
+    assert (r["status"], r["line"]) == ("fail", 11)
+    r = _result(report, "new-compound-elderly-childcare", "XQ-DA-01")  # no 托育 answer, a kindergarten: 托幼 met
+    assert r["status"] == "pass"
     rates = {a["group"]: a["status"] for a in report["aggregates"]}
-    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "missing_data", "镇赉县": "not_applicable"}
+    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "pass", "镇赉县": "not_applicable"}
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
@@ -143,7 +145,7 @@ def test_table_shows_statuses_aggregates_and_summary():
         "│ 洮北区",
         "Summary: 32 records, 48 checks",
         "fail 6",
-        "missing data 6",
+        "missing data 5",
         "invalid data 3",
         "TB-003 海明社区  communities.csv:4",
         "no 'is urban' column; every record is taken as yes",
@@ -222,12 +224,20 @@ def test_python_dash_m_and_console_script():
 
 
 def test_as_of_picks_the_rules_in_force_and_the_report_states_it():
-    before = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2022-11-21")
+    before = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2022-11-21")
     assert before["as_of"] == "2022-11-21"
-    assert before["results"] == [] and "first-loan-smes-above-2021" in before["not_in_force"]
-    assert before["summary"]["records"] == 5  # every record read is still counted
-    after = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2024-06-30")
-    assert after["not_in_force"] == [] and after["summary"]["checks"] == 20
+    assert before["results"] == [] and "family-doctor-priority-group" in before["not_in_force"]
+    assert before["summary"]["records"] == 8  # every record read is still counted
+    after = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2024-06-30")
+    assert after["not_in_force"] == [] and after["summary"]["checks"] == 24
+
+
+def test_district_rows_are_judged_by_the_year_they_report_not_by_as_of():
+    for day in ("2022-11-21", "2024-06-30"):
+        report = run_json(str(EXAMPLES / "districts.csv"), "--as-of", day)
+        assert "first-loan-smes-above-2021" not in report["not_in_force"]
+        health = [r for r in report["results"] if r["indicator"] == "basic-public-health-categories"]
+        assert [r["status"] for r in health][:2] == ["not_applicable", "pass"]  # 洮北区 2021, then 2022
 
 
 def test_as_of_decides_the_graduate_subsidy():

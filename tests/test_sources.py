@@ -26,12 +26,15 @@ FACILITY = "项目编号,项目名称,县（市、区）,建筑面积（平方�
 COMPOUND = "小区编码,小区名称,县（市、区）,是否新建,养老服务设施,托育服务设施"
 EXPECTED_COLUMNS = (
     "community: 社区编码, 社区名称, 县（市、区）, 街道（乡镇）, 是否新建, 是否城市社区, 户数, 综合服务设施面积; "
-    "compound: 小区编码, 小区名称, 县（市、区）, 是否新建, 养老服务设施, 托育服务设施; "
+    "compound: 小区编码, 小区名称, 县（市、区）, 是否新建, 养老服务设施, 托育服务设施, 配套幼儿园; "
     "facility: 项目编号, 设施名称, 县（市、区）, 建筑面积, 总投资; "
     "district: 县（市、区）, 年度, 落实基本公共卫生服务类别数, 托育机构备案完成数, 托育机构年度备案任务数, "
-    "企业开办网上办, 企业开办最长用时, 企业开办收费, 新增小微企业法人首贷户数, 2021年新增小微企业法人首贷户数; "
-    "person: 编号, 姓名, 县（市、区）, 出生日期, 慢性病患者, 残疾人, 脱贫人口, 高校毕业生, 离校日期, "
-    "被小微企业招用, 自主创业或灵活就业"
+    "企业开办网上办, 企业开办最长用时, 企业开办收费, 新增小微企业法人首贷户数, 2021年新增小微企业法人首贷户数, "
+    "当年新发放贷款企业户数, 其中首贷户数, 上年新发放贷款企业户数, 上年其中首贷户数, 获得银行贷款的企业户数, "
+    "上年获得银行贷款的企业户数, 中高职贯通培养招生人数, 上年中高职贯通培养招生人数; "
+    "venue: 场馆编号, 场馆名称, 县（市、区）, 免费或低收费开放; "
+    "person: 编号, 姓名, 县（市、区）, 出生日期, 慢性病患者, 残疾人, 脱贫人口, 高校毕业生, 离校日期, 招用日期, "
+    "创业日期, 被小微企业招用, 自主创业或灵活就业"
 )
 
 
@@ -320,7 +323,7 @@ def test_entity_given_explicitly(tmp_path):
     assert info.entity == "facility"
     assert (record.values["id"], record.values["district"]) == ("X1", "洮北区")
     err = usage_error(path, entity="school")
-    assert str(err) == f"{path}: unknown entity 'school'; known: community, compound, facility, district, person"
+    assert str(err) == f"{path}: unknown entity 'school'; known: community, compound, facility, district, venue, person"
 
 
 # --------------------------------------------------------------------------- rows and files
@@ -460,7 +463,7 @@ def test_yaml_mapping_with_entity_and_records(tmp_path):
 
 def test_yaml_mapping_entity_is_checked(tmp_path):
     path = write(tmp_path, YAML_MAPPING.replace("entity: facility", "entity: school"), "x.yaml")
-    known = "community, compound, facility, district, person"
+    known = "community, compound, facility, district, venue, person"
     assert str(usage_error(path)) == f"{path}: unknown entity 'school'; known: {known}"
 
 

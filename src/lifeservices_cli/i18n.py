@@ -36,6 +36,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第{line}行「{column}」：{raw} 小于允许的最小值 {minimum}",
         "en": "line {line}, column '{column}': {raw} is below the allowed minimum {minimum}",
     },
+    "cell.above_maximum": {
+        "zh": "第{line}行「{column}」：{raw} 大于允许的最大值 {maximum}",
+        "en": "line {line}, column '{column}': {raw} is above the allowed maximum {maximum}",
+    },
+    "cell.after_as_of": {
+        "zh": "第{line}行「{column}」：{raw} 晚于评估日 {as_of}",
+        "en": "line {line}, column '{column}': {raw} is after the day of assessment, {as_of}",
+    },
+    "cell.not_year": {
+        "zh": "第{line}行「{column}」：{raw} 不是年份",
+        "en": "line {line}, column '{column}': {raw} is not a year",
+    },
     "cell.not_boolean": {
         "zh": "第{line}行「{column}」：“{raw}”不是是/否值（可用 是/否、有/无、√/×、Y/N）",
         "en": "line {line}, column '{column}': '{raw}' is not a yes/no value (use 是/否, 有/无, √/×, Y/N)",
@@ -74,6 +86,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "msg.eligible": {"zh": "符合条件：{reason}", "en": "eligible: {reason}"},
     "msg.not_eligible": {"zh": "不符合条件：{reason}", "en": "not eligible: {reason}"},
     "msg.not_applicable": {"zh": "不适用（{condition} 不成立）", "en": "not applicable ({condition} is false)"},
+    "msg.year_before": {
+        "zh": "不适用（{year}年度早于指标施行日 {day}）",
+        "en": "not applicable (the year {year} is before the indicator took effect on {day})",
+    },
+    "msg.year_after": {
+        "zh": "不适用（{year}年度晚于指标适用期，至 {day}）",
+        "en": "not applicable (the year {year} is after the indicator's period, which ends on {day})",
+    },
     "msg.missing": {"zh": "缺少数据：{fields}", "en": "missing data: {fields}"},
     "msg.missing_applicability": {
         "zh": "无法判断是否适用，缺少：{fields}",

@@ -56,6 +56,14 @@ class FieldSpec(_Model):
     aliases: list[Text] = Field(default_factory=_empty_list)
     description: str | None = None
     minimum: float | int | None = None
+    maximum: float | int | None = Field(
+        default=None, description="The largest value the data can hold (e.g. 12 of 12 categories); above it is invalid."
+    )
+    not_after_as_of: bool = Field(
+        default=False,
+        description="A date that cannot be later than the day of assessment (a birth, a leaving day): "
+        "a later one is invalid data for every indicator that reads it.",
+    )
     default_when_absent: bool | float | int | str | None = Field(
         default=None,
         description="Value every record takes when the column is missing from a file (the report says so).",
@@ -68,6 +76,11 @@ class EntitySpec(_Model):
     title: Localized
     description: str | None = None
     fields: dict[Name, FieldSpec]
+    reporting_year: Name | None = Field(
+        default=None,
+        description="The number field that gives the year a row reports: an indicator is checked on a row "
+        "only when it is in force on some day of that year (effective_from/effective_to).",
+    )
 
 
 class Clause(_Model):

@@ -31,7 +31,7 @@ from lifeservices_cli.engine import (
 )
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.models import Indicator
-from lifeservices_cli.numbers import to_json
+from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import InputInfo, Table, reread
 from lifeservices_cli.store import ResultStore
@@ -163,12 +163,12 @@ class Report:
             "district": r.district,
             "indicator": r.indicator,
             "status": r.status,
-            "value": to_json(r.value),
-            "threshold": to_json(r.threshold),
+            "value": to_json(r.value, r.threshold),
+            "threshold": to_json(r.threshold, r.value),
             "comparator": r.comparator,
             "unit": r.unit,
-            "gap": to_json(r.gap),
-            "shortfall": to_json(r.shortfall),
+            "gap": to_json(r.gap, ZERO),
+            "shortfall": to_json(r.shortfall, ZERO),
             "clause": spec.clause.ref,
             "departments": spec.departments,
             "message": r.message,
@@ -181,14 +181,14 @@ class Report:
             "indicator": a.indicator,
             "group": a.group,
             "status": a.status,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
             "unknown": a.unknown,
-            "threshold": to_json(a.threshold),
+            "threshold": to_json(a.threshold, a.value),
             "comparator": a.comparator,
             "unit": a.unit,
-            "gap": to_json(a.gap),
+            "gap": to_json(a.gap, ZERO),
             "clause": spec.clause.ref,
             "departments": spec.departments,
             "message": a.message,

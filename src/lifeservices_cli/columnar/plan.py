@@ -88,6 +88,8 @@ class Plan:
         self.indicators = engine.indicators_for(entity.name)
         if not self.indicators:
             raise NotFast("no record-level indicator")
+        if engine.by_records_only(entity.name):
+            raise NotFast("a reporting year, a maximum or a date not after the day of assessment")
         self.columns: dict[str, tuple[int, Fraction]] = {}
         for index, head in enumerate(header):
             fname, unit_text = match_header(head, entity.aliases)
@@ -348,7 +350,9 @@ class Plan:
                 continue
             value, threshold = _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")
             number(value, "v", True)
-            number(_gap(value, threshold), "g", False)
+            gap = _gap(value, threshold)
+            number(gap, "g", False)
+            texts.append(_near(gap).alias(f"nh{k}.{i}"))
             if check.threshold_formula is not None:
                 number(threshold, "t", True)
             else:  # a constant: its text is the record engine's own
@@ -357,6 +361,7 @@ class Plan:
         if ind.shortfall is not None and ind.shortfall.tree is not None:
             i = 0
             number(_col_rat(f"sf{k}"), "sf", True)
+            texts.append(_near(_col_rat(f"sf{k}")).alias(f"nsf{k}"))
         return [parts, texts]
 
     def _stage_text(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -454,7 +459,11 @@ class Plan:
             )
         )
         # (a null line, an unknown the columns cannot word, is hard too: see ``frame``)
-        hard = applies.fill_null(False) & (parts_hard | shortfall_hard)
+        near = [pl.col(f"nh{k}.{i}") for i, c in enumerate(checks) if c.metric.type == "number"]
+        if ind.shortfall is not None and ind.shortfall.tree is not None:
+            near.append(pl.col(f"nsf{k}"))
+        near_any = pl.any_horizontal(near) if near else pl.lit(False)
+        hard = applies.fill_null(False) & (parts_hard | shortfall_hard | near_any)
         return status_expr.alias(f"s{k}"), [hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
 
     @staticmethod
@@ -689,6 +698,13 @@ class Plan:
             )
             joined = pl.concat_str([joined, suffix])
         return joined
+
+
+def _near(r: Rat) -> pl.Expr:
+    """Whether ``r`` (a gap or a shortfall) is not 0 but within 0.01 of it: there the digits shown
+    depend on ``numbers.places_for``, which the record engine applies (the row is handed back);
+    further from 0 no rounding to 2 or 6 places can reach the other side."""
+    return ((r.num != 0) & (r.num.abs() * 100 <= r.den.abs())).fill_null(False)
 
 
 def _esc(text: str) -> str:

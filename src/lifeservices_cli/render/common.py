@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import display
+from lifeservices_cli.numbers import ZERO, display
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.words import w
 
@@ -64,18 +64,31 @@ def record_label(r: Result) -> str:
     return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or "—"
 
 
-def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang) -> str:
-    """A value for people: ``480 m²``, ``是``, ``—``."""
+def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang, against: object = None) -> str:
+    """A value for people: ``480 m²``, ``是``, ``—``; with the places its comparison with
+    ``against`` (its threshold) needs (``numbers.display``)."""
     if isinstance(value, bool):
         return t("words.yes" if value else "words.no", lang)
     if value is None:
         return "—"
-    return f"{display(value)} {unit}" if unit else display(value)
+    shown = display(value, against=against)  # type: ignore[arg-type]
+    return f"{shown} {unit}" if unit else shown
 
 
-def number_text(value: Fraction | None) -> str:
-    """An exact number as a plain decimal (up to 6 places), ``""`` for none."""
-    return "" if value is None else display(value, 6)
+def number_text(value: Fraction | None, against: object = None) -> str:
+    """An exact number as a plain decimal (6 places, or more when its comparison with ``against``
+    needs them), ``""`` for none."""
+    return "" if value is None else display(value, 6, against)  # type: ignore[arg-type]
+
+
+def gap_text(gap: Fraction | None) -> str:
+    """A gap for people, never ``0`` unless it is 0: ``-0.0001``, ``—`` for none."""
+    return display(gap, against=ZERO) if gap is not None else "—"
+
+
+def rate_text(a: AggregateResult) -> str:
+    """An aggregate's rate with ``%``, never rounded onto its target: ``99.999%``; ``—`` for none."""
+    return f"{display(a.value, against=a.threshold)}%" if a.value is not None else "—"
 
 
 def rule_text(ind: CompiledIndicator, lang: Lang) -> str:

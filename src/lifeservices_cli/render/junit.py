@@ -58,14 +58,15 @@ def _outcome(status: str, message: str, detail: str) -> str:
 def _testcase(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
     name = record_label(r) if r.record_id else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
     where = f"{r.source}:{r.line}"
-    outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value_text(r.value, r.unit, lang)))
+    value = value_text(r.value, r.unit, lang, r.threshold)
+    outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value))
     head = f"<testcase name={attr(name)} classname={attr(ind.id)} file={attr(r.source)} line={attr(r.line)}"
     return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"
 
 
 def _aggregate_case(a: AggregateResult, ind: CompiledIndicator, lang: Lang) -> str:
     group = group_name(a.group, lang)
-    rate = f"{value_text(a.value, '%', lang)} ({a.numerator}/{a.denominator})"
+    rate = f"{value_text(a.value, '%', lang, a.threshold)} ({a.numerator}/{a.denominator})"
     outcome = _outcome(a.status, a.message, _detail(ind, lang, a.message, group, rate))
     head = f"<testcase name={attr(group)} classname={attr(ind.id)}"
     return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"

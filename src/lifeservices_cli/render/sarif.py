@@ -18,7 +18,7 @@ from urllib.parse import quote
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import to_json
+from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, results_with, rule_text
 from lifeservices_cli.render.words import w
@@ -96,11 +96,11 @@ def _result(r: Result, index: int) -> dict[str, Any]:
             "recordId": clean(r.record_id) or None,
             "recordName": clean(r.record_name) or None,
             "district": clean(r.district) or None,
-            "value": to_json(r.value),
-            "threshold": to_json(r.threshold),
+            "value": to_json(r.value, r.threshold),
+            "threshold": to_json(r.threshold, r.value),
             "comparator": r.comparator,
             "unit": r.unit,
-            "gap": to_json(r.gap),
+            "gap": to_json(r.gap, ZERO),
         },
     }
 
@@ -122,7 +122,7 @@ def _aggregate(a: AggregateResult, index: int, report: Report, entity: str) -> d
         "properties": {
             "status": a.status,
             "group": clean(a.group) or None,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
             "unknown": a.unknown,

@@ -29,6 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import AggregateResult, Result
 from lifeservices_cli.i18n import Lang
+from lifeservices_cli.numbers import ZERO
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -142,10 +143,13 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def _number(value: Fraction) -> int | float | str:
+def _number(value: Fraction | Any, against: object = None) -> Any:
+    """A number cell: the digits ``number_text`` shows (more where its comparison with ``against`` needs them)."""
+    if not isinstance(value, Fraction):
+        return value
     if abs(value) >= EXCEL_MAX:  # no double holds it: Excel would call the file corrupt; keep the digits
-        return number_text(value)
-    return int(value) if value.denominator == 1 else float(Decimal(number_text(value)))
+        return number_text(value, against)
+    return int(value) if value.denominator == 1 else float(Decimal(number_text(value, against)))
 
 
 def _data_cell(text: str) -> Any:
@@ -193,7 +197,7 @@ class _Problems:
                 value = value.isoformat()  # a date metric stays readable text, not a serial number
             sheet.append(
                 [ind.id, ind.spec.clause.ref, r.record_id, r.record_name, r.district, sheet.status(r.status, self.lang)]
-                + [value, r.gap, r.message, r.source, r.line]
+                + [_number(value, r.threshold), _number(r.gap, ZERO), r.message, r.source, r.line]
             )
 
     def add_aggregate(self, ind: CompiledIndicator, a: AggregateResult) -> None:
@@ -205,7 +209,9 @@ class _Problems:
                 None,
                 w("aggregate_row", self.lang, group=group_name(a.group, self.lang)),
             ]
-            sheet.append(row + [a.group, sheet.status(a.status, self.lang), a.value, a.gap, a.message, None, None])
+            status = sheet.status(a.status, self.lang)
+            numbers = [_number(a.value, a.threshold), _number(a.gap, ZERO)]
+            sheet.append(row + [a.group, status, *numbers, a.message, None, None])
 
     def finish(self) -> None:
         for sheet in self.sheets.values():
@@ -225,7 +231,8 @@ def _results_sheet(
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
             r = row.results.get(ic.indicator.id)
-            out.extend([sheet.status(r.status, lang) if r else None, value, _gap(r)])
+            threshold = r.threshold if r is not None else None
+            out.extend([sheet.status(r.status, lang) if r else None, _number(value, threshold), _number(_gap(r), ZERO)])
             if r is not None:
                 districts.setdefault(r.district, Counter())[r.status] += 1
                 if problems is not None and r.status in PROBLEMS:
