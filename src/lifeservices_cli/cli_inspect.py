@@ -73,7 +73,9 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
         return _words(lang, zh, en)
 
     out: list[RenderableType] = []
-    for info in data["inputs"]:
+    for number, info in enumerate(data["inputs"]):
+        if number:
+            out.append(Text(""))
         layout = info["layout"]
         head = Text(visible(info.get("source", info["path"])), style="bold")
         scores = layout.get("scores", {})
@@ -177,5 +179,4 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
             )
         for warning in info["warnings"]:
             out.append(Text(f"! {visible(warning)}", style="yellow"))
-        out.append(Text(""))
     return out

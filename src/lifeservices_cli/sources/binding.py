@@ -123,9 +123,9 @@ class Binding:
     def _start_sums(self) -> None:
         additive = [c for c in self.columns if c.additive]
         if additive:
-            self._sums = {
-                "group": {c.field: Fraction(0) for c in additive},
-                "all": {c.field: Fraction(0) for c in additive},
+            self._sums = {  # per field: [whole numbers, the rest]
+                "group": {c.field: [0, Fraction(0)] for c in additive},
+                "all": {c.field: [0, Fraction(0)] for c in additive},
                 "group_gaps": {c.field: 0 for c in additive},
                 "all_gaps": {c.field: 0 for c in additive},
                 "group_rows": 0,
@@ -137,13 +137,19 @@ class Binding:
         sums = self._sums
         sums["group_rows"] += 1
         sums["all_rows"] += 1
-        for fname in sums["group"]:
+        group, whole, gaps = sums["group"], sums["all"], sums["group_gaps"]
+        for fname in group:
             value = values.get(fname)
             if isinstance(value, Fraction):
-                sums["group"][fname] += value
-                sums["all"][fname] += value
+                # whole numbers (most cells) as ints: Fraction additions cost more than the rest of the row
+                if value.denominator == 1:
+                    group[fname][0] += value.numerator
+                    whole[fname][0] += value.numerator
+                else:
+                    group[fname][1] += value
+                    whole[fname][1] += value
             else:
-                sums["group_gaps"][fname] += 1
+                gaps[fname] += 1
                 sums["all_gaps"][fname] += 1
 
     def _settle_totals(self) -> None:
@@ -168,7 +174,7 @@ class Binding:
                 stated = column.convert(raw[column.index], entry["line"])
                 if not isinstance(stated, Fraction):
                     continue
-                computed = self._sums[scope][column.field]
+                computed = self._sums[scope][column.field][1] + self._sums[scope][column.field][0]
                 gaps = self._sums[f"{scope}_gaps"][column.field]
                 header = self.table.header[column.index]
                 check: dict[str, Any] = {
@@ -199,7 +205,7 @@ class Binding:
                 entry["checks"].append(check)
             if scope == "group":
                 for fname in self._sums["group"]:
-                    self._sums["group"][fname] = Fraction(0)
+                    self._sums["group"][fname] = [0, Fraction(0)]
                     self._sums["group_gaps"][fname] = 0
                 self._sums["group_rows"] = 0
 
@@ -536,11 +542,18 @@ def _canonical_districts(binding: Binding) -> None:
             continue
         inner = column.convert
 
-        def convert(raw: str, line: int, inner: Converter = inner) -> Value:
+        seen: dict[str, str | None] = {}  # a file names few districts: look each spelling up once
+
+        def convert(raw: str, line: int, inner: Converter = inner, seen: dict[str, str | None] = seen) -> Value:
             value = inner(raw, line)
             if not isinstance(value, str):
                 return value
-            found = districts.get(district_key(value, districts))
+            if value in seen:
+                found = seen[value]
+            else:
+                found = districts.get(district_key(value, districts))
+                if len(seen) < 10_000:
+                    seen[value] = found
             if found is None:
                 unknown[value] = unknown.get(value, 0) + 1
                 return value

@@ -35,6 +35,7 @@ _FOOTER = re.compile(
     r"^(?:注|说明|备注|附注|填表说明|填表人|填报人|制表人|统计人|审核人|审核|负责人|单位负责人|分管领导|联系人|"
     r"联系电话|电话|填报日期|填表日期|制表日期|报送日期)\s*(?:[:：]|\d|[一二三四五六七八九十]?[、.．])"
 )
+_FOOTER_STARTS = frozenset("注说备附填制统审负单分联电报")
 _SUB = re.compile(r"^其中\s*[:：]?\s*")
 _UNIT_LINE = re.compile(r"(?:^|\s)(?:计量)?单位\s*[:：]\s*(?P<units>[^\s:：]+(?:\s*[、，,/]\s*[^\s:：]+)*)")
 _CODES = frozenset("甲乙丙丁戊己庚辛壬癸")
@@ -389,26 +390,27 @@ class Layout:
             if footer is not None:
                 table.skipped.append({"line": line, "reason": "below_footer", "text": _shown(cells)})
                 continue
-            if is_footer(first):
+            if first.lstrip()[:1] in _FOOTER_STARTS and is_footer(first):
                 footer = line
                 table.skipped.append({"line": line, "reason": "footer", "text": _shown(cells)})
                 continue
-            labels = [cells[c] for c in label_columns if c < len(cells) and cells[c].strip()]
-            if not labels or first not in labels:
-                labels.append(first)
-            total = next((m for m in map(total_label, labels) if m), None)
+            labels = [cells[c] for c in label_columns if c < len(cells)]
+            labels.append(first)
+            total = None
+            if any("计" in x or "总" in x for x in labels):  # 小计 合计 总计 汇总 共计: the cheap test first
+                total = next((m for m in map(total_label, labels) if m), None)
             if total is not None:
                 table.totals.append(
                     {
                         "line": line,
-                        "label": _squash(next(x for x in labels if total_label(x))),
+                        "label": _squash(next(x for x in labels if x.strip() and total_label(x))),
                         "kind": "subtotal" if total.group("kind") == "小计" else "total",
                         "group": total.group("group") or None,
                         "raw": cells[:width],
                     }
                 )
                 continue
-            if [_squash(c) for c in cells[:width]] == header_keys:
+            if _squash(cells[0]) == header_keys[0] and [_squash(c) for c in cells[:width]] == header_keys:
                 table.skipped.append({"line": line, "reason": "header_repeated", "text": _shown(cells)})
                 continue
             if sheet:
