@@ -171,7 +171,7 @@ def check(
     from functools import partial
 
     from lifeservices_cli import api, interrupts, outputs, progress
-    from lifeservices_cli.render import Format
+    from lifeservices_cli.render import Format, Options, View
     from lifeservices_cli.render import json as json_report
     from lifeservices_cli.render.csv import check_encoding
 
@@ -179,7 +179,7 @@ def check(
     tty = sys.stdout.isatty()
     try:
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
-        check_encoding(csv_encoding)  # bad options stop the run before any data is read
+        csv_encoding = check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
@@ -197,23 +197,28 @@ def check(
                 progress=shown,
             )
         rendered: list[tuple[outputs.Target, Any]] = []
+        full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table
             if target.format is Format.json:  # streamed from the result store: never one huge string
                 rendered.append((target, partial(json_report.write, report)))
                 continue
-            data = api.render_report(
-                report,
-                target.format,
-                by=by.value if by else None,  # type: ignore[arg-type]
+            options = Options(
+                by=View(by.value) if by else None,
                 csv_encoding=csv_encoding,
                 color=terminal and tty,
                 width=_width() if terminal else None,
+                full_report=full,
             )
-            rendered.append((target, data))
+            rendered.append((target, target.format.render(report, options)))
+        summary = outputs.step_summary(targets, os.environ)
+        if summary is not None:  # under GitHub Actions: the full table in the job summary
+            rendered.append((outputs.Target(Format.markdown, summary), Format.markdown.render(report, Options())))
         for target, data in rendered:
             if target.path is not None and target.format is Format.json:
                 api.write_json(report, target.path)
+            elif target.path is not None and target.path == summary:
+                outputs.append(target.path, data)
             elif target.path is not None:
                 outputs.write_atomic(target.path, data)
         for target, data in rendered:

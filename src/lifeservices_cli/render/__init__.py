@@ -23,6 +23,7 @@ class Options:
     csv_encoding: str = "utf-8-sig"
     color: bool = False  # ANSI colours (table on a terminal only)
     width: int | None = None  # terminal width (table)
+    full_report: str | None = None  # a report of every result the run writes (sarif, github and junit name it)
 
 
 class Format(StrEnum):
@@ -93,6 +94,8 @@ class Format(StrEnum):
             return {"csv_encoding": options.csv_encoding}
         if self in (Format.xlsx, Format.markdown, Format.html):
             return {"by": options.by}
+        if self in (Format.sarif, Format.github, Format.junit):
+            return {"full_report": options.full_report}
         return {}
 
     def render(self, report: Report, options: Options | None = None) -> str | bytes:

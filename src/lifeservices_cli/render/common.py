@@ -205,8 +205,9 @@ def worst_by(
         if frame.is_empty():
             continue
         frame = frame.with_columns(*(g for g in group if isinstance(g, pl.Expr)))
-        for *key, status, n in frame.group_by(*names, "status", maintain_order=True).len().iter_rows():
-            counts.setdefault(_key(key, by), Counter())[status] += n
+        columns = list(dict.fromkeys([*names, "status"]))
+        for row in frame.group_by(*columns, maintain_order=True).len().iter_rows(named=True):
+            counts.setdefault(_key([row[k] for k in names], by), Counter())[row["status"]] += row["len"]
         # a row can only displace a kept one of a worse rank (ties go to the earlier row, kept already)
         frame = frame.with_columns(rank_expr.alias("rank"))
         bound = 99
@@ -215,9 +216,9 @@ def worst_by(
             bound = rows[-1][0] if len(rows) >= limit else 99
         better = frame.filter(pl.col("rank") <= bound) if bound < 99 else frame
         top = better.sort("rank", "n").group_by(*names, maintain_order=True).head(limit)
-        for row in top.select(*names, "rank", "n", "status", "entry").iter_rows():
-            *key, rank_, n, status, entry = row
-            kept.setdefault(_key(key, by), []).append((rank_, n, status, entry))  # Python text: the block is freed
+        for row in top.select(*columns, "rank", "n", "entry").iter_rows(named=True):
+            entry = (row["rank"], row["n"], row["status"], row["entry"])
+            kept.setdefault(_key([row[k] for k in names], by), []).append(entry)  # Python text: the block is freed
         for key in {_key(list(k), by) for k in top.select(names).unique().iter_rows()}:
             kept[key] = sorted(kept[key])[:limit]
     for key, total in counts.items():

@@ -92,6 +92,11 @@ WORDS: dict[str, dict[str, str]] = {
     # JUnit / SARIF / GitHub
     "aggregates_suite": {"zh": "汇总指标：{indicator}", "en": "aggregates: {indicator}"},
     "line_no": {"zh": "第 {line} 行", "en": "line {line}"},
+    "full_hint": {"zh": "用 --report json=文件 写出完整报告", "en": "write the full report with --report json=PATH"},
+    "sarif_left_out": {"zh": "共 {total} 个问题，列出最重要的 {shown} 个（GitHub 代码扫描的上限），其余 {left} 个未列出；完整报告：{where}", "en": "{total} problems; the {shown} most important are listed (GitHub code scanning's limit), {left} more are not; the full report: {where}"},
+    "annotations_left_out": {"zh": "另有 {errors} 个错误、{warnings} 个警告未作标注（每步最多 10 个错误和 10 个警告）；完整报告：{where}", "en": "{errors} more errors and {warnings} more warnings are not annotated (at most 10 of each per step); the full report: {where}"},
+    "junit_left_out": {"zh": "本组共 {total} 个结果，列出 {shown} 个问题；其余 {left} 个（含达标）只计数；完整报告：{where}", "en": "{total} results in this suite, {shown} problems listed; the other {left} (passes included) are counted only; the full report: {where}"},
+    "junit_rest": {"zh": "其余 {count} 个结果（达标、不适用等）", "en": "the other {count} results (passes, not applicable, …)"},
 }
 
 
