@@ -206,3 +206,42 @@ def test_options_reach_the_formats_that_cut():
     assert Format.sarif.options(Options(full_report="r.json")) == {"full_report": "r.json"}
     assert Format.github.options(Options(full_report="r.json")) == {"full_report": "r.json"}
     assert Format.junit.options(Options(full_report="r.json")) == {"full_report": "r.json"}
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def test_xlsx_goes_on_over_sheets_past_excels_rows(monkeypatch):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from lifeservices_cli.render import xlsx
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS", 5)  # a header and 4 records a sheet
+    report = check_files(["examples/communities.csv"], lang="en")
+    book = load_workbook(BytesIO(Format.xlsx.render(report, Options(by=None))), read_only=True)
+    parts = ["Results", "Results (2)", "Results (3)"]
+    assert book.sheetnames[:3] == parts  # side by side, before the summary
+    rows = [list(book[name].iter_rows(values_only=True)) for name in parts]
+    assert all(sheet[0] == rows[0][0] for sheet in rows)  # the same header on each
+    ids = [row[0] for sheet in rows for row in sheet[1:]]
+    assert ids == [f"{p}-{n:03d}" for p, n in [("TB", 1), ("TB", 2), ("TB", 3), ("TB", 4), ("TB", 5)]] + ids[5:]
+    assert len(ids) == report.summary()["records"] == 12  # no row left out
+    summary = [row for row in book["Summary"].iter_rows(values_only=True)]
+    assert any("goes on in: Results (2), Results (3)" in str(row[0]) for row in summary)
+    assert xlsx.sheets_needed(12) == 3 and xlsx.sheets_needed(4) == 1
+
+
+def test_the_cli_says_when_xlsx_goes_on_over_sheets(tmp_path, monkeypatch):
+    from lifeservices_cli.render import xlsx
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS", 5)
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(
+        app, ["check", "examples/communities.csv", "--report", f"xlsx={out}", "--lang", "en", "-f", "json"]
+    )
+    assert result.exit_code == 1 and out.is_file()
+    assert "goes on over 3 sheets" in result.stderr

@@ -64,6 +64,19 @@ def _default_lang() -> Lang:
     return Lang.en if os.environ.get("LIFESERVICES_LANG", "zh").lower().startswith("en") else Lang.zh
 
 
+def _note_split(report: Any, targets: list[Any], lang: str) -> None:
+    """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
+    from lifeservices_cli.render import Format
+    from lifeservices_cli.render.words import w
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed
+
+    if not any(t.format is Format.xlsx for t in targets):
+        return
+    parts = sheets_needed(report.summary()["records"])
+    if parts > 1:
+        typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"lifeservices: error: {message}", err=True)
     return typer.Exit(code)
@@ -211,6 +224,7 @@ def check(
                 full_report=full,
             )
             rendered.append((target, target.format.render(report, options)))
+        _note_split(report, targets, language)
         summary = outputs.step_summary(targets, os.environ)
         if summary is not None:  # under GitHub Actions: the full table in the job summary
             rendered.append((outputs.Target(Format.markdown, summary), Format.markdown.render(report, Options())))

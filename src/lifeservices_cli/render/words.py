@@ -74,9 +74,13 @@ WORDS: dict[str, dict[str, str]] = {
     "sheet_results": {"zh": "检查结果", "en": "Results"},
     "sheet_summary": {"zh": "汇总", "en": "Summary"},
     "sheet_districts": {"zh": "按县（市、区）", "en": "By district"},
-    "sheet_cut": {
-        "zh": "「{sheet}」超出 Excel 的 {rows} 行上限，未写入的行数（全部结果见 CSV 或 JSON 报告）",
-        "en": "Rows of '{sheet}' past Excel's {rows}-row limit, left out (the CSV or JSON report has them all)",
+    "sheet_continued": {
+        "zh": "「{sheet}」超出 Excel 每表 {rows} 行，续写于：{parts}（工作表数）",
+        "en": "'{sheet}' passes Excel's {rows} rows a sheet and goes on in: {parts} (sheets)",
+    },
+    "xlsx_split": {
+        "zh": "lifeservices: 注意：xlsx 报告的「{sheet}」超过 Excel 每表 {rows} 行，分写于 {parts} 个工作表",
+        "en": "lifeservices: note: the xlsx report's '{sheet}' passes Excel's {rows} rows a sheet: it goes on over {parts} sheets",
     },
     "sheet_problems": {"zh": "问题清单（{view}）", "en": "Problems ({view})"},
     "view.indicator": {"zh": "按指标", "en": "by indicator"},
