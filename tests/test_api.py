@@ -120,7 +120,7 @@ def test_every_format_renders_as_the_cli_writes_it(fmt, tmp_path):
     result = cli("check", *ALL, "--report", f"{fmt}={out}", "--format", "json", "--by", "district")
     assert result.exit_code == 1, result.output
     rendered = api.render_report(api.check_files(ALL), fmt, by="district")
-    assert isinstance(rendered, bytes) == (fmt in ("csv", "xlsx"))
+    assert isinstance(rendered, bytes) == (fmt in ("csv", "xlsx", "parquet"))
     assert (rendered if isinstance(rendered, bytes) else rendered.encode()) == out.read_bytes()
 
 

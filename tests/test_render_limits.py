@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from helpers import COMMUNITY_HEADER, COMPOUND_HEADER
 from lifeservices_cli.checker import check_files
 from lifeservices_cli.cli import app
 from lifeservices_cli.render import Format, Options, github, junit, sarif
-from tests.helpers import COMMUNITY_HEADER, COMPOUND_HEADER
-from tests.test_render_sarif import validate as validate_sarif
+from test_render_sarif import validate as validate_sarif
 
 ROOT = Path(__file__).resolve().parents[1]
 

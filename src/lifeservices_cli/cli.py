@@ -109,8 +109,8 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="Report on standard output (or --output): auto, table, json, csv, xlsx, junit, sarif, github, "
-            "markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
+            help="Report on standard output (or --output): auto, table, json, ndjson, csv, parquet, xlsx, junit, "
+            "sarif, github, markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
         ),
     ] = "auto",
     output: Annotated[
@@ -181,11 +181,11 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
+    import importlib
     from functools import partial
 
     from lifeservices_cli import api, interrupts, outputs, progress
-    from lifeservices_cli.render import Format, Options, View
-    from lifeservices_cli.render import json as json_report
+    from lifeservices_cli.render import FORMATS, Format, Options, View
     from lifeservices_cli.render.csv import check_encoding
 
     language = (lang or _default_lang()).value
@@ -213,8 +213,14 @@ def check(
         full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table
-            if target.format is Format.json:  # streamed from the result store: never one huge string
-                rendered.append((target, partial(json_report.write, report)))
+            spec = FORMATS[target.format]
+            if spec.streams:  # streamed from the result store: never one huge string
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write, report)))
+                continue
+            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write_file, report)))
                 continue
             options = Options(
                 by=View(by.value) if by else None,
@@ -231,6 +237,8 @@ def check(
         for target, data in rendered:
             if target.path is not None and target.format is Format.json:
                 api.write_json(report, target.path)
+            elif target.path is not None and FORMATS[target.format].writes_files:
+                data(target.path)
             elif target.path is not None and target.path == summary:
                 outputs.append(target.path, data)
             elif target.path is not None:

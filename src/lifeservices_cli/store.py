@@ -191,6 +191,21 @@ class ResultStore:
             target.flush()
         raw.seek(0, 2)
 
+    def write_lines(self, out: IO[bytes]) -> None:
+        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool."""
+        if self._spool is None:
+            for r in self._items:
+                out.write(json.dumps(self._to_dict(r), ensure_ascii=False).encode() + b"\n")
+            return
+        self._spool.flush()
+        try:
+            for block in line_blocks(self._spool, self._start, self._results_end(), SCAN_BYTES):
+                lines = block.replace(_SEP, b"\n").lstrip(b" ").rstrip(b"\n").rstrip(b",")
+                if lines:
+                    out.write(lines + b"\n")
+        finally:
+            self._spool.seek(0, 2)
+
     def __iter__(self) -> Iterator[Result]:
         if self._spool is None:
             yield from self._items
