@@ -51,13 +51,24 @@ def test_ndjson_reads_in_polars(here, tmp_path):
     assert frame.height == json.loads(result.stdout)["summary"]["checks"]
 
 
+def test_parquet_from_the_cli(here, tmp_path):
+    out = tmp_path / "r.parquet"
+    result = CliRunner().invoke(app, ["check", *EXAMPLES, "--report", f"parquet={out}", "-f", "json"])
+    assert result.exit_code == 1, result.output
+    assert pl.read_parquet(out).height == len(json.loads(result.stdout)["results"])
+    assert not list(tmp_path.glob(".*"))  # no part or temporary file left
+
+
 @pytest.mark.parametrize("engine", ["records", "columns"])
 def test_parquet_rows_are_typed_results(here, tmp_path, engine):
+    from lifeservices_cli.render.parquet import write_file
+
     paths = EXAMPLES if engine == "records" else ["examples/communities.csv"]
+    report = check_files(paths, engine=engine)
+    assert report.store.spooled is (engine == "columns")
+    results = json.loads(Format.json.render(report))["results"]
     out = tmp_path / "r.parquet"
-    result = CliRunner().invoke(app, ["check", *paths, "--report", f"parquet={out}", "-f", "json"])
-    assert result.exit_code == 1, result.output
-    results = json.loads(result.stdout)["results"]
+    write_file(report, out)
     frame = pl.read_parquet(out)
     assert frame.height == len(results)
     assert frame.schema["line"] == pl.Int64 and frame.schema["value"] == pl.Float64
@@ -69,12 +80,13 @@ def test_parquet_rows_are_typed_results(here, tmp_path, engine):
         else:
             assert row["value"] == r["value"] and row["value_text"] is None
         assert row["gap"] == r["gap"] and row["check"] == r.get("check")
-    assert not list(tmp_path.glob(".*"))  # no part or temporary file left
 
 
-def test_parquet_is_not_written_to_a_terminal_and_an_empty_run_is_valid(here, tmp_path):
+def test_parquet_of_an_empty_run_is_valid(here, tmp_path):
+    from helpers import COMMUNITY_HEADER
+
     data = tmp_path / "empty.csv"
-    data.write_text("社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）\n", encoding="utf-8")
+    data.write_text(COMMUNITY_HEADER + "\n", encoding="utf-8")
     out = tmp_path / "e.parquet"
     CliRunner().invoke(app, ["check", str(data), "--report", f"parquet={out}", "--fail-on", "never"])
     assert pl.read_parquet(out).height == 0

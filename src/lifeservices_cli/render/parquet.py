@@ -51,8 +51,8 @@ def _entries(report: Report) -> Iterator[Any]:
     import polars as pl
 
     if report.store.spooled:
-        for frame in report.store.scan():
-            yield frame.select("entry")
+        for frame in report.store.scan():  # its lines keep their indentation and separator comma
+            yield frame.select(pl.col("entry").str.strip_chars().str.strip_chars_end(","))
         return
     batch: list[str] = []
     for r in report.iter_results():

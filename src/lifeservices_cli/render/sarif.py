@@ -164,8 +164,10 @@ def render(report: Report, full_report: str | None = None) -> str:
     picked = worst_by(report, room, (), LEVELS, RANK).get(())
     kept = sorted(picked.items(), key=lambda r: RANK[r.status]) if picked else []  # stable: input order within
     total = len(aggregates) + (picked.total if picked else 0)
-    results = aggregates + [_result(r, index[r.indicator]) for r in kept]
+    # each result as its JSON text at once (a dict per result would hold ~10× the memory)
+    results = [_dump(x) for x in aggregates] + [_dump(_result(r, index[r.indicator])) for r in kept]
     results = results[:MAX_RESULTS]
+    del kept, picked
     while True:
         text = _log(report, lang, indicators, results, total, full_report)
         if len(results) <= 1 or len(gzip.compress(text.encode(), 6)) <= MAX_GZIP:
@@ -177,7 +179,7 @@ def _log(
     report: Report,
     lang: Lang,
     indicators: list[CompiledIndicator],
-    results: list[dict[str, Any]],
+    results: list[str],
     total: int,
     full_report: str | None,
 ) -> str:
@@ -204,7 +206,7 @@ def _log(
                 "invocations": [invocation],
                 "language": "zh-CN" if lang == "zh" else "en-US",
                 "columnKind": "unicodeCodePoints",
-                "results": results,
+                "results": [_SLOT],
                 "properties": {
                     "packs": report.header()["packs"],
                     "summary": report.summary(),
@@ -214,4 +216,14 @@ def _log(
             }
         ],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    head, tail = json.dumps(log, ensure_ascii=False, indent=2).split(json.dumps(_SLOT))
+    body = ",\n        ".join(results)
+    return f"{head}{body}{tail}\n" if results else f"{head.rstrip()}]{tail.lstrip().removeprefix(']')}\n"
+
+
+#: Where the results go in the log's text (they are dumped one by one, each on its own line).
+_SLOT = "\x00results\x00"
+
+
+def _dump(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False)
