@@ -67,11 +67,12 @@ def _default_lang() -> Lang:
 def _note_split(report: Any, targets: list[Any], lang: str) -> None:
     """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
     from lifeservices_cli.render import Format
-    from lifeservices_cli.render.words import w
-    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed
 
     if not any(t.format is Format.xlsx for t in targets):
         return
+    from lifeservices_cli.render.words import w
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # openpyxl: only for an xlsx report
+
     parts = sheets_needed(report.summary()["records"])
     if parts > 1:
         typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
