@@ -44,7 +44,7 @@ def test_help_on_every_command(args):
 
 def test_json_report_contract():
     report = run_json(*ALL)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["tool"] == {"name": "lifeservices-cli", "version": __version__}
     assert report["packs"][0]["id"] == "baicheng-2022-323"
     assert report["packs"][0]["document"] == "白发改社联字〔2022〕323号"
@@ -77,14 +77,11 @@ def test_json_report_contract():
         "status",
         "value",
         "threshold",
-        "comparator",
-        "unit",
         "gap",
-        "clause",
-        "departments",
+        "shortfall",
         "message",
     }
-    assert all(set(r) >= result_keys for r in report["results"])
+    assert all(set(r) - {"check"} == result_keys for r in report["results"])  # schema 2: only its own
     agg_keys = {"indicator", "group", "status", "value", "numerator", "denominator", "threshold"}
     assert all(set(a) >= agg_keys for a in report["aggregates"])
 
@@ -97,9 +94,12 @@ def _result(report: dict, indicator: str, record_id: str) -> dict:
 def test_example_statuses_and_lines():
     report = run_json(*ALL)
     r = _result(report, "facility-area-per-100-households", "TB-004")
-    assert (r["status"], r["value"], r["line"], r["clause"]) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
+    clause = {i["id"]: i["clause"]["ref"] for i in report["indicators"]}[r["indicator"]]
+    assert (r["status"], r["value"], r["line"], clause) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
     r = _result(report, "new-community-facility-area", "TB-003")
-    assert (r["status"], r["value"], r["threshold"], r["comparator"], r["gap"], r["shortfall"]) == (
+    checks = {i["id"]: i["checks"] for i in report["indicators"]}
+    comparator = checks[r["indicator"]][r.get("check", 0)]["comparator"]
+    assert (r["status"], r["value"], r["threshold"], comparator, r["gap"], r["shortfall"]) == (
         "fail",
         480,
         500,
@@ -110,7 +110,7 @@ def test_example_statuses_and_lines():
     r = _result(report, "new-community-facility-area", "TB-101")  # GB18030 file, full-width digits
     assert (r["status"], r["value"], r["source"].endswith("communities-gbk.csv")) == ("pass", 560, True)
     r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
-    assert (r["status"], r["value"], r["unit"]) == ("eligible", 300000, "元")
+    assert (r["status"], r["value"], checks[r["indicator"]][r["check"]]["unit"]) == ("eligible", 300000, "元")
     r = _result(report, "new-compound-elderly-childcare", "XQ-TB-02")
     assert (r["status"], r["line"]) == ("fail", 11)
     r = _result(report, "new-compound-elderly-childcare", "XQ-DA-01")  # no 托育 answer, a kindergarten: 托幼 met

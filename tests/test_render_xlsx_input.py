@@ -131,7 +131,7 @@ def test_excel_report_sheets_and_colours(tmp_path):
     assert [c.value for c in districts[2]][:3] == ["洮北区", 2, 4]  # district, pass, fail
 
 
-def test_excel_row_limit_is_reported(tmp_path, monkeypatch):
+def test_excel_row_limit_goes_on_in_a_second_sheet(tmp_path, monkeypatch):
     from lifeservices_cli.render import xlsx
 
     monkeypatch.setattr(xlsx, "EXCEL_ROWS", 3)
@@ -140,7 +140,8 @@ def test_excel_row_limit_is_reported(tmp_path, monkeypatch):
     out.write_bytes(Format.xlsx.render(report))
     wb = openpyxl.load_workbook(out)
     assert wb["Results"].max_row == 3  # the header and two records
+    assert wb["Results (2)"].max_row == 3  # the header and the other two: none left out
     assert [c.value for c in wb["Summary"][2]] == [
-        "Rows of 'Results' past Excel's 3-row limit, left out (the CSV or JSON report has them all)",
+        "'Results' passes Excel's 3 rows a sheet and goes on in: Results (2) (sheets)",
         2,
     ]

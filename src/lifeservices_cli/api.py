@@ -42,7 +42,9 @@ Status: TypeAlias = Literal[
 #: Language of titles and messages (report keys stay English).
 Lang: TypeAlias = Literal["zh", "en"]
 #: Report formats, as ``--format`` names them.
-FormatName: TypeAlias = Literal["table", "json", "csv", "xlsx", "junit", "sarif", "github", "markdown", "html"]
+FormatName: TypeAlias = Literal[
+    "table", "json", "ndjson", "csv", "parquet", "xlsx", "junit", "sarif", "github", "markdown", "html"
+]
 #: How problem lists are grouped (``--by``).
 By: TypeAlias = Literal["indicator", "district", "department"]
 
@@ -163,7 +165,7 @@ def check_records(
 @overload
 def render_report(
     report: Report,
-    format: Literal["csv", "xlsx"],
+    format: Literal["csv", "xlsx", "parquet"],
     *,
     by: By | None = ...,
     csv_encoding: str = ...,
@@ -173,7 +175,7 @@ def render_report(
 @overload
 def render_report(
     report: Report,
-    format: Literal["table", "json", "junit", "sarif", "github", "markdown", "html"] = ...,
+    format: Literal["table", "json", "ndjson", "junit", "sarif", "github", "markdown", "html"] = ...,
     *,
     by: By | None = ...,
     csv_encoding: str = ...,

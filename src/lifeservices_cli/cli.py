@@ -64,6 +64,20 @@ def _default_lang() -> Lang:
     return Lang.en if os.environ.get("LIFESERVICES_LANG", "zh").lower().startswith("en") else Lang.zh
 
 
+def _note_split(report: Any, targets: list[Any], lang: str) -> None:
+    """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
+    from lifeservices_cli.render import Format
+
+    if not any(t.format is Format.xlsx for t in targets):
+        return
+    from lifeservices_cli.render.words import w
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # openpyxl: only for an xlsx report
+
+    parts = sheets_needed(report.summary()["records"])
+    if parts > 1:
+        typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"lifeservices: error: {message}", err=True)
     return typer.Exit(code)
@@ -96,8 +110,8 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="Report on standard output (or --output): auto, table, json, csv, xlsx, junit, sarif, github, "
-            "markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
+            help="Report on standard output (or --output): auto, table, json, ndjson, csv, parquet, xlsx, junit, "
+            "sarif, github, markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
         ),
     ] = "auto",
     output: Annotated[
@@ -191,18 +205,18 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
+    import importlib
     from functools import partial
 
     from lifeservices_cli import api, interrupts, outputs, progress
-    from lifeservices_cli.render import Format
-    from lifeservices_cli.render import json as json_report
+    from lifeservices_cli.render import FORMATS, Format, Options, View
     from lifeservices_cli.render.csv import check_encoding
 
     language = (lang or _default_lang()).value
     tty = sys.stdout.isatty()
     try:
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
-        check_encoding(csv_encoding)  # bad options stop the run before any data is read
+        csv_encoding = check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
         from lifeservices_cli.sources.layout import header_rows_option
 
@@ -226,23 +240,37 @@ def check(
                 progress=shown,
             )
         rendered: list[tuple[outputs.Target, Any]] = []
+        full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table
-            if target.format is Format.json:  # streamed from the result store: never one huge string
-                rendered.append((target, partial(json_report.write, report)))
+            spec = FORMATS[target.format]
+            if spec.streams:  # streamed from the result store: never one huge string
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write, report)))
                 continue
-            data = api.render_report(
-                report,
-                target.format,
-                by=by.value if by else None,  # type: ignore[arg-type]
+            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write_file, report)))
+                continue
+            options = Options(
+                by=View(by.value) if by else None,
                 csv_encoding=csv_encoding,
                 color=terminal and tty,
                 width=_width() if terminal else None,
+                full_report=full,
             )
-            rendered.append((target, data))
+            rendered.append((target, target.format.render(report, options)))
+        _note_split(report, targets, language)
+        summary = outputs.step_summary(targets, os.environ)
+        if summary is not None:  # under GitHub Actions: the full table in the job summary
+            rendered.append((outputs.Target(Format.markdown, summary), Format.markdown.render(report, Options())))
         for target, data in rendered:
             if target.path is not None and target.format is Format.json:
                 api.write_json(report, target.path)
+            elif target.path is not None and FORMATS[target.format].writes_files:
+                data(target.path)
+            elif target.path is not None and target.path == summary:
+                outputs.append(target.path, data)
             elif target.path is not None:
                 outputs.write_atomic(target.path, data)
         for target, data in rendered:

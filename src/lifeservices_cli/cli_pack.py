@@ -497,13 +497,16 @@ def template(
 def schema(
     name: Annotated[
         str,
-        typer.Argument(help="pack (pack files), tests (<pack>.tests.yaml files) or an entity (its YAML/JSON data)."),
+        typer.Argument(
+            help="pack (pack files), tests (<pack>.tests.yaml files), report (the JSON report) "
+            "or an entity (its YAML/JSON data)."
+        ),
     ] = "pack",
     indicators: IndicatorsOption = None,
     lang: LangOption = None,
     output: OutputOption = None,
 ) -> None:
-    """JSON Schema for pack files, pack test files or an entity's YAML/JSON data, for editors."""
+    """JSON Schema for pack files, pack test files, the JSON report or an entity's YAML/JSON data."""
     from lifeservices_cli.authoring.schema import SPECIAL, schema_for
 
     language = _lang(lang)

@@ -45,6 +45,8 @@ class Result:
     gap: Fraction | None
     message: str
     shortfall: Fraction | None = None
+    #: Which of the indicator's checks the value, threshold, comparator and unit are (0 for one check).
+    check: int = 0
 
 
 @dataclass(slots=True)
@@ -266,6 +268,7 @@ class Engine:
         threshold = thresholds[id(check)]
         result.threshold = None if isinstance(threshold, Unknown) else threshold  # type: ignore[assignment]
         result.comparator, result.unit = check.comparator, check.unit
+        result.check = next(i for i, c in enumerate(checks) if c is check)
         if isinstance(decision, Unknown):
             result.status = _unknown_status(decision)
             result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)

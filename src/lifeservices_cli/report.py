@@ -1,7 +1,10 @@
 """The report: one model that every output format renders from.
 
-``to_dict`` is the JSON report (``schema_version`` 1); its keys are a public contract,
-documented in the README. Counting and the exit code live here, so every format agrees.
+``to_dict`` is the JSON report (``schema_version`` 2); its keys are a public contract,
+documented in docs/report-schema.md and published as a JSON Schema (``lifeservices schema
+report``). What is the same for every result of an indicator (its title, clause, departments,
+checks with their comparators, units and thresholds) stands once in ``indicators``; each result
+keeps only what is its own. Counting and the exit code live here, so every format agrees.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lifeservices_cli import __version__
+from lifeservices_cli.compiler import Check
 from lifeservices_cli.engine import (
     ELIGIBLE,
     FAIL,
@@ -30,13 +34,12 @@ from lifeservices_cli.engine import (
     Result,
 )
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.models import Indicator
 from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import InputInfo, Table, reread
 from lifeservices_cli.store import ResultStore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FailOn = Literal["any", "fail", "never"]
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -69,7 +72,7 @@ class Report:
     spool_folder: Path | None = None
 
     def __post_init__(self) -> None:
-        self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room)
+        self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)
 
     def _head_room(self) -> int:
         """Room to leave for the JSON report's head: its size now, and more for counts and warnings."""
@@ -135,27 +138,51 @@ class Report:
                 {"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
                 for p, path in self.packset.packs
             ],
-            "inputs": [i.to_dict() for i in self.inputs],
+            "inputs": [input_dict(i) for i in self.inputs],
         }
 
     def indicator_dicts(self) -> list[dict[str, Any]]:
+        """Each indicator with what all its results share (schema 2): its checks in force on ``as_of``."""
         lang = self.lang
-        return [
-            {
-                "id": ind.id,
-                "title": ind.spec.title.get(lang),
-                "entity": ind.spec.entity,
-                "kind": ind.spec.kind,
-                "clause": {"ref": ind.spec.clause.ref, "quote": ind.spec.clause.quote},
-                "departments": ind.spec.departments,
-            }
-            for ind in self.packset.indicators
-        ]
+        out = []
+        for ind in self.packset.indicators:
+            checks = self._checks.get(ind.id, ())
+            head = checks[0] if checks else None
+            out.append(
+                {
+                    "id": ind.id,
+                    "title": ind.spec.title.get(lang),
+                    "entity": ind.spec.entity,
+                    "kind": ind.spec.kind,
+                    "clause": {"ref": ind.spec.clause.ref, "quote": ind.spec.clause.quote},
+                    "departments": ind.spec.departments,
+                    "in_force": bool(checks),
+                    "combine": ind.combine,
+                    "comparator": head.comparator if head else None,
+                    "unit": head.unit if head else None,
+                    "threshold": to_json(head.threshold) if head else None,
+                    "checks": [
+                        {
+                            "title": c.title.get(lang),
+                            "comparator": c.comparator,
+                            "unit": c.unit,
+                            "threshold": to_json(c.threshold),
+                            "threshold_formula": c.threshold_formula.text if c.threshold_formula else None,
+                            "rule": c.rule_text(lang),
+                        }
+                        for c in checks
+                    ],
+                }
+            )
+        return out
 
     def result_dict(self, r: Result) -> dict[str, Any]:
-        """One result as it stands in the JSON report."""
-        spec = self._specs[r.indicator]
-        return {
+        """One result as it stands in the JSON report (schema 2: only what is its own).
+
+        ``check`` (which of the indicator's checks the value and threshold are) is there only
+        for an indicator of more than one check.
+        """
+        out: dict[str, Any] = {
             "source": _text(r.source),
             "line": r.line,
             "record_id": r.record_id,
@@ -163,20 +190,27 @@ class Report:
             "district": r.district,
             "indicator": r.indicator,
             "status": r.status,
-            "value": to_json(r.value, r.threshold),
-            "threshold": to_json(r.threshold, r.value),
-            "comparator": r.comparator,
-            "unit": r.unit,
-            "gap": to_json(r.gap, ZERO),
-            "shortfall": to_json(r.shortfall, ZERO),
-            "clause": spec.clause.ref,
-            "departments": spec.departments,
-            "message": r.message,
         }
+        if len(self._checks.get(r.indicator, ())) > 1:
+            out["check"] = r.check
+        out["value"] = to_json(r.value, r.threshold)
+        out["threshold"] = to_json(r.threshold, r.value)
+        out["gap"] = to_json(r.gap, ZERO)
+        out["shortfall"] = to_json(r.shortfall, ZERO)
+        out["message"] = r.message
+        return out
+
+    def result_from_dict(self, data: dict[str, Any]) -> Result:
+        """A ``Result`` back from its JSON form, its comparator and unit from its indicator's check."""
+        from lifeservices_cli.store import result_from_dict
+
+        check = data.get("check", 0)
+        checks = self._checks.get(data["indicator"], ())
+        shared = checks[check] if check < len(checks) else None
+        return result_from_dict(data, shared.comparator if shared else None, shared.unit if shared else None)
 
     def aggregate_dict(self, a: AggregateResult) -> dict[str, Any]:
-        """One aggregate as it stands in the JSON report."""
-        spec = self._specs[a.indicator]
+        """One aggregate as it stands in the JSON report (its comparator and unit: the indicator's)."""
         return {
             "indicator": a.indicator,
             "group": a.group,
@@ -186,17 +220,19 @@ class Report:
             "denominator": a.denominator,
             "unknown": a.unknown,
             "threshold": to_json(a.threshold, a.value),
-            "comparator": a.comparator,
-            "unit": a.unit,
             "gap": to_json(a.gap, ZERO),
-            "clause": spec.clause.ref,
-            "departments": spec.departments,
             "message": a.message,
         }
 
     @cached_property
-    def _specs(self) -> dict[str, Indicator]:
-        return {ind.id: ind.spec for ind in self.packset.indicators}
+    def _checks(self) -> dict[str, tuple[Check, ...]]:
+        """Each indicator's checks in force on ``as_of`` (none when it is not in force)."""
+        out: dict[str, tuple[Check, ...]] = {}
+        for ind in self.packset.indicators:
+            checks = ind.checks_at(self.as_of)
+            if checks:
+                out[ind.id] = checks
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The whole JSON report as one dict (the renderers stream the same pieces)."""
@@ -207,6 +243,38 @@ class Report:
             "results": [self.result_dict(r) for r in self.iter_results()],
             "aggregates": [self.aggregate_dict(a) for a in self.aggregates],
         }
+
+
+def input_dict(info: InputInfo) -> dict[str, Any]:
+    """An input as the report's header lists it: every field the reader recorded, in its order.
+
+    Serialised generically, so a key the input side adds (a sheet, totals, skipped rows) reaches
+    the report without a change here; paths are made safe to encode.
+    """
+    import dataclasses
+
+    if hasattr(info, "to_dict"):  # the input side's own order: what it is, then how it was read
+        data = info.to_dict()
+    elif dataclasses.is_dataclass(info):
+        data = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
+    else:
+        data = dict(vars(info))
+    if isinstance(data.get("path"), str):
+        data["path"] = _text(data["path"])
+    return {k: _plain(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it (tuples as lists, paths and dates as text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Path | date):
+        return str(value)
+    return str(value)
 
 
 __all__ = ["Report", "FAILING", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]

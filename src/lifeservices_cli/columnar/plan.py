@@ -391,11 +391,17 @@ class Plan:
         head = checks[0]
         na_threshold = _json_value(head.threshold)
         na_message = _quote(t("msg.not_applicable", lang, condition=self.condition(ind)))
-        unit = _quote(head.unit) if head.unit is not None else "null"
+        several = len(checks) > 1  # then a result says which check its value and threshold are
+
+        def check_of(index: pl.Expr | None) -> list[pl.Expr]:
+            if not several:
+                return []
+            return [pl.lit(', "check": '), index.cast(pl.Utf8) if index is not None else pl.lit("0")]
+
+        first = ', "check": 0' if several else ""
         na_line = (
-            f'"indicator": {_quote(ind.id)}, "status": "{NA}", "value": null, "threshold": {na_threshold}, '
-            f'"comparator": {_quote(head.comparator)}, "unit": {unit}, "gap": null, "shortfall": null'
-            f"{self.tail(ind)}{na_message}}}"
+            f'"indicator": {_quote(ind.id)}, "status": "{NA}"{first}, "value": null, "threshold": {na_threshold}, '
+            f'"gap": null, "shortfall": null{self.tail(ind)}{na_message}}}'
         )
         missing_head = f'"indicator": {_quote(ind.id)}, "status": "'
         missing_tail = ', "gap": null, "shortfall": null' + self.tail(ind)
@@ -403,8 +409,7 @@ class Plan:
             [
                 pl.lit(missing_head),
                 _unknown_status(applies_mask),
-                pl.lit(f'", "value": null, "threshold": {na_threshold}, "comparator": {_quote(head.comparator)}'),
-                pl.lit(f', "unit": {unit}{missing_tail}'),
+                pl.lit(f'"{first}, "value": null, "threshold": {na_threshold}{missing_tail}'),
                 self.unknown_message(ind, "msg.missing_applicability", applies_mask, [ind.applies_if]),
                 pl.lit("}"),
             ]
@@ -414,12 +419,10 @@ class Plan:
             [
                 pl.lit(missing_head),
                 _unknown_status(decision_mask),
-                pl.lit('", "value": null, "threshold": '),
+                pl.lit('"'),
+                *check_of(unknown),
+                pl.lit(', "value": null, "threshold": '),
                 self.pick(unknown, [self.threshold_json(k, i, c) for i, c in enumerate(checks)]),
-                pl.lit(', "comparator": '),
-                self.pick(unknown, [pl.lit(_quote(c.comparator)) for c in checks]),
-                pl.lit(', "unit": '),
-                self.pick(unknown, [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]),
                 pl.lit(missing_tail),
                 self.unknown_message(
                     ind, "msg.missing", decision_mask, [f for c in checks for f in (c.metric, c.threshold_formula)]
@@ -439,14 +442,12 @@ class Plan:
                     [
                         pl.lit(f'"indicator": {_quote(ind.id)}, "status": "'),
                         status,
-                        pl.lit('", "value": '),
+                        pl.lit('"'),
+                        *check_of(primary),
+                        pl.lit(', "value": '),
                         parts["value"],
                         pl.lit(', "threshold": '),
                         parts["threshold"],
-                        pl.lit(', "comparator": '),
-                        parts["comparator"],
-                        pl.lit(', "unit": '),
-                        parts["unit"],
                         pl.lit(', "gap": '),
                         parts["gap"],
                         pl.lit(', "shortfall": '),
@@ -587,9 +588,8 @@ class Plan:
 
     @staticmethod
     def tail(ind: CompiledIndicator) -> str:
-        spec = ind.spec
-        departments = json.dumps(spec.departments, ensure_ascii=False)
-        return f', "clause": {_quote(spec.clause.ref)}, "departments": {departments}, "message": '
+        """What comes before a result's message (its clause and departments are the indicator's, schema 2)."""
+        return ', "message": '
 
     @staticmethod
     def primary(combine: str, oks: list[pl.Expr], decision: pl.Expr) -> pl.Expr:
@@ -619,14 +619,10 @@ class Plan:
         def pick(options: list[pl.Expr]) -> pl.Expr:
             return self.pick(primary, options)
 
-        comparators = [pl.lit(_quote(c.comparator)) for c in checks]
-        unit_list = [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]
         parts = {
             "value": pick(value_text),
             "threshold": pick(thr_text),
             "gap": pick(gap_text),
-            "comparator": pick(comparators),
-            "unit": pick(unit_list),
         }
         return parts, pick(hards)
 

@@ -58,7 +58,7 @@ FILLS = {
     "not_eligible": ("D9E1F2", "203864"),
 }
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest is left out and the summary says so
+EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest goes on in the next sheet, and the summary says so
 EXCEL_MAX = Fraction(10) ** 308  # numbers from here on are kept as text (a double ends at 1.8e308)
 EXCEL_CELL = 32_767  # characters (UTF-16 code units) in a cell; Excel calls a file with more corrupt
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -68,16 +68,24 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDDDDD")
 
 
 class _Sheet:
-    """A streaming sheet that counts its rows (for the filter range) and styles its cells."""
+    """A streaming sheet that counts its rows (for the filter range) and styles its cells.
 
-    def __init__(self, wb: Workbook, title: str):
+    Past Excel's 1,048,576 rows a sheet it goes on in a new sheet beside it (``结果 (2)``, …)
+    with the same header: no row is ever left out. ``parts`` are the titles of all its sheets.
+    """
+
+    def __init__(self, wb: Workbook, title: str, used: set[str] | None = None):
+        self.wb, self.title, self.used = wb, title, used if used is not None else set()
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        self.used.add(title.lower())
+        self.parts = [title]
         self.rows = 0
-        self.cut = 0  # rows past Excel's limit, left out
+        self._head: tuple[list[str], list[int]] | None = None
         self._statuses: dict[str, Cell] = {}
 
     def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
         sizes = list(widths)
+        self._head = (names, sizes)
         for i, name in enumerate(names, start=1):
             width = sizes[i - 1] if i <= len(sizes) else min(max(_width(name), 8), 40)
             self.ws.column_dimensions[get_column_letter(i)].width = width
@@ -86,10 +94,24 @@ class _Sheet:
 
     def append(self, values: list[Any]) -> None:
         if self.rows >= EXCEL_ROWS:
-            self.cut += 1
-            return
+            self._next_part()
         self.ws.append([self._cell(v) for v in values])
         self.rows += 1
+
+    def _next_part(self) -> None:
+        """Go on in a new sheet placed right after this one's last, with the same header."""
+        columns = len(self._head[0]) if self._head else 0
+        self.autofilter(columns)
+        previous = self.wb.sheetnames.index(self.ws.title)
+        title = _sheet_title(f"{self.title} ({len(self.parts) + 1})", self.used)
+        self.ws = self.wb.create_sheet(title)
+        sheets = self.wb._sheets  # move_sheet looks write-only sheets up by name and fails; the list is the order
+        sheets.insert(previous + 1, sheets.pop(sheets.index(self.ws)))
+        self.parts.append(title)
+        self.rows = 0
+        self._statuses = {}  # a cell belongs to its sheet
+        if self._head is not None:
+            self.header(*self._head)
 
     def _styled(self, text: str, font: Font, fill: PatternFill | None = None) -> Cell:
         cell = self._cell(text)
@@ -127,6 +149,12 @@ class _Sheet:
     def autofilter(self, columns: int) -> None:
         if self.rows > 1 and columns:
             self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{self.rows}"
+
+
+def sheets_needed(records: int) -> int:
+    """How many sheets the results of ``records`` records take (one row each, a header on each)."""
+    per_sheet = EXCEL_ROWS - 1
+    return max(1, -(-records // per_sheet))
 
 
 def _fit(text: str) -> str:
@@ -185,7 +213,7 @@ class _Problems:
         sheet = self.sheets.get(key)
         if sheet is None:
             name = key if self.view is View.indicator and key else group_name(key, self.lang)
-            sheet = self.sheets[key] = _Sheet(self.wb, _sheet_title(name, self.used))
+            sheet = self.sheets[key] = _Sheet(self.wb, _sheet_title(name, self.used), self.used)
             sheet.header(self.names, [28, 10, 14, 20, 12, 12, 12, 10, 60, 28, 6])
         return sheet
 
@@ -250,7 +278,8 @@ def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     s = report.summary()
     sheet.header([w("summary", lang), w("count", lang)], [60, 14])
     for other in full:
-        sheet.append([w("sheet_cut", lang, sheet=other.ws.title, rows=EXCEL_ROWS), other.cut])
+        parts = w("list_sep", lang).join(other.parts[1:])
+        sheet.append([w("sheet_continued", lang, sheet=other.title, rows=EXCEL_ROWS, parts=parts), len(other.parts)])
     sheet.append([w("records_n", lang), s["records"]])
     sheet.append([w("checks_n", lang), s["checks"]])
     for status in SHOWN:
@@ -327,10 +356,10 @@ def render(report: Report, *, by: View | None = None) -> bytes:
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
     results, summary, per_district = (
-        _Sheet(wb, w(k, lang)) for k in ("sheet_results", "sheet_summary", "sheet_districts")
+        _Sheet(wb, w(k, lang), used) for k in ("sheet_results", "sheet_summary", "sheet_districts")
     )
     _results_sheet(results, report, districts, problems)
-    full = [x for x in [results, *(problems.sheets.values() if problems else ())] if x.cut]
+    full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]
     _summary_sheet(summary, report, full)
     _districts_sheet(per_district, report, districts)
     if problems is not None:
