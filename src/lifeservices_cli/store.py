@@ -171,8 +171,13 @@ class ResultStore:
 
     def copy_to(self, out: IO[str]) -> None:
         """Write the JSON ``results`` entries (without the brackets)."""
-        if self._spool is None:
-            out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in self._items))
+        if self._spool is None:  # in batches: never the whole list as one string (100k results: 300 MiB)
+            items = self._items
+            for start in range(0, len(items), 2048):
+                if start:
+                    out.write(SEPARATOR)
+                batch = items[start : start + 2048]
+                out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in batch))
             return
         raw = self._spool
         size = self._results_end() - self._start
