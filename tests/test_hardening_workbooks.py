@@ -126,7 +126,7 @@ def test_a_part_larger_than_it_declares_is_refused(tmp_path):
     at = data.index(true_size, at + 4)
     data[at : at + 4] = (1000).to_bytes(4, "little")
     path.write_bytes(bytes(data))
-    _refused(path, tmp_path, "liar.xlsx: the workbook is damaged")
+    _refused(path, tmp_path, "liar.xlsx: not a readable .xlsx workbook: it is damaged")
 
 
 @pytest.mark.parametrize("part", ["sheet", "strings"])
@@ -183,16 +183,16 @@ def test_a_corrupted_zip_is_a_clear_error(tmp_path):
     start = info.header_offset + 30 + len(info.filename) + 20
     data[start : start + 40] = bytes(range(40))  # inside the deflated sheet
     path.write_bytes(bytes(data))
-    _refused(path, tmp_path, "broken.xlsx: the workbook is damaged")
+    _refused(path, tmp_path, "broken.xlsx: not a readable .xlsx workbook: it is damaged")
     (tmp_path / "cut.xlsx").write_bytes(bytes(data[:300]))
-    _refused(tmp_path / "cut.xlsx", tmp_path, "cut.xlsx: the workbook is damaged")
+    _refused(tmp_path / "cut.xlsx", tmp_path, "cut.xlsx: not a readable .xlsx workbook: it is damaged")
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
 def test_a_csv_file_renamed_as_a_workbook_is_named_as_text(tmp_path, suffix):
     path = tmp_path / f"data{suffix}"
     path.write_text("社区编码,户数（户）\nC1,1000\n", encoding="gb18030")
-    _refused(path, tmp_path, f"data{suffix}: is text, not a workbook", ".csv")
+    _refused(path, tmp_path, f"data{suffix}: not a readable {suffix} workbook: it is text", ".csv")
 
 
 @pytest.mark.parametrize(("suffix", "filter_name"), [(".xls", "MS Excel 97"), (".ods", "calc8")])

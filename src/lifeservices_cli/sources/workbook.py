@@ -171,7 +171,9 @@ def _guard(path: Path) -> None:
     if not head.startswith(_ZIP):
         if _looks_like_text(path):
             raise UsageError(
-                "is text, not a workbook (a CSV file renamed?): give it its real suffix, e.g. .csv", path
+                f"not a readable {_kind(path)} workbook: it is text (a CSV file renamed?); give it its real "
+                "suffix, e.g. .csv",
+                path,
             )
         return  # calamine says what it is not
     try:
@@ -202,9 +204,14 @@ def _guard(path: Path) -> None:
                     while part.read(1 << 20):  # to the end: zipfile holds the part to its declared size and CRC
                         pass
     except zipfile.BadZipFile as exc:
-        raise UsageError(f"the workbook is damaged (not a readable zip archive: {exc})", path) from None
+        why = f"not a readable {_kind(path)} workbook: it is damaged (not a zip archive: {exc})"
+        raise UsageError(why, path) from None
     except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:
-        raise UsageError(f"the workbook is damaged ({exc})", path) from None
+        raise UsageError(f"not a readable {_kind(path)} workbook: it is damaged ({exc})", path) from None
+
+
+def _kind(path: Path) -> str:
+    return path.suffix.lower() or "spreadsheet"
 
 
 def _encrypted_ooxml(path: Path) -> bool:
