@@ -233,7 +233,7 @@ def write_json(report: Report, path: PathLike) -> None:
     target = Path(path)
     outputs.check_writable(target)
     try:
-        if json_report.write_in_place(report, target):
+        if not outputs.special(target) and json_report.write_in_place(report, target):
             return
     except OSError as exc:
         raise UsageError(f"cannot write the output: {exc.strerror or exc}", target) from None

@@ -224,7 +224,7 @@ def check(
         units = _units(unit or [])
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
-        json_files = [t.path for t in targets if t.format is Format.json and t.path is not None]
+        json_files = [t.path for t in targets if t.format is Format.json and t.path and not outputs.special(t.path)]
         with progress.bar(paths, sys.stderr, language) as shown:
             report = api.check_files(
                 paths,
@@ -291,11 +291,26 @@ def check(
         raise _fail("interrupted", 130) from None
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except OSError as exc:  # a full disk or a file-size limit while a report or its spool was being made
+        if debug:
+            traceback.print_exc()
+        raise _fail(_disk_error(exc)) from None
     except Exception as exc:  # noqa: BLE001 - the CLI edge: one line, not a traceback
         if debug:
             traceback.print_exc()
         raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 3) from None
     raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+
+
+def _disk_error(exc: OSError) -> str:
+    """One line for an OSError raised while writing, naming the temporary folder for its (random) files."""
+    import tempfile
+
+    where = os.fsdecode(exc.filename) if exc.filename is not None else None
+    scratch = tempfile.gettempdir()
+    if where is None or os.path.dirname(os.path.abspath(where)) == os.path.abspath(scratch):
+        return f"{scratch}: cannot write a temporary file there (TMPDIR): {exc.strerror or exc}"
+    return f"{where}: cannot write: {exc.strerror or exc}"
 
 
 def _units(items: list[str]) -> dict[str, str]:

@@ -133,18 +133,9 @@ def _emit(text: str | bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    if not output.parent.is_dir():
-        raise UsageError("the folder for the output does not exist", output)
-    tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write the output: {exc.strerror or exc}", output) from None
-    except BaseException:  # interrupted: leave nothing behind
-        tmp.unlink(missing_ok=True)
-        raise
+    from lifeservices_cli import outputs
+
+    outputs.write_atomic(output, data)  # through a device or a pipe; else a temporary file and a rename
 
 
 def _as_of(text: str | None) -> date | None:

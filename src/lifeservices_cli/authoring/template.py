@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from lifeservices_cli import units
 from lifeservices_cli.cells import match_header
@@ -19,6 +20,7 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.models import FieldSpec
 from lifeservices_cli.packs import PackSet
+from lifeservices_cli.render.rows import is_formula_like, neutralise
 
 from .common import did_you_mean
 
@@ -82,7 +84,7 @@ def header_field(entity: Entity, header: str) -> tuple[str | None, str | None]:
 def csv_bytes(entity: Entity, lang: Lang) -> bytes:
     """The header row as CSV, UTF-8 with a BOM (so Excel and WPS open it as UTF-8), CRLF line ends."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([h for _, h in headers(entity, lang)])
+    csv.writer(out, lineterminator="\r\n").writerow([neutralise(h) for _, h in headers(entity, lang)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -118,9 +120,19 @@ def xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
             for row in range(2, 202):
                 ws.cell(row=row, column=column).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
+    _as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _as_text(ws: Any) -> None:
+    """A pack's title or label that a spreadsheet would run as a formula (``=``, ``+``, ``@`` ...) stays text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and is_formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _sheet_title(text: str) -> str:
@@ -150,7 +162,7 @@ def table_rows(entity: Entity, lang: Lang, title: str | None = None) -> list[lis
 
 def table_csv_bytes(entity: Entity, lang: Lang) -> bytes:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(table_rows(entity, lang))
+    csv.writer(out, lineterminator="\r\n").writerows([[neutralise(c) for c in row] for row in table_rows(entity, lang)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -165,6 +177,7 @@ def table_xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
     ws.title = _sheet_title(entity.spec.title.get(lang))
     for row in rows:
         ws.append(row)
+    _as_text(ws)
     width = len(rows[2])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).font = Font(bold=True, size=14)

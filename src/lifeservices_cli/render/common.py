@@ -30,6 +30,9 @@ SHOWN = (PASS, FAIL, MISSING, INVALID, NA, ELIGIBLE, NOT_ELIGIBLE)
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Invisible characters that reorder or break what is shown (bidi overrides and isolates — the
+#: "Trojan Source" trick —, line and paragraph separators, a stray BOM) and the two that XML forbids.
+_INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ufffe\uffff]")
 
 
 class View(StrEnum):
@@ -48,11 +51,13 @@ def clean(text: str | None) -> str:
 
 
 def visible(text: str | None) -> str:
-    """``clean`` text with control characters shown as ``\\x1b`` (tab and newline kept).
+    """``clean`` text with control characters shown as ``\\x1b`` (tab and newline kept), and bidi
+    controls, line separators and XML's non-characters as ``\\u202e``.
 
     What a terminal, an XML file or a spreadsheet would otherwise execute, reject or hide.
     """
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", clean(text))
+    shown = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", clean(text))
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
 
 
 def status_text(status: str, lang: Lang) -> str:

@@ -89,9 +89,14 @@ def write_file(report: Report, path: Path) -> None:
     """
     import polars as pl
 
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    from lifeservices_cli import outputs
+    from lifeservices_cli.errors import UsageError
+
+    through = outputs.special(path)  # a pipe or a device: made in the temporary folder, then written through
+    scratch = Path(tempfile.gettempdir()) if through else path.parent
+    tmp = scratch / f".{path.name}.tmp-{os.getpid()}"
     try:
-        with tempfile.TemporaryDirectory(prefix=".lifeservices-parquet-", dir=path.parent) as folder:
+        with tempfile.TemporaryDirectory(prefix=".lifeservices-parquet-", dir=scratch) as folder:
             parts = []
             for n, block in enumerate(_entries(report)):
                 part = Path(folder) / f"{n:06d}.parquet"
@@ -103,7 +108,18 @@ def write_file(report: Report, path: Path) -> None:
                 pl.read_parquet(parts[0]).write_parquet(tmp, compression="zstd", statistics=True)
             else:
                 pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
-        os.replace(tmp, path)
+        if through:
+            outputs.write_through(path, tmp.read_bytes())
+        else:
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write the output: {exc.strerror or exc}", path) from None
+    except pl.exceptions.PolarsError as exc:  # polars reports a failed write as a ComputeError
+        text = str(exc)
+        if "os error" not in text:
+            raise
+        why = text.rsplit("IO error: ", 1)[-1].split(" (os error", 1)[0]
+        raise UsageError(f"cannot write the output: {why}", path) from None
     finally:
         tmp.unlink(missing_ok=True)
 

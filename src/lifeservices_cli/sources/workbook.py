@@ -7,6 +7,12 @@ significant digits, as Excel displays them), TRUE/FALSE ``true``/``false``, date
 error values (``#DIV/0!``) stay as they are (the cell rules report them). Formulas give the
 value saved with the file. calamine gives merged ranges for .xlsx and .xls; for .ods they, and
 hidden rows and columns for .xlsx and .ods, are read from the sheet's XML.
+
+calamine reads a whole sheet into memory, so nothing reaches it unchecked (``_guard``): the
+zip's parts may unpack to ``MAX_UNZIPPED_BYTES`` together (declared sizes, then held to them
+while they are read), no part may hold a DTD (entity bombs, external entities: every XML
+read here goes through defusedxml), and a sheet's cells may span ``MAX_CELLS`` at most (the
+rectangle calamine fills, from A1 to the farthest cell holding something).
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeTree
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.sources.grid import Grid, GridRows, Merge, cell_ref, trim
@@ -27,10 +37,16 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
 #: What calamine does not give for a sheet: merged ranges (.ods), hidden rows (1-based) and
 #: columns (0-based), and error cells ((row, column) 0-based → ``#DIV/0!``), which it reads as "".
 UNCALCULATED = "\0"  # a formula saved without its value (written by a program, never calculated)
-Facts = tuple[list[Merge] | None, list[int], list[int], dict[tuple[int, int], str]]
+#: The last element: the sheet's extent, (rows, columns) from A1 to the farthest cell holding something.
+Facts = tuple[list[Merge] | None, list[int], list[int], dict[tuple[int, int], str], tuple[int, int]]
 
 #: The most XML read from one sheet part for merged ranges and hidden rows (a bomb stops there).
 MAX_XML_BYTES = 512 << 20
+#: The most the XML parts of one workbook may unpack to, together (and the largest .xls file).
+MAX_UNZIPPED_BYTES = 1 << 30
+#: The most cells one sheet may span (rows × columns from A1): calamine builds them all in memory.
+MAX_CELLS = 10_000_000
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def cell_text(value: Any) -> str:
@@ -61,6 +77,7 @@ class Workbook:
         from python_calamine import CalamineWorkbook
 
         self.path = path
+        _guard(path)
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises its own errors, and ValueError for unknown formats
@@ -72,6 +89,16 @@ class Workbook:
         self._xml: dict[str, Facts] | None = None
 
     def grid(self, name: str) -> Grid:
+        xml_merges, hidden_rows, hidden_columns, errors, (height, width) = self._facts().get(
+            name, (None, [], [], {}, (0, 0))
+        )
+        if height * width > MAX_CELLS:  # before calamine builds them all
+            raise UsageError(
+                f"sheet {name!r}: its cells span A1:{cell_ref(height - 1, width - 1)} ({height:,} rows × {width:,} "
+                f"columns), more than the {MAX_CELLS:,} cells read from one sheet; delete what lies far from "
+                "the table (or save the table alone, or as CSV)",
+                self.path,
+            )
         try:
             sheet = self._book.get_sheet_by_name(name)
             values = sheet.to_python(skip_empty_area=False)
@@ -79,7 +106,6 @@ class Workbook:
             raise UsageError(f"sheet {name!r}: {_why(self.path, exc)}", self.path) from None
         rows = [[cell_text(v) for v in row] for row in values]
         merges: list[Merge] = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-        xml_merges, hidden_rows, hidden_columns, errors = self._facts().get(name, (None, [], [], {}))
         uncalculated = sorted(where for where, text in errors.items() if text == UNCALCULATED)
         for (r, c), text in errors.items():  # calamine reads error values as "": put them back
             if r < len(rows) and text != UNCALCULATED:
@@ -123,9 +149,91 @@ class Workbook:
                         self._xml = _xlsx_facts(zf)
                     else:
                         self._xml = {}
-            except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError, ValueError):
+            except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError, ValueError, DefusedXmlException):
                 self._xml = {}  # .xls (no zip), or parts calamine read but we cannot: no extra facts
         return self._xml
+
+
+def _guard(path: Path) -> None:
+    """Refuse, with a clear line, what calamine must not be given (see the module's docstring)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            size = fh.seek(0, 2)
+    except OSError as exc:
+        raise UsageError(f"cannot read: {exc.strerror or exc}", path) from None
+    if head.startswith(_OLE):  # .xls, or an encrypted .xlsx (an OLE file holding an EncryptedPackage)
+        if _encrypted_ooxml(path):
+            raise UsageError("the workbook is password-protected; save an unprotected copy", path)
+        if size > MAX_UNZIPPED_BYTES:
+            raise UsageError(f"the workbook has {size:,} bytes, more than the {MAX_UNZIPPED_BYTES:,} read", path)
+        return
+    if not head.startswith(_ZIP):
+        if _looks_like_text(path):
+            raise UsageError(
+                f"not a readable {_kind(path)} workbook: it is text (a CSV file renamed?); give it its real "
+                "suffix, e.g. .csv",
+                path,
+            )
+        return  # calamine says what it is not
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = [i for i in zf.infolist() if i.filename.lower().endswith((".xml", ".rels"))]
+            total = sum(i.file_size for i in parts)
+            if total > MAX_UNZIPPED_BYTES:
+                raise UsageError(
+                    f"the workbook unpacks to {total:,} bytes, more than the {MAX_UNZIPPED_BYTES:,} read "
+                    "(a zip bomb, or a workbook too large: save the table alone, or as CSV)",
+                    path,
+                )
+            for info in parts:
+                if info.flag_bits & 0x1:
+                    raise UsageError("the workbook is password-protected; save an unprotected copy", path)
+                with zf.open(info) as part:
+                    try:  # the prolog, where a DTD would be: defusedxml refuses any
+                        for _ in SafeTree.iterparse(part, events=("start",), forbid_dtd=True):
+                            break
+                    except DefusedXmlException:
+                        raise UsageError(
+                            f"{info.filename} holds an XML document type declaration (DTD), which no spreadsheet "
+                            "program writes; refused (entity expansion, external entities)",
+                            path,
+                        ) from None
+                    except ElementTree.ParseError:
+                        pass  # calamine, or the XML readers below, say what is wrong
+                    while part.read(1 << 20):  # to the end: zipfile holds the part to its declared size and CRC
+                        pass
+    except zipfile.BadZipFile as exc:
+        why = f"not a readable {_kind(path)} workbook: it is damaged (not a zip archive: {exc})"
+        raise UsageError(why, path) from None
+    except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:
+        raise UsageError(f"not a readable {_kind(path)} workbook: it is damaged ({exc})", path) from None
+
+
+def _kind(path: Path) -> str:
+    return path.suffix.lower() or "spreadsheet"
+
+
+def _encrypted_ooxml(path: Path) -> bool:
+    """An OLE file holding an ``EncryptedPackage`` stream: a password-protected .xlsx/.xlsm."""
+    with path.open("rb") as fh:
+        data = fh.read(1 << 20)
+    return "EncryptedPackage".encode("utf-16-le") in data
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as fh:
+        data = fh.read(4096)
+    if not data or b"\0" in data:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 4:  # a character cut at the end of the block
+                return True
+    return False
 
 
 def _why(path: Path, exc: Exception) -> str:
@@ -153,13 +261,13 @@ def _xlsx_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
     """Hidden rows and columns of each sheet of an .xlsx (calamine gives the merged ranges)."""
     rels: dict[str, str] = {}
     with _open_part(zf, "xl/_rels/workbook.xml.rels") as fh:
-        for _, el in ElementTree.iterparse(fh):
+        for _, el in SafeTree.iterparse(fh, forbid_dtd=True):
             if _local(el.tag) == "Relationship":
                 target = el.get("Target", "")
                 rels[el.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     sheets: dict[str, str] = {}
     with _open_part(zf, "xl/workbook.xml") as fh:
-        for _, el in ElementTree.iterparse(fh):
+        for _, el in SafeTree.iterparse(fh, forbid_dtd=True):
             if _local(el.tag) == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
                 if rid in rels:
@@ -173,6 +281,11 @@ def _xlsx_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
 
 
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
+#: A cell with a child (``<c r="B7" t="s"><v>3</v></c>``; an empty styled ``<c r="B7" s="1"/>`` has none).
+_HOLDING_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
+_FAST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
+_FAST_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
+_HOLDING_ROW = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _ERROR_TYPE = re.compile(rb'\bt="e"')
@@ -193,6 +306,7 @@ def _scan_sheet(fh: Any) -> Facts:
     rows: list[int] = []
     columns: list[int] = []
     errors: dict[tuple[int, int], str] = {}
+    height = width = 0  # the extent of the cells holding something (a child: a value, a formula, text)
     rest = b""
     while True:
         chunk = fh.read(CHUNK)
@@ -206,6 +320,13 @@ def _scan_sheet(fh: Any) -> Facts:
             block, rest = (data[:cut], data[cut:]) if cut else (data, b"")
         else:
             block, rest = data, b""
+        # in C, no Python loop per cell; ``r`` first, as every writer puts it, else the general form
+        fast = b"<c r=" in block
+        letters = set((_FAST_COLUMN if fast else _HOLDING_COLUMN).findall(block))
+        if letters:
+            width = max(width, max(map(_column_number, letters)))
+            numbers = (_FAST_ROW if fast else _HOLDING_ROW).findall(block)
+            height = max(height, max(map(int, set(numbers))))
         if b"<col" in block or b":col" in block:
             for m in _COL_TAG.finditer(block):
                 attrs = m.group(1)
@@ -234,10 +355,11 @@ def _scan_sheet(fh: Any) -> Facts:
                     errors[where] = UNCALCULATED
         if not chunk:
             break
-    return (None, sorted(set(rows)), sorted(set(columns)), errors)
+    return (None, sorted(set(rows)), sorted(set(columns)), errors, (height, width))
 
 
 _OFFICE_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
 
 
 def _ods_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
@@ -251,20 +373,21 @@ def _ods_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
     errors: dict[tuple[int, int], str] = {}
     calc = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
     row = column = col_def = 0
+    height = width = used = 0  # the extent of the cells holding something; the columns used in this row
     with _open_part(zf, "content.xml") as fh:
-        for event, el in ElementTree.iterparse(fh, events=("start", "end")):
+        for event, el in SafeTree.iterparse(fh, events=("start", "end"), forbid_dtd=True):
             tag = el.tag
             if event == "start":
                 if tag == f"{t}table":
                     name, merges, rows, columns, row, col_def = el.get(f"{t}name", ""), [], [], [], 0, 0
-                    errors = {}
+                    errors, height, width = {}, 0, 0
                 elif tag == f"{t}table-column":
                     repeat = min(int(el.get(f"{t}number-columns-repeated", "1")), 16384)
                     if el.get(f"{t}visibility", "visible") != "visible":
                         columns.extend(range(col_def, col_def + repeat))
                     col_def += repeat
                 elif tag == f"{t}table-row":
-                    column = 0
+                    column = used = 0
                 continue
             if tag in (f"{t}table-cell", f"{t}covered-table-cell"):
                 span_c = int(el.get(f"{t}number-columns-spanned", "1"))
@@ -276,17 +399,29 @@ def _ods_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
                     if text:
                         errors[(row, column)] = text
                 column += min(int(el.get(f"{t}number-columns-repeated", "1")), 16384)
+                if len(el) or el.get(_VALUE_TYPE):  # a paragraph or a value: the cell holds something
+                    used = column
                 el.clear()
             elif tag == f"{t}table-row":
                 repeat = min(int(el.get(f"{t}number-rows-repeated", "1")), 1 << 20)
                 if el.get(f"{t}visibility", "visible") != "visible" and repeat < 1 << 16:
                     rows.extend(range(row + 1, row + repeat + 1))
                 row += repeat
+                if used:
+                    height, width = row, max(width, used)
                 el.clear()
             elif tag == f"{t}table":
-                facts[name] = (merges, rows, columns, errors)
+                facts[name] = (merges, rows, columns, errors, (height, width))
                 el.clear()
     return facts
+
+
+def _column_number(letters: bytes) -> int:
+    """``b"A"`` → 1, ``b"XFD"`` → 16384."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
 
 
 def _ref(text: str) -> tuple[int, int] | None:
@@ -333,7 +468,7 @@ def _xls_facts(path: Path) -> dict[str, Facts]:
                 for c, kind in enumerate(sheet.row_types(r))
                 if kind == xlrd.XL_CELL_ERROR
             }
-            facts[sheet.name] = (None, rows, columns, errors)
+            facts[sheet.name] = (None, rows, columns, errors, (sheet.nrows, sheet.ncols))
             book.unload_sheet(index)
     except Exception:  # noqa: BLE001 - a damaged part xlrd cannot follow: calamine's reading stands
         return facts
