@@ -282,7 +282,8 @@ def check_baseline(report: Report, ref: str, history: str | None, fail_on: str) 
 
 
 def baseline_lines(outcome: Outcome) -> list[str]:
-    lines = [f"baseline {outcome.label}: {outcome.known} known problems (not counted), {outcome.new} new"]
+    plural = "" if outcome.known == 1 else "s"
+    lines = [f"baseline {outcome.label}: {outcome.known} known problem{plural} (not counted), {outcome.new} new"]
     for ex in outcome.examples:
         who = " ".join(x for x in (ex["record_id"], ex["record_name"]) if x) or ex["district"] or "—"
         lines.append(f"  new: {who} {ex['indicator']} {ex['status']}")
