@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+DEMO_STORE ?= $(or $(TMPDIR),/tmp)/lifeservices-demo-history.sqlite
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv \
             examples/districts.csv examples/persons.csv
 
-.PHONY: demo test lint install dev browser golden clean
+.PHONY: demo demo-trend test lint install dev browser postgresql golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +27,31 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/lifeservices check $(EXAMPLES) --fail-on never
 
+# Three periods of the bundled example data into a throwaway history store, then their trend.
+demo-trend: install
+	@rm -f $(DEMO_STORE)*
+	@for y in 2022 2023 2024; do $(BIN)/lifeservices check examples/monitoring/$$y/* --as-of $$y-12-31 \
+	  --save --period $$y --history $(DEMO_STORE) --format json --output /dev/null --fail-on never; done
+	$(BIN)/lifeservices trend --history $(DEMO_STORE) --indicator facility-area-per-100-households
+	$(BIN)/lifeservices compare 2023 2024 --history $(DEMO_STORE) --public
+
 lint: dev
 	$(BIN)/ruff check src tests
 
-# The HTML report's browser test needs Debian's chromium and its driver; install them when missing.
+# The HTML report's browser test needs Debian's chromium and its driver, and a Chinese font for the
+# trend charts' labels; install them when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh | grep -q . || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium \
+	    chromium-driver fonts-wqy-microhei; }
 
-test: dev lint browser
+# The history-store tests start their own PostgreSQL server (tests/conftest.py); install it when missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql; }
+
+test: dev lint browser postgresql
 	$(BIN)/python -m pytest
 
 # Regenerate the golden reports after an intended change (review the diff before committing).
