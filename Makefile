@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DEMO_STORE ?= $(or $(TMPDIR),/tmp)/lifeservices-demo-history.sqlite
+DEMO_STORE ?= build/demo-history.sqlite
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv \
             examples/districts.csv examples/persons.csv
 
@@ -29,9 +29,9 @@ demo: install
 
 # Three periods of the bundled example data into a throwaway history store, then their trend.
 demo-trend: install
-	@rm -f $(DEMO_STORE)*
+	@mkdir -p build && rm -f $(DEMO_STORE)*
 	@for y in 2022 2023 2024; do $(BIN)/lifeservices check examples/monitoring/$$y/* --as-of $$y-12-31 \
-	  --save --period $$y --history $(DEMO_STORE) --format json --output /dev/null --fail-on never; done
+	  --save --period $$y --history $(DEMO_STORE) --format json --output build/demo-$$y.json --fail-on never; done
 	$(BIN)/lifeservices trend --history $(DEMO_STORE) --indicator facility-area-per-100-households
 	$(BIN)/lifeservices compare 2023 2024 --history $(DEMO_STORE) --public
 
@@ -68,3 +68,10 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: install
 	$(BIN)/python benchmarks/run.py --rows $(ROWS) $(BENCH_ARGS)
+
+# Saving a large run in the history store: check and save timed apart (docs/monitoring.md, Performance).
+# HISTORY_ARGS adds stores, e.g. HISTORY_ARGS=--history=postgresql://user@127.0.0.1:5432/bench
+HISTORY_ARGS ?=
+.PHONY: bench-history
+bench-history: install
+	$(BIN)/python benchmarks/history.py --rows $(ROWS) $(HISTORY_ARGS)

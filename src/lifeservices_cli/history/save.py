@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,9 +89,54 @@ def save_run(
                             (schema.run_indicators, indicators), (schema.aggregates, aggregates)):
             if rows:
                 conn.execute(table.insert(), [{"run_id": run_id, **row} for row in rows])
-        for batch in result_batches(report, run_id, years):
+        for batch in _ahead(result_batches(report, run_id, years)):
             bulk_insert(conn, batch)
     return run_id
+
+
+_DONE = object()
+
+
+def _ahead(batches: Iterator[list[tuple[Any, ...]]], depth: int = 3) -> Iterator[list[tuple[Any, ...]]]:
+    """The batches, made by a second thread while this one inserts the previous ones.
+
+    Decoding the spool (polars, without the GIL) and inserting (the driver) then overlap. At
+    most ``depth`` batches wait in between, so memory stays bounded; an error in the maker is
+    raised here, and stopping here (an interruption, an error) stops the maker.
+    """
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        waiting.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(_DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the inserting thread
+            waiting.put(error)
+
+    maker = threading.Thread(target=make, name="lifeservices-save", daemon=True)
+    maker.start()
+    try:
+        while (item := waiting.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while maker.is_alive():  # let it see the stop (it may be blocked on a full queue)
+            try:
+                waiting.get_nowait()
+            except queue.Empty:
+                pass
+            maker.join(timeout=0.05)
 
 
 def indicator_rows(report: Report) -> list[dict[str, Any]]:

@@ -150,6 +150,7 @@ def _sqlite_engine(url: sa.URL, label: str, timeout: float, create: bool) -> sa.
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: still atomic, one fsync less per commit
         cursor.close()
 
     @event.listens_for(engine, "begin")
