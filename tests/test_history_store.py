@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,30 @@ def test_postgres_store_is_shared_by_threads(postgres_url):
     assert not errors
     assert sorted(r["period"] for r in as_json(run("history", "-f", "json", "--history", postgres_url))["runs"]) == [
         "a", "b", "c"]
+
+
+def test_a_spooled_run_is_saved_as_the_report_has_it(store_url, tmp_path):
+    """The large-input path (results spooled, decoded by polars, COPY on PostgreSQL) stores what the
+    record path stores, text with commas, quotes and empty names included."""
+    from lifeservices_cli.checker import check_files
+    from lifeservices_cli.history.runs import load_run
+    from lifeservices_cli.history.save import save_run
+
+    data = tmp_path / "c.csv"
+    data.write_text(
+        "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）\n"
+        'A-1,"甲,""社区""",洮北区,是,是,1000,520\nA-2,,洮北区,是,是,1000,480\n'
+        ",无编号,,否,是,1000,300\nA-4,丁,洮南市,否,是,1000,abc\nA-5,戊,洮南市,是,是,1000,\n",
+        encoding="utf-8",
+    )
+    columns = check_files([data], as_of=date(2024, 6, 30), engine="columns")  # type: ignore[arg-type]
+    records = check_files([data], as_of=date(2024, 6, 30), engine="records")  # type: ignore[arg-type]
+    assert columns.store.spooled and not records.store.spooled
+    store = open_store(store_url)
+    saved = [load_run(store, save_run(store, r)) for r in (columns, records)]
+    store.close()
+    fields = ["record_id", "record_name", "district", "year", "indicator", "status", "value", "threshold", "gap"]
+    spooled, plain = (s.results.select(fields).to_dicts() for s in saved)
+    assert spooled == plain
+    assert plain[0]["record_name"] == '甲,"社区"'
+    assert {r["record_name"] for r in plain if r["record_id"] == "A-2"} == {None}

@@ -89,7 +89,7 @@ def save_run(
                             (schema.run_indicators, indicators), (schema.aggregates, aggregates)):
             if rows:
                 conn.execute(table.insert(), [{"run_id": run_id, **row} for row in rows])
-        for batch in _ahead(result_batches(report, run_id, years)):
+        for batch in _ahead(result_batches(report, run_id, years, conn.dialect.name)):
             bulk_insert(conn, batch)
     return run_id
 
@@ -97,7 +97,7 @@ def save_run(
 _DONE = object()
 
 
-def _ahead(batches: Iterator[list[tuple[Any, ...]]], depth: int = 3) -> Iterator[list[tuple[Any, ...]]]:
+def _ahead(batches: Iterator[Any], depth: int = 3) -> Iterator[Any]:
     """The batches, made by a second thread while this one inserts the previous ones.
 
     Decoding the spool (polars, without the GIL) and inserting (the driver) then overlap. At
@@ -183,11 +183,16 @@ def _years(report: Report) -> dict[tuple[str, int], str]:
 
 
 def result_batches(
-    report: Report, run_id: int, years: Mapping[tuple[str, int], str]
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The results as rows of ``schema.results`` (``RESULT_COLUMNS`` order), a batch at a time."""
+    report: Report, run_id: int, years: Mapping[tuple[str, int], str], dialect: str = "sqlite"
+) -> Iterator[Any]:
+    """The results ready for ``bulk_insert``, a block at a time: CSV text for PostgreSQL's ``COPY``
+    (written by polars, no Python per row), else rows of ``RESULT_COLUMNS``."""
     for frame in result_frames(report, years):
-        rows = frame.with_columns(pl.lit(run_id).alias("run_id")).select(schema.RESULT_COLUMNS).rows()
+        frame = frame.with_columns(pl.lit(run_id).alias("run_id")).select(schema.RESULT_COLUMNS)
+        if dialect == "postgresql":
+            yield frame.write_csv(include_header=False)  # null: empty; empty text: "" (COPY's CSV rules)
+            continue
+        rows = frame.rows()
         for start in range(0, len(rows), BATCH):
             yield rows[start : start + BATCH]
 
@@ -239,15 +244,14 @@ def _spooled_frames(
         yield data.select(list(FRAME_SCHEMA))
 
 
-def bulk_insert(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert result rows through the driver's bulk path, inside ``conn``'s transaction."""
+def bulk_insert(conn: sa.Connection, rows: Any) -> None:
+    """Insert results (``result_batches``) through the driver's bulk path, inside ``conn``'s transaction."""
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
         columns = ", ".join(schema.RESULT_COLUMNS)
-        with raw.cursor() as cursor, cursor.copy(f"COPY results ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        with raw.cursor() as cursor, cursor.copy(f"COPY results ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(rows.encode("utf-8") if isinstance(rows, str) else rows)
         return
     if conn.dialect.name == "sqlite":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
