@@ -298,3 +298,12 @@ def test_a_spooled_run_is_saved_as_the_report_has_it(store_url, tmp_path):
     assert spooled == plain
     assert plain[0]["record_name"] == '甲,"社区"'
     assert {r["record_name"] for r in plain if r["record_id"] == "A-2"} == {None}
+
+
+def test_an_unreachable_postgresql_store_is_one_line_without_its_password(postgres_server):
+    port = int(postgres_server.rsplit(":", 1)[1])
+    url = f"postgresql://someone:s3cret@127.0.0.1:{port + 1 if port < 65535 else port - 1}/nothing"
+    result = run("history", "--history", url, env={"LIFESERVICES_HISTORY_TIMEOUT": "2"})
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lifeservices: error: history store postgresql+psycopg://someone:***@127.0.0.1:")
+    assert "s3cret" not in result.output and len(result.stderr.strip().splitlines()) == 1
