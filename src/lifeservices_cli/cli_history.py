@@ -91,9 +91,9 @@ def _run_line(run: dict[str, Any]) -> list[str]:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    from lifeservices_cli.history.render import _text_table
+    from lifeservices_cli.history.render.common import text_table
 
-    return _text_table(headers, rows, _width())
+    return text_table(headers, rows, _width())
 
 
 @history_app.callback(invoke_without_command=True)

@@ -58,13 +58,10 @@ class Run:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]], orient: str = "row") -> pl.DataFrame:
-    if rows and isinstance(rows[0], dict):
-        frame = pl.DataFrame(rows, schema=RESULT_FIELDS)
-    else:
-        frame = pl.DataFrame(rows, schema=RESULT_FIELDS, orient="row")
-    frame = frame.with_columns(keys.key_expr().alias("record_key"))
-    return keys.match_keys(frame)
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Results as a frame with their record key and the key they are matched by."""
+    frame = pl.DataFrame(rows, schema=RESULT_FIELDS)
+    return keys.match_keys(frame.with_columns(keys.key_expr().alias("record_key")))
 
 
 def _number(text: Any) -> float | None:
@@ -186,7 +183,7 @@ def load_run(store: Store, run_id: int) -> Run:
             for a in conn.execute(sa.select(schema.aggregates).where(agg.run_id == run_id).order_by(agg.n))
         ]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_FIELDS)
-    frame = keys.match_keys(frame.with_columns(keys.key_expr().alias("record_key")))
+    frame = keys.match_keys(frame.with_columns(keys.key_expr().alias("record_key")))  # as _frame, in blocks
     return Run(
         label=f"run {run_id} ({row['period']})",
         period=row["period"],
