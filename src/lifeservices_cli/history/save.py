@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from lifeservices_cli.report import Report
 
 BATCH = 20_000
-_ENTRY = pl.Struct(
+# A spooled entry's keys up to "comparator" (report.result_dict's order), decoded as JSON; the rest of
+# the line (message, departments) is not. Inside a JSON string '"' is escaped, so the text
+# ', "comparator": ' can only be the key itself; "gap" (a number or null) is read after it.
+_HEAD = pl.Struct(
     {
         "source": pl.Utf8,
         "line": pl.Int64,
@@ -41,9 +44,9 @@ _ENTRY = pl.Struct(
         "status": pl.Utf8,
         "value": pl.Utf8,
         "threshold": pl.Utf8,
-        "gap": pl.Utf8,
     }
 )
+_GAP = r', "gap": ([^,]*), "shortfall"'
 
 
 def save_run(
@@ -232,8 +235,13 @@ def _spooled_frames(
         schema={"source": pl.Utf8, "line": pl.Int64, "year": pl.Utf8},
     )
     for frame in report.store.scan():
-        entries = pl.col("entry").str.strip_chars().str.strip_chars_end(",").str.json_decode(_ENTRY)
-        data = frame.select(pl.col("n"), entries.alias("e")).unnest("e")
+        entry = pl.col("entry")
+        head = pl.concat_str([entry.str.strip_chars_start().str.split_exact(', "comparator": ', 1).struct.field(
+            "field_0"), pl.lit("}")])
+        gap = entry.str.extract(_GAP, 1)
+        data = frame.select(
+            pl.col("n"), head.str.json_decode(_HEAD).alias("e"), pl.when(gap != "null").then(gap).alias("gap")
+        ).unnest("e")
         data = data.with_columns(
             pl.col("source").replace_strict(inputs, default=None, return_dtype=pl.Int64).alias("input"),
         )
