@@ -284,7 +284,8 @@ def test_a_spooled_run_is_saved_as_the_report_has_it(store_url, tmp_path):
     data.write_text(
         "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）\n"
         'A-1,"甲,""社区""",洮北区,是,是,1000,520\nA-2,,洮北区,是,是,1000,480\n'
-        ",无编号,,否,是,1000,300\nA-4,"x, ""comparator"": ""gap"": 1",洮南市,否,是,1000,abc\nA-5,戊,洮南市,是,是,1000,\n",
+        ",无编号,,否,是,1000,300\n"
+        'A-4,"x, ""comparator"": ""gap"": 1",洮南市,否,是,1000,abc\nA-5,戊,洮南市,是,是,1000,\n',
         encoding="utf-8",
     )
     columns = check_files([data], as_of=date(2024, 6, 30), engine="columns")  # type: ignore[arg-type]
