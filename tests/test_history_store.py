@@ -99,6 +99,9 @@ def test_history_show_and_delete(store_url):
     deleted = run("history", "delete", "2", "--yes", "--history", store_url)
     assert deleted.exit_code == 0, deleted.output
     assert [r["id"] for r in as_json(run("history", "-f", "json", "--history", store_url))["runs"]] == [1, 3]
+    assert as_json(run("trend", "-f", "json", "--history", store_url))["periods"] == ["2022", "2024"]
+    after = as_json(run("compare", "1", "3", "-f", "json", "--history", store_url))
+    assert sum(after["summary"].values()) == 52 and after["summary"]["fixed"] == 15
     gone = run("history", "show", "2", "--history", store_url)
     assert gone.exit_code == 2
     assert gone.stderr.startswith("lifeservices: error: no run or period '2'")
@@ -151,14 +154,14 @@ def test_an_older_store_is_migrated_forward(store_url):
             saved_at="2023-01-01T00:00:00+00:00", as_of="2022-12-31", period="2022", tool_version="0.0.9",
             lang="zh", settings="[]", options="{}", summary=json.dumps({"records": 0}), results=0,
         ).returning(schema.runs.c.id)).scalar_one()
-        indexes = sa.inspect(conn).get_indexes("results")
+        indexes = sa.inspect(conn).get_indexes("aggregates")
     engine.dispose()
     assert indexes == []
     listed = as_json(run("history", "-f", "json", "--history", store_url))
     assert [r["id"] for r in listed["runs"]] == [run_id]
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        assert {i["name"] for i in sa.inspect(conn).get_indexes("results")} == {"ix_results_run"}
+        assert {i["name"] for i in sa.inspect(conn).get_indexes("aggregates")} == {"ix_aggregates_run"}
         assert conn.execute(sa.select(schema.meta.c.value)).scalar() == str(schema.SCHEMA_VERSION)
     engine.dispose()
 

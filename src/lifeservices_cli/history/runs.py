@@ -163,13 +163,7 @@ def load_run(store: Store, run_id: int) -> Run:
                 .order_by(schema.run_indicators.c.position)
             ).mappings()
         }
-        res = schema.results.c
-        query = (
-            sa.select(res.record_id, res.record_name, res.district, res.year, res.indicator, res.status, res.value,
-                      res.threshold, res.gap)
-            .where(res.run_id == run_id)
-            .order_by(res.n)
-        )
+        query = _results_of(conn, row)
         entities = {k: v["entity"] for k, v in indicators.items()}
         frames = []
         result = conn.execute(query)
@@ -197,9 +191,25 @@ def load_run(store: Store, run_id: int) -> Run:
     )
 
 
+def _results_of(conn: sa.Connection, run: Any) -> sa.Select[Any]:
+    """The query of a run's results in order: on SQLite by their rowids (see ``schema.runs``)."""
+    res = schema.results.c
+    query = sa.select(res.record_id, res.record_name, res.district, res.year, res.indicator, res.status, res.value,
+                      res.threshold, res.gap).where(res.run_id == run["id"])
+    if conn.dialect.name == "sqlite" and run["first_result"] is not None:
+        rowid = sa.literal_column("rowid")
+        return query.where(rowid.between(run["first_result"], run["last_result"])).order_by(rowid)
+    return query.order_by(res.n)
+
+
 def delete_run(store: Store, run_id: int) -> None:
     with store.write() as conn:
-        for table in (schema.results, schema.aggregates, schema.run_indicators, schema.run_inputs, schema.run_packs):
+        run = conn.execute(sa.select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
+        results = schema.results.delete().where(schema.results.c.run_id == run_id)
+        if conn.dialect.name == "sqlite" and run is not None and run["first_result"] is not None:
+            results = results.where(sa.literal_column("rowid").between(run["first_result"], run["last_result"]))
+        conn.execute(results)
+        for table in (schema.aggregates, schema.run_indicators, schema.run_inputs, schema.run_packs):
             conn.execute(table.delete().where(table.c.run_id == run_id))
         conn.execute(schema.runs.delete().where(schema.runs.c.id == run_id))
 

@@ -92,8 +92,15 @@ def save_run(
                             (schema.run_indicators, indicators), (schema.aggregates, aggregates)):
             if rows:
                 conn.execute(table.insert(), [{"run_id": run_id, **row} for row in rows])
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # under the write lock: nobody else adds results until this commits
+            first = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) + 1 FROM results").scalar_one())
         for batch in _ahead(result_batches(report, run_id, years, conn.dialect.name)):
             bulk_insert(conn, batch)
+        if sqlite:
+            last = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM results").scalar_one())
+            conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(
+                first_result=first, last_result=last))
     return run_id
 
 
