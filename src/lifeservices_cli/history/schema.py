@@ -127,7 +127,9 @@ RESULT_COLUMNS = [c.name for c in results.columns]
 _TABLES_V1 = [meta, runs, run_packs, run_inputs, run_indicators, results, aggregates]
 
 _INDEXES_V2 = [
-    sa.Index("ix_results_run", results.c.run_id, results.c.n),
+    # PostgreSQL: a BRIN index (a run's results are appended together: a few pages of index, and
+    # next to nothing to maintain while COPY adds 2M rows)
+    sa.Index("ix_results_run", results.c.run_id, postgresql_using="brin"),
     sa.Index("ix_aggregates_run", aggregates.c.run_id),
     sa.Index("ix_runs_period", runs.c.period),
 ]
