@@ -4,9 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_STORE ?= build/demo-history.sqlite
 EXAMPLES := examples/communities.csv examples/communities-gbk.csv examples/compounds.yaml examples/facilities.csv \
-            examples/districts.csv examples/persons.csv
+            examples/districts.csv examples/persons.csv examples/venues.csv examples/statistical-tables.xlsx
 
-.PHONY: demo demo-trend test lint install dev browser postgresql golden clean
+.PHONY: demo demo-trend test lint install dev browser libreoffice postgresql golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,12 +46,17 @@ browser:
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium \
 	    chromium-driver fonts-wqy-microhei; }
 
+# The statistical-table tests have LibreOffice save their workbooks as .xls, .ods and .xlsx; install it when missing.
+libreoffice:
+	@command -v soffice >/dev/null || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libreoffice-calc-nogui; }
+
 # The history-store tests start their own PostgreSQL server (tests/conftest.py); install it when missing.
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql; }
 
-test: dev lint browser postgresql
+test: dev lint browser libreoffice postgresql
 	$(BIN)/python -m pytest
 
 # Regenerate the golden reports after an intended change (review the diff before committing).

@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 import measure  # noqa: E402
+
 import tables  # noqa: E402
 
 PEERS = HERE / "peers"

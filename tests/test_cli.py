@@ -44,7 +44,7 @@ def test_help_on_every_command(args):
 
 def test_json_report_contract():
     report = run_json(*ALL)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["tool"] == {"name": "lifeservices-cli", "version": __version__}
     assert report["packs"][0]["id"] == "baicheng-2022-323"
     assert report["packs"][0]["document"] == "白发改社联字〔2022〕323号"
@@ -77,14 +77,11 @@ def test_json_report_contract():
         "status",
         "value",
         "threshold",
-        "comparator",
-        "unit",
         "gap",
-        "clause",
-        "departments",
+        "shortfall",
         "message",
     }
-    assert all(set(r) >= result_keys for r in report["results"])
+    assert all(set(r) - {"check"} == result_keys for r in report["results"])  # schema 2: only its own
     agg_keys = {"indicator", "group", "status", "value", "numerator", "denominator", "threshold"}
     assert all(set(a) >= agg_keys for a in report["aggregates"])
 
@@ -97,9 +94,12 @@ def _result(report: dict, indicator: str, record_id: str) -> dict:
 def test_example_statuses_and_lines():
     report = run_json(*ALL)
     r = _result(report, "facility-area-per-100-households", "TB-004")
-    assert (r["status"], r["value"], r["line"], r["clause"]) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
+    clause = {i["id"]: i["clause"]["ref"] for i in report["indicators"]}[r["indicator"]]
+    assert (r["status"], r["value"], r["line"], clause) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
     r = _result(report, "new-community-facility-area", "TB-003")
-    assert (r["status"], r["value"], r["threshold"], r["comparator"], r["gap"], r["shortfall"]) == (
+    checks = {i["id"]: i["checks"] for i in report["indicators"]}
+    comparator = checks[r["indicator"]][r.get("check", 0)]["comparator"]
+    assert (r["status"], r["value"], r["threshold"], comparator, r["gap"], r["shortfall"]) == (
         "fail",
         480,
         500,
@@ -110,11 +110,13 @@ def test_example_statuses_and_lines():
     r = _result(report, "new-community-facility-area", "TB-101")  # GB18030 file, full-width digits
     assert (r["status"], r["value"], r["source"].endswith("communities-gbk.csv")) == ("pass", 560, True)
     r = _result(report, "fire-acceptance-simplified", "SS-03")  # 30万元 exactly: 以下 includes it
-    assert (r["status"], r["value"], r["unit"]) == ("eligible", 300000, "元")
+    assert (r["status"], r["value"], checks[r["indicator"]][r["check"]]["unit"]) == ("eligible", 300000, "元")
     r = _result(report, "new-compound-elderly-childcare", "XQ-TB-02")
-    assert (r["status"], r["line"]) == ("fail", 10)
+    assert (r["status"], r["line"]) == ("fail", 11)
+    r = _result(report, "new-compound-elderly-childcare", "XQ-DA-01")  # no 托育 answer, a kindergarten: 托幼 met
+    assert r["status"] == "pass"
     rates = {a["group"]: a["status"] for a in report["aggregates"]}
-    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "missing_data", "镇赉县": "not_applicable"}
+    assert rates == {"洮北区": "fail", "洮南市": "pass", "大安市": "pass", "镇赉县": "not_applicable"}
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
@@ -143,7 +145,7 @@ def test_table_shows_statuses_aggregates_and_summary():
         "│ 洮北区",
         "Summary: 32 records, 48 checks",
         "fail 6",
-        "missing data 6",
+        "missing data 5",
         "invalid data 3",
         "TB-003 海明社区  communities.csv:4",
         "no 'is urban' column; every record is taken as yes",
@@ -196,7 +198,8 @@ def test_columns_fitting_no_entity(tmp_path):
     data.write_text("甲,乙\n1,2\n", encoding="utf-8")
     result = run("check", str(data))
     assert result.exit_code == 2
-    assert "the columns fit no entity; use --entity" in result.stderr
+    assert "no header row found: the columns fit no entity in the first 2 rows" in result.stderr
+    assert "(first rows — 1: 甲 | 乙; 2: 1 | 2); use --header-rows or --entity" in result.stderr
     assert "community: 社区编码" in result.stderr
 
 
@@ -221,12 +224,20 @@ def test_python_dash_m_and_console_script():
 
 
 def test_as_of_picks_the_rules_in_force_and_the_report_states_it():
-    before = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2022-11-21")
+    before = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2022-11-21")
     assert before["as_of"] == "2022-11-21"
-    assert before["results"] == [] and "first-loan-smes-above-2021" in before["not_in_force"]
-    assert before["summary"]["records"] == 5  # every record read is still counted
-    after = run_json(str(EXAMPLES / "districts.csv"), "--as-of", "2024-06-30")
-    assert after["not_in_force"] == [] and after["summary"]["checks"] == 20
+    assert before["results"] == [] and "family-doctor-priority-group" in before["not_in_force"]
+    assert before["summary"]["records"] == 8  # every record read is still counted
+    after = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2024-06-30")
+    assert after["not_in_force"] == [] and after["summary"]["checks"] == 24
+
+
+def test_district_rows_are_judged_by_the_year_they_report_not_by_as_of():
+    for day in ("2022-11-21", "2024-06-30"):
+        report = run_json(str(EXAMPLES / "districts.csv"), "--as-of", day)
+        assert "first-loan-smes-above-2021" not in report["not_in_force"]
+        health = [r for r in report["results"] if r["indicator"] == "basic-public-health-categories"]
+        assert [r["status"] for r in health][:2] == ["not_applicable", "pass"]  # 洮北区 2021, then 2022
 
 
 def test_as_of_decides_the_graduate_subsidy():

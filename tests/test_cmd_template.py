@@ -116,16 +116,16 @@ def test_a_filled_english_template_is_checked_as_its_entity(here):
 def test_xlsx_template(here, packset):
     result = run("template", "compound", "--output", "compound.xlsx")
     assert result.exit_code == 0, result.output
-    assert "已写入 compound.xlsx（6 列）" in result.stderr
+    assert "已写入 compound.xlsx（7 列）" in result.stderr
     from openpyxl import load_workbook
 
     wb = load_workbook(here / "compound.xlsx")
     ws = wb.active
     row = [c.value for c in ws[1]]
-    assert row == ["小区编码", "小区名称", "县（市、区）", "是否新建", "养老服务设施", "托育服务设施"]
+    assert row == ["小区编码", "小区名称", "县（市、区）", "是否新建", "养老服务设施", "托育服务设施", "配套幼儿园"]
     assert ws.freeze_panes == "A2"
     lists = sorted((dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation)
-    assert lists == [('"是,否"', "D2:D1048576"), ('"是,否"', "E2:E1048576"), ('"是,否"', "F2:F1048576")]
+    assert lists == [('"是,否"', f"{c}2:{c}1048576") for c in "DEFG"]
     assert [header_field(packset.entities["compound"], h)[0] for h in row] == list(
         packset.entities["compound"].spec.fields
     )

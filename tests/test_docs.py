@@ -285,8 +285,14 @@ def test_every_status_is_explained_in_both_guides():
 ERRORS: list[tuple[str, str, dict[str, bytes]]] = [
     ("check no-such.csv", "no such file", {}),
     ("check examples", "is a folder, not a data file", {}),
-    ("check f.xls", "unsupported file type '.xls'", {"f.xls": b"a,b\n"}),
-    ("check odd.csv", "the columns fit no entity; use --entity", {"odd.csv": "甲,乙\n1,2\n".encode()}),
+    ("check f.pdf", "unsupported file type '.pdf'", {"f.pdf": b"a,b\n"}),
+    ("check odd.csv", "no header row found: the columns fit no entity", {"odd.csv": "甲,乙\n1,2\n".encode()}),
+    (
+        "check tie.csv",
+        "the columns fit several entities (community, facility); use --entity",
+        {"tie.csv": "户数,建筑面积\n1,2\n".encode()},
+    ),
+    ("check f.xls", "not a readable .xls workbook", {"f.xls": b"a,b\n"}),
     ("check examples/communities.csv --entity planet", "unknown entity 'planet'", {}),
     (
         "check dup.csv",

@@ -223,7 +223,8 @@ def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop)
 def test_kill_during_a_large_check_removes_the_result_spool(inputs, tmp_path, name, code):
     out = tmp_path / "out"
     out.mkdir()
-    proc = _start("check", inputs["columns"], "-f", "json", "-o", out / "report.json", cwd=tmp_path)
+    # twice the columnar input: schema 2's shorter lines made 200k rows end before the signal under load
+    proc = _start("check", inputs["columns"], inputs["columns"], "-f", "json", "-o", out / "report.json", cwd=tmp_path)
     _wait_for(proc, lambda pid: any(out.iterdir()), "spooling its results beside the report")
     proc.send_signal(getattr(signal, name))
     _, err = proc.communicate(timeout=TIMEOUT)

@@ -115,7 +115,7 @@ def test_check_hook_runs_on_the_data_files(tmp_path):
     proc = run_hook(HOOKS["lifeservices-check"], data_repo(tmp_path))
     assert proc.returncode == 1, proc.stderr  # the examples have failing records
     assert "TB-003 海明社区  communities.csv:4" in proc.stdout
-    assert "Summary: 33 records" in proc.stdout  # 12 communities, 8 compounds, 8 facilities, 5 districts
+    assert "Summary: 34 records" in proc.stdout  # 12 communities, 8 compounds, 8 facilities, 6 districts
 
 
 def test_lint_hook_runs_on_the_pack_files(tmp_path):

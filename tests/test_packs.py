@@ -22,9 +22,13 @@ BUNDLED_IDS = [
     "new-compound-elderly-childcare-rate",
     "fire-acceptance-simplified",
     "basic-public-health-categories",
+    "public-sports-venue-open",
     "childcare-filing-task",
     "company-registration-online-one-day-free",
+    "joint-program-enrollment-rising",
     "first-loan-smes-above-2021",
+    "first-loan-share-rising",
+    "loan-enterprises-increasing",
     "family-doctor-priority-group",
     "graduate-small-firm-social-insurance-subsidy",
     "graduate-entrepreneur-social-insurance-subsidy",
@@ -109,7 +113,7 @@ def assert_error(err: UsageError, line: int, key_path: str, *fragments: str) -> 
 def test_bundled_pack_loads():
     packset = packs.load_packs()
     assert [ind.id for ind in packset.indicators] == BUNDLED_IDS
-    assert sorted(packset.entities) == ["community", "compound", "district", "facility", "person"]
+    assert sorted(packset.entities) == ["community", "compound", "district", "facility", "person", "venue"]
     ((pack, where),) = packset.packs
     assert pack.id == "baicheng-2022-323"
     assert pack.document == "白发改社联字〔2022〕323号"
@@ -135,7 +139,11 @@ def test_bundled_pack_compiles_its_rules():
         "company-registration-online-one-day-free": (
             "standard", "all", [("==", None, True, None), ("<=", "以内", Fraction(1), "天"), ("==", "等于", 0, "元")]
         ),
+        "public-sports-venue-open": ("standard", "one", [("==", None, True, None)]),
+        "joint-program-enrollment-rising": ("standard", "one", [(">", "高于", None, "人")]),  # last year: a column
         "first-loan-smes-above-2021": ("standard", "one", [(">", "高于", None, "户")]),  # threshold: a column
+        "first-loan-share-rising": ("standard", "one", [(">", "高于", None, "%")]),  # last year's share
+        "loan-enterprises-increasing": ("standard", "one", [(">", "高于", None, "户")]),
         "family-doctor-priority-group": (
             "eligibility", "any",
             [("<=", "以下", Fraction(6), "年"), (">=", "以上", Fraction(65), "年"),
@@ -263,10 +271,11 @@ def test_pack_must_be_a_mapping(tmp_path, text):
         ("    kind: standard", "    kind: standard\n    colour: red", "indicators.0.colour",
          "allowed keys: id, title, clause, departments, entity, kind, applies_if"),
         ("document: 测试文件", "document: 测试文件\ncolour: red", "colour",
-         "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, parameters, "
-         "entities, indicators, overrides, coverage, tests"),
+         "allowed keys: id, title, document, issuers, issued, source, source_text, extends, notes, jurisdiction, "
+         "parameters, entities, indicators, overrides, coverage, tests"),
         ("unit: m², minimum: 0}", "unit: m², minimum: 0, colour: red}", "entities.site.fields.area.colour",
-         "allowed keys: type, title, unit, entry_unit, aliases, description, minimum, default_when_absent"),
+         "allowed keys: type, title, unit, entry_unit, aliases, description, minimum, maximum, not_after_as_of, "
+         "default_when_absent"),
         ("quote: 面积不低于500平方米}", "quote: 面积不低于500平方米, colour: red}", "indicators.0.clause.colour",
          "allowed keys: ref, section, item, quote"),
         ("    title: {zh: 场地, en: site}", "    title: {zh: 场地, en: site, colour: red}",

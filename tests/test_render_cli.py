@@ -40,7 +40,7 @@ def test_auto_is_table_off_github_and_github_on_it():
     assert plain.exit_code == 1 and "┃ 记录" in plain.stdout and "\x1b[" not in plain.stdout
     on_github = run(*EXAMPLES, github=True)
     assert on_github.exit_code == 1
-    assert on_github.stdout.startswith("::error file=examples/communities.csv,line=4,title=")
+    assert on_github.stdout.startswith("::error file=examples/compounds.yaml,title=洮北区")  # a district first
     assert run(*EXAMPLES, "-f", "table", github=True).stdout == plain.stdout  # an explicit format wins
 
 

@@ -72,7 +72,9 @@ def test_no_absolute_paths_or_times_in_reports(report):
 def test_unknown_option_values_are_rejected_by_the_enum():
     with pytest.raises(ValueError):
         Format("pdf")
-    assert {f.value for f in Format} == {"table", "json", "csv", "xlsx", "junit", "sarif", "github", "markdown", "html"}
+    assert {f.value for f in Format} == {
+        "table", "json", "ndjson", "csv", "parquet", "xlsx", "junit", "sarif", "github", "markdown", "html"
+    }  # fmt: skip
 
 
 def test_formats_agree_with_the_json_counts(report):

@@ -26,6 +26,7 @@ EXAMPLES = [
     "examples/facilities.csv",
     "examples/districts.csv",
     "examples/persons.csv",
+    "examples/venues.csv",
 ]
 AS_OF = "2024-06-30"  # a fixed day: the rules in force and the people's ages must not move with the calendar
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -1,5 +1,5 @@
-"""``.xlsx`` input: first sheet or ``--sheet``, the CSV rules for headers and cells, the sheet's
-row number as ``line``; and the Excel report read back with openpyxl."""
+"""``.xlsx`` input: every sheet holding records or ``--sheet``, the CSV rules for headers and
+cells, the sheet's row number as ``line``; and the Excel report read back with openpyxl."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from lifeservices_cli.checker import check_files
 from lifeservices_cli.cli import app
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format, Options, View
-from lifeservices_cli.spreadsheet import cell_text, sheet
+from lifeservices_cli.sources import cell_text
 
 HEADER = [
     "社区编码",
@@ -65,12 +65,15 @@ def test_first_sheet_rules_and_lines(tmp_path):
 
 def test_sheet_option_and_unknown_sheet(tmp_path):
     path = workbook(tmp_path / "book.xlsx", cover=True)
-    with pytest.raises(UsageError, match="the columns fit no entity"):
-        check_files([path])
-    with sheet("数据"):
-        assert check_files([path]).inputs[0].records == 4
-    with sheet("Sheet9"), pytest.raises(UsageError, match="no sheet 'Sheet9'; the sheets are: 说明, 数据"):
-        check_files([path])
+    report = check_files([path])  # the cover sheet holds no table: skipped, with the reason
+    assert [(i.sheet, i.records) for i in report.inputs] == [("数据", 4)]
+    assert report.inputs[0].skipped_sheets[0]["sheet"] == "说明"
+    assert "no header row found" in report.inputs[0].skipped_sheets[0]["reason"]
+    assert check_files([path], sheet="数据").inputs[0].records == 4
+    with pytest.raises(UsageError, match="sheet '说明': no header row found"):
+        check_files([path], sheet="说明")  # a sheet named with --sheet must hold a table
+    with pytest.raises(UsageError, match="no sheet 'Sheet9'; the sheets are: 说明, 数据"):
+        check_files([path], sheet="Sheet9")
 
 
 def test_cli_sheet_and_csv_of_xlsx_input(tmp_path, monkeypatch):
@@ -82,7 +85,7 @@ def test_cli_sheet_and_csv_of_xlsx_input(tmp_path, monkeypatch):
     csv = CliRunner().invoke(app, ["check", "book.xlsx", "--sheet", "数据", "-f", "csv", "--lang", "en"])
     lines = csv.stdout_bytes.decode("utf-8-sig").splitlines()
     assert lines[0].startswith(",".join(HEADER))  # the record's own columns first, re-read from the sheet
-    assert lines[1].startswith("TB-1,甲,洮北区,是,是,1500,500,pass,500,0,") and lines[1].endswith(",book.xlsx,3")
+    assert lines[1].startswith("TB-1,甲,洮北区,是,是,1500,500,pass,500,0,") and lines[1].endswith(",book.xlsx#数据,3")
 
 
 def test_broken_workbook_is_a_usage_error(tmp_path):
@@ -128,7 +131,7 @@ def test_excel_report_sheets_and_colours(tmp_path):
     assert [c.value for c in districts[2]][:3] == ["洮北区", 2, 4]  # district, pass, fail
 
 
-def test_excel_row_limit_is_reported(tmp_path, monkeypatch):
+def test_excel_row_limit_goes_on_in_a_second_sheet(tmp_path, monkeypatch):
     from lifeservices_cli.render import xlsx
 
     monkeypatch.setattr(xlsx, "EXCEL_ROWS", 3)
@@ -137,7 +140,8 @@ def test_excel_row_limit_is_reported(tmp_path, monkeypatch):
     out.write_bytes(Format.xlsx.render(report))
     wb = openpyxl.load_workbook(out)
     assert wb["Results"].max_row == 3  # the header and two records
+    assert wb["Results (2)"].max_row == 3  # the header and the other two: none left out
     assert [c.value for c in wb["Summary"][2]] == [
-        "Rows of 'Results' past Excel's 3-row limit, left out (the CSV or JSON report has them all)",
+        "'Results' passes Excel's 3 rows a sheet and goes on in: Results (2) (sheets)",
         2,
     ]

@@ -26,12 +26,15 @@ FACILITY = "项目编号,项目名称,县（市、区）,建筑面积（平方�
 COMPOUND = "小区编码,小区名称,县（市、区）,是否新建,养老服务设施,托育服务设施"
 EXPECTED_COLUMNS = (
     "community: 社区编码, 社区名称, 县（市、区）, 街道（乡镇）, 是否新建, 是否城市社区, 户数, 综合服务设施面积; "
-    "compound: 小区编码, 小区名称, 县（市、区）, 是否新建, 养老服务设施, 托育服务设施; "
+    "compound: 小区编码, 小区名称, 县（市、区）, 是否新建, 养老服务设施, 托育服务设施, 配套幼儿园; "
     "facility: 项目编号, 设施名称, 县（市、区）, 建筑面积, 总投资; "
     "district: 县（市、区）, 年度, 落实基本公共卫生服务类别数, 托育机构备案完成数, 托育机构年度备案任务数, "
-    "企业开办网上办, 企业开办最长用时, 企业开办收费, 新增小微企业法人首贷户数, 2021年新增小微企业法人首贷户数; "
-    "person: 编号, 姓名, 县（市、区）, 出生日期, 慢性病患者, 残疾人, 脱贫人口, 高校毕业生, 离校日期, "
-    "被小微企业招用, 自主创业或灵活就业"
+    "企业开办网上办, 企业开办最长用时, 企业开办收费, 新增小微企业法人首贷户数, 2021年新增小微企业法人首贷户数, "
+    "当年新发放贷款企业户数, 其中首贷户数, 上年新发放贷款企业户数, 上年其中首贷户数, 获得银行贷款的企业户数, "
+    "上年获得银行贷款的企业户数, 中高职贯通培养招生人数, 上年中高职贯通培养招生人数; "
+    "venue: 场馆编号, 场馆名称, 县（市、区）, 免费或低收费开放; "
+    "person: 编号, 姓名, 县（市、区）, 出生日期, 慢性病患者, 残疾人, 脱贫人口, 高校毕业生, 离校日期, 招用日期, "
+    "创业日期, 被小微企业招用, 自主创业或灵活就业"
 )
 
 
@@ -118,7 +121,8 @@ def test_encoding_override_is_used_as_given(tmp_path):
 def test_wrong_encoding_override_garbles_headers_into_an_error(tmp_path):
     path = write(tmp_path, csv_text(COMMUNITY, COMMUNITY_ROW).encode("gb18030"))
     err = usage_error(path, encoding="utf-8")
-    assert str(err).startswith(f"{path}: the columns fit no entity; use --entity.")
+    assert str(err).startswith(f"{path}: no header row found: the columns fit no entity in the first 2 rows")
+    assert "\ufffd" in str(err) and not any("\udc80" <= ch <= "\udcff" for ch in str(err))  # bytes shown as �
 
 
 def test_unknown_encoding(tmp_path):
@@ -300,15 +304,17 @@ def test_entity_is_detected_from_the_headers(tmp_path, header, entity):
 @pytest.mark.parametrize(
     ("header", "why"),
     [
-        ("foo,bar", "the columns fit no entity"),
-        ("编号,县（市、区）", "the columns fit no entity"),  # only columns every entity has
-        ("户数,建筑面积", "the columns fit several entities (community, facility)"),
-        ("户数,养老服务设施,总投资", "the columns fit several entities (community, compound, facility)"),
+        ("foo,bar", "no header row found: the columns fit no entity in the first 2 rows (first rows — 1: foo | bar; "
+         "2: 1 | 2 | 3); use --header-rows or --entity"),
+        # columns that several entities have, as many of each: a real tie
+        ("编号,县（市、区）", "the columns fit several entities (community, compound, facility, person); use --entity"),
+        ("户数,建筑面积", "the columns fit several entities (community, facility); use --entity"),
+        ("户数,养老服务设施,总投资", "the columns fit several entities (community, compound, facility); use --entity"),
     ],
 )
 def test_entity_cannot_be_detected(tmp_path, header, why):
     path = write(tmp_path, csv_text(header, "1,2,3"))
-    assert str(usage_error(path)) == f"{path}: {why}; use --entity. Columns each entity expects — {EXPECTED_COLUMNS}"
+    assert str(usage_error(path)) == f"{path}: {why}. Columns each entity expects — {EXPECTED_COLUMNS}"
 
 
 def test_entity_given_explicitly(tmp_path):
@@ -317,7 +323,7 @@ def test_entity_given_explicitly(tmp_path):
     assert info.entity == "facility"
     assert (record.values["id"], record.values["district"]) == ("X1", "洮北区")
     err = usage_error(path, entity="school")
-    assert str(err) == f"{path}: unknown entity 'school'; known: community, compound, facility, district, person"
+    assert str(err) == f"{path}: unknown entity 'school'; known: community, compound, facility, district, venue, person"
 
 
 # --------------------------------------------------------------------------- rows and files
@@ -367,8 +373,8 @@ def test_empty_file(tmp_path, data):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("data.pdf", "unsupported file type '.pdf'; use .csv, .tsv, .xlsx, .yaml, .yml or .json"),
-     ("data", "unsupported file type '(none)'; use .csv, .tsv, .xlsx, .yaml, .yml or .json")],
+    [("data.pdf", "unsupported file type '.pdf'; use .csv, .tsv, .xlsx, .xlsm, .xls, .ods, .yaml, .yml or .json"),
+     ("data", "unsupported file type '(none)'; use .csv, .tsv, .xlsx, .xlsm, .xls, .ods, .yaml, .yml or .json")],
 )
 def test_unsupported_file_type(tmp_path, name, message):
     assert str(usage_error(write(tmp_path, b"x", name))) == f"{tmp_path / name}: {message}"
@@ -383,7 +389,10 @@ def test_absent_is_urban_column_defaults_to_true_with_a_warning(tmp_path):
     path = write(tmp_path, csv_text("社区编码,是否新建,户数,综合服务设施面积", "C1,否,1000,300"))
     info, (record,) = read(path)
     assert record.values["is_urban"] is True
-    assert info.warnings == [f"{path}：没有「是否城市社区」列，全部记录按 是 处理"]
+    assert info.warnings == [  # an area with no unit is read as m² (a unit of several), and said so
+        f"{path}：「综合服务设施面积」列未注明单位，按 m² 读取",
+        f"{path}：没有「是否城市社区」列，全部记录按 是 处理",
+    ]
     (per100,) = [r for r in check(path).results if r.indicator == "facility-area-per-100-households"]
     assert (per100.status, per100.value) == ("pass", F(30))
 
@@ -454,7 +463,7 @@ def test_yaml_mapping_with_entity_and_records(tmp_path):
 
 def test_yaml_mapping_entity_is_checked(tmp_path):
     path = write(tmp_path, YAML_MAPPING.replace("entity: facility", "entity: school"), "x.yaml")
-    known = "community, compound, facility, district, person"
+    known = "community, compound, facility, district, venue, person"
     assert str(usage_error(path)) == f"{path}: unknown entity 'school'; known: {known}"
 
 

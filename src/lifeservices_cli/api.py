@@ -42,7 +42,9 @@ Status: TypeAlias = Literal[
 #: Language of titles and messages (report keys stay English).
 Lang: TypeAlias = Literal["zh", "en"]
 #: Report formats, as ``--format`` names them.
-FormatName: TypeAlias = Literal["table", "json", "csv", "xlsx", "junit", "sarif", "github", "markdown", "html"]
+FormatName: TypeAlias = Literal[
+    "table", "json", "ndjson", "csv", "parquet", "xlsx", "junit", "sarif", "github", "markdown", "html"
+]
 #: How problem lists are grouped (``--by``).
 By: TypeAlias = Literal["indicator", "district", "department"]
 
@@ -100,7 +102,9 @@ def check_files(
     packs: PackSet | PathLike | Iterable[PathLike] | None = None,
     entity: str | None = None,
     encoding: str | None = None,
-    sheet: str | None = None,
+    sheet: str | Iterable[str] | None = None,
+    header_rows: tuple[int, int] | None = None,
+    units: Mapping[str, str] | None = None,
     lang: Lang = "zh",
     as_of: date | str | None = None,
     spool_folder: PathLike | None = None,
@@ -110,7 +114,9 @@ def check_files(
 
     ``packs`` is a ``PackSet`` from ``load_packs``, pack paths, or None for the bundled pack.
     ``entity`` overrides the entity detected from the columns; ``encoding`` the detected CSV
-    encoding; ``sheet`` names the .xlsx sheet (default: the first). ``as_of`` is the day whose
+    encoding; ``sheet`` names the workbook sheets to read (default: every sheet holding a table
+    of records); ``header_rows`` the header's first and last row, 1-based (default: found);
+    ``units`` the unit of unitless number columns by field. ``as_of`` is the day whose
     rules apply (a ``date`` or ``"YYYY-MM-DD"``; default: today). ``spool_folder``: the folder of
     a JSON report you will write with ``write_json``; the results of large inputs are then
     kept there, and the report is made from them without copying them (the CLI does this).
@@ -123,7 +129,9 @@ def check_files(
         packset=_packset(packs),
         entity=entity,
         encoding=encoding,
-        sheet=sheet,
+        sheet=sheet if sheet is None or isinstance(sheet, str) else list(sheet),
+        header_rows=header_rows,
+        units=units,
         lang=lang,
         as_of=_day(as_of),
         spool_folder=Path(spool_folder) if spool_folder is not None else None,
@@ -157,7 +165,7 @@ def check_records(
 @overload
 def render_report(
     report: Report,
-    format: Literal["csv", "xlsx"],
+    format: Literal["csv", "xlsx", "parquet"],
     *,
     by: By | None = ...,
     csv_encoding: str = ...,
@@ -167,7 +175,7 @@ def render_report(
 @overload
 def render_report(
     report: Report,
-    format: Literal["table", "json", "junit", "sarif", "github", "markdown", "html"] = ...,
+    format: Literal["table", "json", "ndjson", "junit", "sarif", "github", "markdown", "html"] = ...,
     *,
     by: By | None = ...,
     csv_encoding: str = ...,

@@ -14,7 +14,7 @@ from lifeservices_cli.engine import Aggregator, Engine
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import PackSet, load_packs
 from lifeservices_cli.report import Report
-from lifeservices_cli.sources import Binding, bind_table, open_binding, table_from_items
+from lifeservices_cli.sources import Binding, Options, bind_table, open_bindings, table_from_items
 
 #: Files smaller than this are checked record by record (polars' start-up would cost more).
 COLUMNAR_MIN_BYTES = 4 << 20
@@ -29,7 +29,9 @@ def check_files(
     lang: Lang = "zh",
     as_of: date | None = None,
     engine: str = "auto",
-    sheet: str | None = None,
+    sheet: str | Sequence[str] | None = None,
+    header_rows: tuple[int, int] | None = None,
+    units: Mapping[str, str] | None = None,
     spool_folder: Path | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Report:
@@ -37,24 +39,38 @@ def check_files(
 
     ``engine`` is ``auto`` (large plain CSV files are checked in columns), ``records`` (always
     record by record) or ``columns`` (in columns wherever the input allows, whatever its size).
-    ``sheet`` is the sheet read from .xlsx files (None: the first, or the one chosen by an
-    enclosing ``spreadsheet.sheet`` block). ``spool_folder``: spool the results of large inputs
-    in this folder, the folder of a JSON report to be written in place (``render.json.write_in_place``).
+    ``sheet`` names the sheets read from workbooks (None: every sheet that holds a table of
+    records); ``header_rows`` the header's first and last row (1-based; None: found); ``units``
+    the unit of unitless number columns by field (``{"total_investment": "万元"}``).
+    ``spool_folder``: spool the results of large inputs in this folder, the folder of a JSON
+    report to be written in place (``render.json.write_in_place``).
     ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
     Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
     become results with a status instead.
     """
-    from lifeservices_cli import spreadsheet
-
     packset = packset or load_packs()
-    sheet = sheet if sheet is not None else spreadsheet.SHEET.get()
-    with spreadsheet.sheet(sheet):
-        bindings = [  # open (and so validate) every file before checking any
-            open_binding(str(path), packset, entity=entity, encoding=encoding, lang=lang) for path in paths
-        ]
-        report = _run(packset, bindings, lang, as_of, engine, spool_folder, progress)
-    report.sheet = sheet
-    return report
+    sheets = [sheet] if isinstance(sheet, str) else (list(sheet) if sheet else None)
+    options = Options(entity, encoding, sheets, header_rows, dict(units or {}))
+    _check_units(packset, options)
+    bindings = [  # open (and so validate) every file before checking any
+        binding for path in paths for binding in open_bindings(str(path), packset, lang=lang, options=options)
+    ]
+    return _run(packset, bindings, lang, as_of, engine, spool_folder, progress)
+
+
+def _check_units(packset: PackSet, options: Options) -> None:
+    """``--unit FIELD=UNIT``: a field of some entity, and a unit that converts to the field's."""
+    from lifeservices_cli import units
+    from lifeservices_cli.errors import UsageError
+
+    for fname, unit in options.units.items():
+        specs = [e.spec.fields[fname] for e in packset.entities.values() if fname in e.spec.fields]
+        if not specs:
+            raise UsageError(f"--unit {fname}={unit}: no entity has a field {fname!r}")
+        targets = {s.unit for s in specs if s.unit}
+        if not targets or any(units.conversion(unit, target) is None for target in targets):
+            into = ", ".join(sorted(targets)) or "a number without unit"
+            raise UsageError(f"--unit {fname}={unit}: {unit!r} does not convert to {into}")
 
 
 def check_records(

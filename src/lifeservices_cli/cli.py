@@ -64,6 +64,20 @@ def _default_lang() -> Lang:
     return Lang.en if os.environ.get("LIFESERVICES_LANG", "zh").lower().startswith("en") else Lang.zh
 
 
+def _note_split(report: Any, targets: list[Any], lang: str) -> None:
+    """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
+    from lifeservices_cli.render import Format
+
+    if not any(t.format is Format.xlsx for t in targets):
+        return
+    from lifeservices_cli.render.words import w
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # openpyxl: only for an xlsx report
+
+    parts = sheets_needed(report.summary()["records"])
+    if parts > 1:
+        typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"lifeservices: error: {message}", err=True)
     return typer.Exit(code)
@@ -96,8 +110,8 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="Report on standard output (or --output): auto, table, json, csv, xlsx, junit, sarif, github, "
-            "markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
+            help="Report on standard output (or --output): auto, table, json, ndjson, csv, parquet, xlsx, junit, "
+            "sarif, github, markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
         ),
     ] = "auto",
     output: Annotated[
@@ -142,7 +156,30 @@ def check(
         typer.Option("--csv-encoding", help="Encoding of the CSV report: utf-8-sig (UTF-8 with BOM), utf-8, gb18030."),
     ] = "utf-8-sig",
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Sheet to read from .xlsx input (default: the first).")
+        list[str] | None,
+        typer.Option(
+            "--sheet",
+            metavar="NAME",
+            help="Sheet to read from workbook input (repeatable; default: every sheet that holds a table of "
+            "records, summary sheets such as 汇总 left out).",
+        ),
+    ] = None,
+    header_rows: Annotated[
+        str | None,
+        typer.Option(
+            "--header-rows",
+            metavar="N|N-M",
+            help="The header's row, or first and last rows (1-based), e.g. 3 or 3-4, when it is not found by itself.",
+        ),
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            metavar="FIELD=UNIT",
+            help="The unit of a number column whose header states none (repeatable), "
+            "e.g. --unit total_investment=万元.",
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
@@ -184,11 +221,11 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
+    import importlib
     from functools import partial
 
     from lifeservices_cli import api, interrupts, outputs, progress
-    from lifeservices_cli.render import Format
-    from lifeservices_cli.render import json as json_report
+    from lifeservices_cli.render import FORMATS, Format, Options, View
     from lifeservices_cli.render.csv import check_encoding
 
     language = (lang or _default_lang()).value
@@ -198,8 +235,12 @@ def check(
         if period is not None and not save:
             raise UsageError("--period labels a saved run: add --save")
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
-        check_encoding(csv_encoding)  # bad options stop the run before any data is read
+        csv_encoding = check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
+        from lifeservices_cli.sources.layout import header_rows_option
+
+        rows = header_rows_option(header_rows)
+        units = _units(unit or [])
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
         json_files = [t.path for t in targets if t.format is Format.json and t.path is not None]
@@ -209,7 +250,9 @@ def check(
                 packs=packset,
                 entity=entity,
                 encoding=encoding,
-                sheet=sheet,
+                sheet=sheet or None,
+                header_rows=rows,
+                units=units,
                 lang=language,  # type: ignore[arg-type]
                 as_of=day,
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
@@ -218,23 +261,37 @@ def check(
         if baseline is not None:
             outcome = cli_history.check_baseline(report, baseline, history, fail_on.value)
         rendered: list[tuple[outputs.Target, Any]] = []
+        full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything
             terminal = target.path is None and target.format is Format.table
-            if target.format is Format.json:  # streamed from the result store: never one huge string
-                rendered.append((target, partial(json_report.write, report)))
+            spec = FORMATS[target.format]
+            if spec.streams:  # streamed from the result store: never one huge string
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write, report)))
                 continue
-            data = api.render_report(
-                report,
-                target.format,
-                by=by.value if by else None,  # type: ignore[arg-type]
+            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write_file, report)))
+                continue
+            options = Options(
+                by=View(by.value) if by else None,
                 csv_encoding=csv_encoding,
                 color=terminal and tty,
                 width=_width() if terminal else None,
+                full_report=full,
             )
-            rendered.append((target, data))
+            rendered.append((target, target.format.render(report, options)))
+        _note_split(report, targets, language)
+        summary = outputs.step_summary(targets, os.environ)
+        if summary is not None:  # under GitHub Actions: the full table in the job summary
+            rendered.append((outputs.Target(Format.markdown, summary), Format.markdown.render(report, Options())))
         for target, data in rendered:
             if target.path is not None and target.format is Format.json:
                 api.write_json(report, target.path)
+            elif target.path is not None and FORMATS[target.format].writes_files:
+                data(target.path)
+            elif target.path is not None and target.path == summary:
+                outputs.append(target.path, data)
             elif target.path is not None:
                 outputs.write_atomic(target.path, data)
         for target, data in rendered:
@@ -250,7 +307,8 @@ def check(
         for line in cli_history.baseline_lines(outcome) if outcome is not None else []:
             typer.echo(line, err=True)
         if save:
-            options = {"entity": entity, "sheet": sheet, "encoding": encoding, "only": only, "skip": skip}
+            options = {"entity": entity, "sheet": sheet, "encoding": encoding, "only": only, "skip": skip,
+                       "header_rows": header_rows, "unit": unit}
             typer.echo(cli_history.check_save(report, history, period, options), err=True)
     except UsageError as exc:
         if debug:
@@ -267,6 +325,17 @@ def check(
     if outcome is not None:
         raise typer.Exit(1 if outcome.new else 0)
     raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+
+
+def _units(items: list[str]) -> dict[str, str]:
+    """``--unit FIELD=UNIT`` options as a mapping (checked against the packs later)."""
+    found: dict[str, str] = {}
+    for item in items:
+        fname, sep, unit = item.partition("=")
+        if not sep or not fname.strip() or not unit.strip():
+            raise UsageError(f"--unit {item!r}: expected FIELD=UNIT, e.g. total_investment=万元")
+        found[fname.strip()] = unit.strip()
+    return found
 
 
 def _day(text: str | None) -> date | None:
@@ -302,4 +371,4 @@ def main() -> None:
     interrupts.run(app)
 
 
-from lifeservices_cli import cli_history, cli_pack  # noqa: E402,F401
+from lifeservices_cli import cli_history, cli_inspect, cli_pack  # noqa: E402,F401 - they register their commands

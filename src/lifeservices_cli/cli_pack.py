@@ -467,6 +467,14 @@ def template(
         Path | None,
         typer.Option("--output", "-o", help="Write file.csv or file.xlsx; default: the CSV on standard output."),
     ] = None,
+    style: Annotated[
+        str,
+        typer.Option(
+            "--style",
+            help="plain: one header row, units in brackets; table: a 统计表 with title, 填报 row, 序号 and "
+            "a units row.",
+        ),
+    ] = "plain",
 ) -> None:
     """An empty data-entry sheet with the entity's headers, units included (CSV is UTF-8 with BOM)."""
     from lifeservices_cli.authoring.template import entity_of, template_bytes
@@ -474,7 +482,7 @@ def template(
     language = _lang(lang)
     with _guard():
         chosen = entity_of(_load(indicators), entity)
-        _emit(template_bytes(chosen, language, output), output)  # type: ignore[arg-type]
+        _emit(template_bytes(chosen, language, output, style), output)  # type: ignore[arg-type]
         if output is not None:
             count = len(chosen.spec.fields)
             typer.echo(
@@ -489,13 +497,16 @@ def template(
 def schema(
     name: Annotated[
         str,
-        typer.Argument(help="pack (pack files), tests (<pack>.tests.yaml files) or an entity (its YAML/JSON data)."),
+        typer.Argument(
+            help="pack (pack files), tests (<pack>.tests.yaml files), report (the JSON report) "
+            "or an entity (its YAML/JSON data)."
+        ),
     ] = "pack",
     indicators: IndicatorsOption = None,
     lang: LangOption = None,
     output: OutputOption = None,
 ) -> None:
-    """JSON Schema for pack files, pack test files or an entity's YAML/JSON data, for editors."""
+    """JSON Schema for pack files, pack test files, the JSON report or an entity's YAML/JSON data."""
     from lifeservices_cli.authoring.schema import SPECIAL, schema_for
 
     language = _lang(lang)

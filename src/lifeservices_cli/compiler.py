@@ -60,8 +60,9 @@ class Check:
             return self.threshold  # type: ignore[return-value]
         return self.threshold_formula(values)
 
-    def rule_text(self, lang: str) -> str:
-        """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²``."""
+    def rule_text(self, lang: str, against: object = None) -> str:
+        """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²`` (the threshold
+        with the places a value ``against`` it needs, ``numbers.display``)."""
         shown = self.word if (self.word and lang == "zh") else self.comparator
         threshold = self.threshold
         if self.threshold_formula is not None:
@@ -69,7 +70,7 @@ class Check:
         elif isinstance(threshold, bool):
             value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
         else:
-            value = display(threshold)
+            value = display(threshold, against=against)  # type: ignore[arg-type]
         return f"{shown} {value}{' ' + self.unit if self.unit else ''}"
 
     def with_threshold(self, threshold: Fraction, reference: str) -> Check:
@@ -109,9 +110,15 @@ class CompiledIndicator:
         """The latest version of each criterion (for listings; the engine uses ``checks_at``)."""
         return tuple(c.versions[-1][1] for c in self.criteria)
 
-    def in_force(self, as_of: date) -> bool:
+    @property
+    def period(self) -> tuple[date | None, date | None]:
+        """The first and last day in force (None: open)."""
         start = parse_date(self.spec.effective_from) if self.spec.effective_from else None
         end = parse_date(self.spec.effective_to) if self.spec.effective_to else None
+        return start, end
+
+    def in_force(self, as_of: date) -> bool:
+        start, end = self.period
         return (start is None or start <= as_of) and (end is None or as_of <= end)
 
     def checks_at(self, as_of: date) -> tuple[Check, ...] | None:
@@ -142,6 +149,16 @@ def compile_entity(name: str, spec: EntitySpec) -> Entity:
                     "LS010",
                 )
             aliases[key] = fname
+        where = ["entities", name, "fields", fname]
+        if fspec.maximum is not None and fspec.type != "number":
+            raise Located([*where, "maximum"], "'maximum' is for number fields", "LS032")
+        if fspec.not_after_as_of and fspec.type != "date":
+            raise Located([*where, "not_after_as_of"], "'not_after_as_of' is for date fields", "LS032")
+    if spec.reporting_year is not None:
+        year = spec.fields.get(spec.reporting_year)
+        if year is None or year.type != "number":
+            where = ["entities", name, "reporting_year"]
+            raise Located(where, f"'reporting_year' must name a number field, not {spec.reporting_year!r}", "LS011")
     types = {fname: fspec.type for fname, fspec in spec.fields.items()}
     return Entity(name, spec, aliases, types)
 

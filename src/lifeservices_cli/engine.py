@@ -15,10 +15,11 @@ from fractions import Fraction
 from lifeservices_cli.comparators import compare
 from lifeservices_cli.compiler import Check, CompiledIndicator
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import display
+from lifeservices_cli.models import FieldSpec
+from lifeservices_cli.numbers import ZERO, display
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import Record
-from lifeservices_cli.values import Unknown, Value, merge
+from lifeservices_cli.values import Unknown, Value, invalid, merge, missing
 
 PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
 ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
@@ -44,6 +45,8 @@ class Result:
     gap: Fraction | None
     message: str
     shortfall: Fraction | None = None
+    #: Which of the indicator's checks the value, threshold, comparator and unit are (0 for one check).
+    check: int = 0
 
 
 @dataclass(slots=True)
@@ -94,20 +97,29 @@ def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
         shown = t("words.yes", lang) if value else t("words.no", lang)
         return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
     unit = f" {check.unit}" if check.unit else ""
-    rule = check.rule_text(lang)
-    if check.threshold_formula is not None and not isinstance(threshold, Unknown):
+    against = None if isinstance(threshold, Unknown) else threshold
+    rule = check.rule_text(lang, against=value)
+    if check.threshold_formula is not None and against is not None:
         shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-        rule = f"{check.word if check.word and lang == 'zh' else check.comparator} {shown} {display(threshold)}{unit}"  # type: ignore[arg-type]
+        word = check.word if check.word and lang == "zh" else check.comparator
+        rule = f"{word} {shown} {display(against, against=value)}{unit}"  # type: ignore[arg-type]
+    number = display(value, against=against)  # type: ignore[arg-type]
     if lang == "zh":
-        return f"{check.title.get(lang)} = {display(value)}{unit}（{rule}）"  # type: ignore[arg-type]
-    return f"{check.title.get(lang)} = {display(value)}{unit} ({rule})"  # type: ignore[arg-type]
+        return f"{check.title.get(lang)} = {number}{unit}（{rule}）"
+    return f"{check.title.get(lang)} = {number}{unit} ({rule})"
 
 
 class Engine:
     """Checks records against the record-level indicators of a pack set, as of one day.
 
     The rules in force on ``as_of`` (dated values, ``effective_from``/``effective_to``) are
-    chosen once here; indicators not in force then are listed in ``not_in_force``.
+    chosen once here; indicators not in force then are listed in ``not_in_force``. An entity with
+    a ``reporting_year`` (one row per district and year) is judged by the row's year instead: an
+    indicator applies to a row when it is in force on some day of that year, with the rules in
+    force on the last such day; a row of a year outside its period is ``not_applicable``.
+
+    Fields with a ``maximum``, or dates that cannot be after ``as_of`` (``not_after_as_of``), are
+    screened here, where the day of assessment is known: a value beyond is invalid data.
     """
 
     def __init__(self, packset: PackSet, lang: Lang = "zh", as_of: date | None = None):
@@ -118,14 +130,73 @@ class Engine:
         self.checks: dict[str, tuple[Check, ...]] = {}
         self.not_in_force: list[str] = []
         self._by_entity: dict[str, list[tuple[CompiledIndicator, tuple[Check, ...]]]] = {}
+        self._years: dict[str, str] = {}  # entity -> its reporting-year field
+        self._screens: dict[str, list[tuple[str, FieldSpec]]] = {}
+        for name, entity in packset.entities.items():
+            if entity.spec.reporting_year is not None:
+                self._years[name] = entity.spec.reporting_year
+            screened = [(f, s) for f, s in entity.spec.fields.items() if s.maximum is not None or s.not_after_as_of]
+            if screened:
+                self._screens[name] = screened
+        self._year_checks: dict[tuple[str, int], tuple[Check, ...] | tuple[str, str]] = {}
         for ind in packset.indicators:
             checks = ind.checks_at(self.as_of)
+            if checks is None and ind.spec.entity in self._years and ind.spec.kind != "aggregate":
+                checks = ind.checks  # the row's year chooses (``_for_year``)
             if checks is None:
                 self.not_in_force.append(ind.id)
                 continue
             self.checks[ind.id] = checks
             if ind.spec.kind != "aggregate":
                 self._by_entity.setdefault(ind.spec.entity, []).append((ind, checks))
+
+    def by_records_only(self, entity: str) -> bool:
+        """Whether ``entity``'s rows need this engine's per-row screens or year gate (not columns)."""
+        return entity in self._years or entity in self._screens
+
+    def _screen(self, record: Record, entity: str) -> None:
+        """Values beyond a field's ``maximum``, or dates after ``as_of`` where that cannot be, become invalid."""
+        lang = self.lang
+        for fname, spec in self._screens.get(entity, ()):
+            value = record.values.get(fname)
+            column = spec.title.get(lang)
+            if spec.maximum is not None and isinstance(value, Fraction) and value > Fraction(str(spec.maximum)):
+                most = display(Fraction(str(spec.maximum)))
+                raw = display(value)
+                reason = t("cell.above_maximum", lang, line=record.line, column=column, raw=raw, maximum=most)
+                record.values[fname] = invalid(reason)
+            elif spec.not_after_as_of and isinstance(value, date) and value > self.as_of:
+                day = self.as_of.isoformat()
+                reason = t("cell.after_as_of", lang, line=record.line, column=column, raw=value.isoformat(), as_of=day)
+                record.values[fname] = invalid(reason)
+
+    def _for_year(self, ind: CompiledIndicator, record: Record) -> tuple[Check, ...] | tuple[str, str]:
+        """The checks in force for the row's reporting year, or the status and message that say why none."""
+        lang = self.lang
+        name = self._years[ind.spec.entity]
+        year = record.values.get(name, missing(name))
+        if isinstance(year, Unknown):
+            return _unknown_status(year), _unknown_message(ind, self.packset, year, lang, applicability=True)
+        if not isinstance(year, Fraction) or year.denominator != 1 or not 1 <= year <= 9998:
+            column = self.packset.entities[ind.spec.entity].spec.fields[name].title.get(lang)
+            reason = t("cell.not_year", lang, line=record.line, column=column, raw=display(year))
+            return INVALID, t("msg.invalid", lang, reasons=reason)
+        key = (ind.id, int(year))
+        found = self._year_checks.get(key)
+        if found is None:
+            found = self._year_checks[key] = self._year_rules(ind, int(year))
+        return found
+
+    def _year_rules(self, ind: CompiledIndicator, year: int) -> tuple[Check, ...] | tuple[str, str]:
+        start, end = ind.period
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        if end is not None and first > end:
+            return NA, t("msg.year_after", self.lang, year=year, day=end.isoformat())
+        checks = ind.checks_at(last if end is None else min(last, end))
+        if checks is None or (start is not None and last < start):
+            day = start or min(v for c in ind.criteria for v, _ in c.versions if v is not None)
+            return NA, t("msg.year_before", self.lang, year=year, day=day.isoformat())
+        return checks
 
     def indicators_for(self, entity: str) -> list[tuple[CompiledIndicator, tuple[Check, ...]]]:
         """The record-level indicators in force for ``entity``, with their checks."""
@@ -161,6 +232,15 @@ class Engine:
         if record.problems:
             result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
             return result
+        entity = ind.spec.entity
+        if entity in self._screens:
+            self._screen(record, entity)
+        if entity in self._years:
+            chosen = self._for_year(ind, record)
+            if isinstance(chosen[0], str):
+                result.status, result.message = chosen  # type: ignore[assignment]
+                return result
+            checks = chosen  # type: ignore[assignment]
         if ind.applies_if is not None:
             applies = ind.applies_if(values)
             if isinstance(applies, Unknown):
@@ -188,6 +268,7 @@ class Engine:
         threshold = thresholds[id(check)]
         result.threshold = None if isinstance(threshold, Unknown) else threshold  # type: ignore[assignment]
         result.comparator, result.unit = check.comparator, check.unit
+        result.check = next(i for i, c in enumerate(checks) if c is check)
         if isinstance(decision, Unknown):
             result.status = _unknown_status(decision)
             result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)
@@ -215,7 +296,7 @@ class Engine:
             if isinstance(need, Fraction) and need > 0:
                 result.shortfall = need
                 unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
-                result.message += t("msg.shortfall", lang, value=display(need), unit=unit)
+                result.message += t("msg.shortfall", lang, value=display(need, against=ZERO), unit=unit)
         return result
 
 
@@ -341,8 +422,8 @@ class Aggregator:
             group=shown_group,
             numerator=tally.passed,
             denominator=known,
-            value=display(value) if value is not None else "—",
-            rule=check.rule_text(lang),
+            value=display(value, against=check.threshold) if value is not None else "—",
+            rule=check.rule_text(lang, against=value),
         )
         if unknown:
             res.message += t("msg.agg_unknown", lang, unknown=unknown)

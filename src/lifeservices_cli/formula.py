@@ -488,10 +488,15 @@ def _choose(cf: Fn, af: Fn, bf: Fn) -> Fn:
 
 
 def _is_missing(name: str) -> Fn:
+    """True for a blank or absent cell; a cell that cannot be read stays invalid (a guard such as
+    ``if(is_missing(x), default, x)`` fills gaps, it never hides a wrong value)."""
     default = missing(name)
 
     def run(record: Record) -> Value:
-        return record.get(name, default).__class__ is Unknown
+        value = record.get(name, default)
+        if value.__class__ is Unknown:
+            return value if cast(Unknown, value).is_invalid else True
+        return False
 
     return run
 

@@ -56,6 +56,14 @@ class FieldSpec(_Model):
     aliases: list[Text] = Field(default_factory=_empty_list)
     description: str | None = None
     minimum: float | int | None = None
+    maximum: float | int | None = Field(
+        default=None, description="The largest value the data can hold (e.g. 12 of 12 categories); above it is invalid."
+    )
+    not_after_as_of: bool = Field(
+        default=False,
+        description="A date that cannot be later than the day of assessment (a birth, a leaving day): "
+        "a later one is invalid data for every indicator that reads it.",
+    )
     default_when_absent: bool | float | int | str | None = Field(
         default=None,
         description="Value every record takes when the column is missing from a file (the report says so).",
@@ -68,6 +76,11 @@ class EntitySpec(_Model):
     title: Localized
     description: str | None = None
     fields: dict[Name, FieldSpec]
+    reporting_year: Name | None = Field(
+        default=None,
+        description="The number field that gives the year a row reports: an indicator is checked on a row "
+        "only when it is in force on some day of that year (effective_from/effective_to).",
+    )
 
 
 class Clause(_Model):
@@ -254,6 +267,22 @@ class PackTest(_Model):
     expect: list[Expectation] = Field(min_length=1)
 
 
+class District(_Model):
+    """One county-level area of the jurisdiction, and the ways tables spell it."""
+
+    name: Text
+    kind: str | None = Field(default=None, description="区, 市, 县, or 开发区(园区)")
+    spellings: list[Text] = Field(default_factory=_empty_list)
+
+
+class Jurisdiction(_Model):
+    """The area the plan governs: its name (written before district names: 白城市洮北区) and districts."""
+
+    name: Text
+    spellings: list[Text] = Field(default_factory=_empty_list)
+    districts: list[District] = Field(default_factory=_empty_list)
+
+
 class Pack(_Model):
     id: Id
     title: Localized
@@ -268,6 +297,9 @@ class Pack(_Model):
         default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
     )
     notes: list[Text] = Field(default_factory=_empty_list)
+    jurisdiction: Jurisdiction | None = Field(
+        default=None, description="Its districts: names in data are read as these (白城市洮北区, 洮北 → 洮北区)."
+    )
     parameters: dict[Name, Parameter] = Field(default_factory=_empty_dict)
     entities: dict[Name, EntitySpec] = Field(default_factory=_empty_dict)
     indicators: list[Indicator] = Field(default_factory=_empty_list)

@@ -137,3 +137,41 @@ def write_atomic(path: Path, data: str | bytes | Callable[[IO[str]], None]) -> N
     except BaseException:  # interrupted: leave nothing behind
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: Formats that hold every result: the one a cut format (sarif, github, junit) names as the full report.
+FULL = ("json", "ndjson", "parquet", "csv", "xlsx")
+
+
+def full_report(targets: Sequence[Target]) -> str | None:
+    """The file of the run's first report that holds every result (None: no such report)."""
+    for name in FULL:
+        for target in targets:
+            if target.path is not None and target.format.value == name:
+                return target.path.as_posix()
+    return None
+
+
+def step_summary(targets: Sequence[Target], environ: Mapping[str, str]) -> Path | None:
+    """``$GITHUB_STEP_SUMMARY`` when a github report is made and no ``--report`` writes there already."""
+    name = environ.get("GITHUB_STEP_SUMMARY", "")
+    if not name or not any(t.format.value == "github" for t in targets):
+        return None
+    path = Path(name)
+    if any(t.path is not None and _same_path(t.path, path) for t in targets):
+        return None
+    return path
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def append(path: Path, data: str | bytes) -> None:
+    """Add ``data`` at the end of ``path`` (the job summary is shared by the steps of a job)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(path, "ab") as fh:
+            fh.write(payload)
+    except OSError as exc:
+        raise UsageError(f"cannot write the job summary: {exc.strerror or exc}", path) from None

@@ -1,7 +1,10 @@
 """The report: one model that every output format renders from.
 
-``to_dict`` is the JSON report (``schema_version`` 1); its keys are a public contract,
-documented in the README. Counting and the exit code live here, so every format agrees.
+``to_dict`` is the JSON report (``schema_version`` 2); its keys are a public contract,
+documented in docs/report-schema.md and published as a JSON Schema (``lifeservices schema
+report``). What is the same for every result of an indicator (its title, clause, departments,
+checks with their comparators, units and thresholds) stands once in ``indicators``; each result
+keeps only what is its own. Counting and the exit code live here, so every format agrees.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lifeservices_cli import __version__
+from lifeservices_cli.compiler import Check
 from lifeservices_cli.engine import (
     ELIGIBLE,
     FAIL,
@@ -30,13 +34,12 @@ from lifeservices_cli.engine import (
     Result,
 )
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.models import Indicator
-from lifeservices_cli.numbers import to_json
+from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import PackSet
-from lifeservices_cli.sources import InputInfo, Table, raw_rows
+from lifeservices_cli.sources import InputInfo, Table, reread
 from lifeservices_cli.store import ResultStore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FailOn = Literal["any", "fail", "never"]
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -63,8 +66,6 @@ class Report:
     not_in_force: list[str] = field(default_factory=list)
     inputs: list[InputInfo] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
-    #: The .xlsx sheet the inputs were read from (None: the first), to re-read them the same way.
-    sheet: str | None = None
     #: Inputs that are no file (records built in Python): their path → a fresh table of their rows.
     tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
     #: The folder of a JSON report to be written in place from the result spool (see ``store``).
@@ -73,7 +74,7 @@ class Report:
     extra_summary: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room)
+        self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)
 
     def _head_room(self) -> int:
         """Room to leave for the JSON report's head: its size now, and more for counts and warnings."""
@@ -84,10 +85,7 @@ class Report:
         """An input's header and raw cells as they were read, for formats that repeat the record."""
         if info.path in self.tables:
             return self.tables[info.path]()
-        from lifeservices_cli import spreadsheet
-
-        with spreadsheet.sheet(self.sheet):
-            return raw_rows(info.path, encoding)
+        return reread(info, self.packset, encoding)
 
     @property
     def results(self) -> list[Result]:
@@ -143,37 +141,51 @@ class Report:
                 {"id": p.id, "document": p.document, "title": p.title.get(lang), "path": path}
                 for p, path in self.packset.packs
             ],
-            "inputs": [
-                {
-                    "path": i.path,
-                    "entity": i.entity,
-                    "encoding": i.encoding,
-                    "records": i.records,
-                    "columns": i.columns,
-                    "warnings": i.warnings,
-                }
-                for i in self.inputs
-            ],
+            "inputs": [input_dict(i) for i in self.inputs],
         }
 
     def indicator_dicts(self) -> list[dict[str, Any]]:
+        """Each indicator with what all its results share (schema 2): its checks in force on ``as_of``."""
         lang = self.lang
-        return [
-            {
-                "id": ind.id,
-                "title": ind.spec.title.get(lang),
-                "entity": ind.spec.entity,
-                "kind": ind.spec.kind,
-                "clause": {"ref": ind.spec.clause.ref, "quote": ind.spec.clause.quote},
-                "departments": ind.spec.departments,
-            }
-            for ind in self.packset.indicators
-        ]
+        out = []
+        for ind in self.packset.indicators:
+            checks = self._checks.get(ind.id, ())
+            head = checks[0] if checks else None
+            out.append(
+                {
+                    "id": ind.id,
+                    "title": ind.spec.title.get(lang),
+                    "entity": ind.spec.entity,
+                    "kind": ind.spec.kind,
+                    "clause": {"ref": ind.spec.clause.ref, "quote": ind.spec.clause.quote},
+                    "departments": ind.spec.departments,
+                    "in_force": bool(checks),
+                    "combine": ind.combine,
+                    "comparator": head.comparator if head else None,
+                    "unit": head.unit if head else None,
+                    "threshold": to_json(head.threshold) if head else None,
+                    "checks": [
+                        {
+                            "title": c.title.get(lang),
+                            "comparator": c.comparator,
+                            "unit": c.unit,
+                            "threshold": to_json(c.threshold),
+                            "threshold_formula": c.threshold_formula.text if c.threshold_formula else None,
+                            "rule": c.rule_text(lang),
+                        }
+                        for c in checks
+                    ],
+                }
+            )
+        return out
 
     def result_dict(self, r: Result) -> dict[str, Any]:
-        """One result as it stands in the JSON report."""
-        spec = self._specs[r.indicator]
-        return {
+        """One result as it stands in the JSON report (schema 2: only what is its own).
+
+        ``check`` (which of the indicator's checks the value and threshold are) is there only
+        for an indicator of more than one check.
+        """
+        out: dict[str, Any] = {
             "source": _text(r.source),
             "line": r.line,
             "record_id": r.record_id,
@@ -181,40 +193,49 @@ class Report:
             "district": r.district,
             "indicator": r.indicator,
             "status": r.status,
-            "value": to_json(r.value),
-            "threshold": to_json(r.threshold),
-            "comparator": r.comparator,
-            "unit": r.unit,
-            "gap": to_json(r.gap),
-            "shortfall": to_json(r.shortfall),
-            "clause": spec.clause.ref,
-            "departments": spec.departments,
-            "message": r.message,
         }
+        if len(self._checks.get(r.indicator, ())) > 1:
+            out["check"] = r.check
+        out["value"] = to_json(r.value, r.threshold)
+        out["threshold"] = to_json(r.threshold, r.value)
+        out["gap"] = to_json(r.gap, ZERO)
+        out["shortfall"] = to_json(r.shortfall, ZERO)
+        out["message"] = r.message
+        return out
+
+    def result_from_dict(self, data: dict[str, Any]) -> Result:
+        """A ``Result`` back from its JSON form, its comparator and unit from its indicator's check."""
+        from lifeservices_cli.store import result_from_dict
+
+        check = data.get("check", 0)
+        checks = self._checks.get(data["indicator"], ())
+        shared = checks[check] if check < len(checks) else None
+        return result_from_dict(data, shared.comparator if shared else None, shared.unit if shared else None)
 
     def aggregate_dict(self, a: AggregateResult) -> dict[str, Any]:
-        """One aggregate as it stands in the JSON report."""
-        spec = self._specs[a.indicator]
+        """One aggregate as it stands in the JSON report (its comparator and unit: the indicator's)."""
         return {
             "indicator": a.indicator,
             "group": a.group,
             "status": a.status,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
             "unknown": a.unknown,
-            "threshold": to_json(a.threshold),
-            "comparator": a.comparator,
-            "unit": a.unit,
-            "gap": to_json(a.gap),
-            "clause": spec.clause.ref,
-            "departments": spec.departments,
+            "threshold": to_json(a.threshold, a.value),
+            "gap": to_json(a.gap, ZERO),
             "message": a.message,
         }
 
     @cached_property
-    def _specs(self) -> dict[str, Indicator]:
-        return {ind.id: ind.spec for ind in self.packset.indicators}
+    def _checks(self) -> dict[str, tuple[Check, ...]]:
+        """Each indicator's checks in force on ``as_of`` (none when it is not in force)."""
+        out: dict[str, tuple[Check, ...]] = {}
+        for ind in self.packset.indicators:
+            checks = ind.checks_at(self.as_of)
+            if checks:
+                out[ind.id] = checks
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The whole JSON report as one dict (the renderers stream the same pieces)."""
@@ -225,6 +246,38 @@ class Report:
             "results": [self.result_dict(r) for r in self.iter_results()],
             "aggregates": [self.aggregate_dict(a) for a in self.aggregates],
         }
+
+
+def input_dict(info: InputInfo) -> dict[str, Any]:
+    """An input as the report's header lists it: every field the reader recorded, in its order.
+
+    Serialised generically, so a key the input side adds (a sheet, totals, skipped rows) reaches
+    the report without a change here; paths are made safe to encode.
+    """
+    import dataclasses
+
+    if hasattr(info, "to_dict"):  # the input side's own order: what it is, then how it was read
+        data = info.to_dict()
+    elif dataclasses.is_dataclass(info):
+        data = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
+    else:
+        data = dict(vars(info))
+    if isinstance(data.get("path"), str):
+        data["path"] = _text(data["path"])
+    return {k: _plain(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it (tuples as lists, paths and dates as text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Path | date):
+        return str(value)
+    return str(value)
 
 
 __all__ = ["Report", "FAILING", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]

@@ -33,6 +33,7 @@ SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``sca
 _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
 # (report.result_dict's order: the record's fields, then indicator and status).
+_SOURCE = r'^\s*\{"source": "((?:[^"\\]|\\.)*)"'
 _HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
 
 
@@ -42,7 +43,10 @@ class ResultStore:
         to_dict: Callable[[Result], dict[str, Any]],
         folder: Path | None = None,
         reserve: Callable[[], int] = lambda: 0,
+        from_dict: Callable[[dict[str, Any]], Result] | None = None,
     ):
+        #: A result back from its JSON entry (the report's: it knows each indicator's comparator and unit).
+        self.from_dict = from_dict or result_from_dict
         self._items: list[Result] = []
         self._spool: IO[bytes] | None = None
         self._to_dict = to_dict
@@ -187,6 +191,21 @@ class ResultStore:
             target.flush()
         raw.seek(0, 2)
 
+    def write_lines(self, out: IO[bytes]) -> None:
+        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool."""
+        if self._spool is None:
+            for r in self._items:
+                out.write(json.dumps(self._to_dict(r), ensure_ascii=False).encode() + b"\n")
+            return
+        self._spool.flush()
+        try:
+            for block in line_blocks(self._spool, self._start, self._results_end(), SCAN_BYTES):
+                lines = block.replace(_SEP, b"\n").lstrip(b" ").rstrip(b"\n").rstrip(b",")
+                if lines:
+                    out.write(lines + b"\n")
+        finally:
+            self._spool.seek(0, 2)
+
     def __iter__(self) -> Iterator[Result]:
         if self._spool is None:
             yield from self._items
@@ -200,14 +219,15 @@ class ResultStore:
                     break
                 if line.strip():
                     left -= 1
-                    yield result_from_entry(line)
+                    yield self.entry(line)
         finally:
             self._spool.seek(0, 2)
 
-    def scan(self, block: int | None = None) -> Iterator[Any]:
+    def scan(self, block: int | None = None, source: bool = False) -> Iterator[Any]:
         """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
-        position), ``indicator``, ``status`` and ``entry`` (its line, for ``result_from_entry``),
-        read without parsing the JSON in Python. Only for a spooled store (polars is loaded then)."""
+        position), ``indicator``, ``status`` and ``entry`` (its line, for ``entry``),
+        read without parsing the JSON in Python; with ``source``, also ``source`` (as JSON string
+        content: a grouping key). Only for a spooled store (polars is loaded then)."""
         import polars as pl
 
         assert self._spool is not None
@@ -222,6 +242,8 @@ class ResultStore:
                     .filter(pl.col("status").is_not_null())  # not the indentation after a last separator
                     .with_row_index("n", offset=n)
                 )
+                if source:
+                    frame = frame.with_columns(pl.col("entry").str.extract(_SOURCE, 1).alias("source"))
                 n += frame.height
                 yield frame
         finally:
@@ -229,6 +251,10 @@ class ResultStore:
 
     def __len__(self) -> int:
         return self.total
+
+    def entry(self, line: str | bytes) -> Result:
+        """A ``Result`` back from its line in the spool (indented, maybe followed by a comma)."""
+        return self.from_dict(_loads(line))
 
 
 def _umask() -> int:
@@ -260,13 +286,15 @@ def _exact(value: Any) -> Any:
     return value
 
 
-def result_from_entry(line: str | bytes) -> Result:
-    """A ``Result`` back from its line in the spool (indented, maybe followed by a comma)."""
-    return result_from_dict(json.loads(line.strip().rstrip(b"," if isinstance(line, bytes) else ",")))
+def _loads(line: str | bytes) -> dict[str, Any]:
+    return json.loads(line.strip().rstrip(b"," if isinstance(line, bytes) else ","))  # type: ignore[no-any-return]
 
 
-def result_from_dict(data: dict[str, Any]) -> Result:
-    """A ``Result`` back from its JSON form (numbers are the report's rounded values)."""
+def result_from_dict(data: dict[str, Any], comparator: str | None = None, unit: str | None = None) -> Result:
+    """A ``Result`` back from its JSON form (numbers are the report's rounded values).
+
+    The report keeps an indicator's comparator and unit once, in ``indicators``; they are given here.
+    """
     return Result(
         data["source"],
         data["line"],
@@ -277,9 +305,10 @@ def result_from_dict(data: dict[str, Any]) -> Result:
         data["status"],
         _exact(data["value"]),
         _exact(data["threshold"]),
-        data["comparator"],
-        data["unit"],
+        comparator,
+        unit,
         _exact(data["gap"]),
         data["message"],
         _exact(data["shortfall"]),
+        data.get("check", 0),
     )

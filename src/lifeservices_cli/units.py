@@ -68,6 +68,14 @@ def conversion(from_unit: str, to_unit: str) -> Fraction | None:
     return src.factor / dst.factor
 
 
+def alternatives(name: str) -> list[str]:
+    """The other units of ``name``'s dimension (empty when its dimension has one unit only)."""
+    unit = lookup(name)
+    if unit is None:
+        return []
+    return sorted({u.symbol for u in _UNITS.values() if u.dimension == unit.dimension and u.symbol != unit.symbol})
+
+
 def known_suffixes() -> list[str]:
     """Every unit spelling, longest first, for stripping a unit off the end of a cell."""
     return sorted(_UNITS, key=len, reverse=True)

@@ -23,7 +23,7 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.formula import Formula
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import PackSet
-from lifeservices_cli.values import Unknown, Value
+from lifeservices_cli.values import Unknown, Value, missing
 
 from .common import decimal_text
 
@@ -31,6 +31,7 @@ Values = dict[str, Value]
 Assignment = dict[str, Value]
 
 _DAYS = 40_000  # how far (in days, either way) a date is searched for a boundary
+_GUARDED = re.compile(r"is_missing\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
 _NUMBER_LITERAL = re.compile(r"(?<![A-Za-z_\d.])\d+(?:\.\d+)?")
 _TEXT_LITERAL = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
@@ -127,7 +128,7 @@ def _linear_boundary(check: Check, values: Values, name: str) -> tuple[Fraction,
 
 
 def _number_solution(
-    check: Check, values: Values, name: str, minimum: Fraction | None
+    check: Check, values: Values, name: str, minimum: Fraction | None, maximum: Fraction | None = None
 ) -> tuple[Assignment, Assignment] | None:
     found = _linear_boundary(check, values, name)
     if found is None:
@@ -135,7 +136,8 @@ def _number_solution(
     x, step = found
 
     def usable(v: Fraction) -> bool:
-        return (minimum is None or v >= minimum) and decimal_text(v) is not None
+        in_range = (minimum is None or v >= minimum) and (maximum is None or v <= maximum)
+        return in_range and decimal_text(v) is not None
 
     def first(candidates: list[Fraction], wanted: bool) -> Fraction | None:
         return next((v for v in candidates if usable(v) and _passes(check, {**values, name: v}) is wanted), None)
@@ -147,14 +149,21 @@ def _number_solution(
     return {name: good}, {name: bad}
 
 
-def _date_solution(check: Check, values: Values, name: str, as_of: date) -> tuple[Assignment, Assignment] | None:
+def _date_solution(
+    check: Check, values: Values, name: str, as_of: date, latest: int = _DAYS
+) -> tuple[Assignment, Assignment | None] | None:
+    """A day that passes and a day that fails, next to each other, at most ``latest`` days after
+    ``as_of``; only a passing day when every day up to then passes."""
+
     def ok(days: int) -> bool | None:
         return _passes(check, {**values, name: as_of + timedelta(days=days)})
 
-    lo, hi = -_DAYS, _DAYS
+    lo, hi = -_DAYS, latest
     at_lo, at_hi = ok(lo), ok(hi)
-    if at_lo is None or at_hi is None or at_lo == at_hi:
+    if at_lo is None or at_hi is None:
         return None
+    if at_lo == at_hi:
+        return ({name: as_of + timedelta(days=hi)}, None) if at_lo else None
     while hi - lo > 1:
         mid = (lo + hi) // 2
         now = ok(mid)
@@ -208,7 +217,7 @@ class _Builder:
             return list(dict.fromkeys([*texts, current]))
         return [current]
 
-    def solve(self, check: Check, values: Values, fixed: set[str]) -> tuple[Assignment, Assignment] | None:
+    def solve(self, check: Check, values: Values, fixed: set[str]) -> tuple[Assignment, Assignment | None] | None:
         """Values of the check's fields that pass and that fail it, each next to the boundary."""
         names = [n for n in [*ordered(check.metric), *ordered(check.threshold_formula)] if n not in fixed]
         names = list(dict.fromkeys(names))
@@ -224,9 +233,13 @@ class _Builder:
             if kind == "number":
                 spec = self.entity.spec.fields[name]
                 minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
-                solved = _number_solution(check, values, name, minimum)
+                maximum = Fraction(str(spec.maximum)) if spec.maximum is not None else None
+                solved: tuple[Assignment, Assignment | None] | None = _number_solution(
+                    check, values, name, minimum, maximum
+                )
             elif kind == "date":
-                solved = _date_solution(check, values, name, self.as_of)
+                latest = 0 if self.entity.spec.fields[name].not_after_as_of else _DAYS
+                solved = _date_solution(check, values, name, self.as_of, latest)
             else:
                 continue
             if solved is not None:
@@ -237,9 +250,13 @@ class _Builder:
         """A record that passes (or is eligible) and one that fails, when both can be found."""
         ind = self.ind
         names = record_fields(self.packset, ind)
-        values: Values = {n: self.default(n) for n in names}
+        optional = {n for c in checks for f in (c.metric, c.threshold_formula) if f for n in _guarded(f)}
+        values: Values = {n: missing(n) if n in optional else self.default(n) for n in names}
+        year = self.entity.spec.reporting_year
+        if year is not None:  # a row of the year the example is checked in
+            values[year] = Fraction(self.as_of.year)
         values.update(self.packset.constants_at(self.as_of))
-        fixed: set[str] = set()
+        fixed: set[str] = set(optional)
         if ind.applies_if is not None:
             applies = ind.applies_if
             fields = ordered(applies)
@@ -248,12 +265,12 @@ class _Builder:
             )
             if trial is not None:
                 values.update(trial)
-            fixed = set(fields)
+            fixed |= set(fields)
         solutions = [self.solve(c, values, fixed) for c in checks]
         if any(s is None for s in solutions):
             return values, None
         goods = [s[0] for s in solutions if s is not None]
-        bads = [s[1] for s in solutions if s is not None]
+        bads = [s[1] for s in solutions if s is not None and s[1] is not None]
         decide = ind.combine
         if decide == "any":
             base = _merged(values, bads)
@@ -269,6 +286,11 @@ class _Builder:
         if good is None:
             return values, None
         return good, bad
+
+
+def _guarded(formula: Formula) -> set[str]:
+    """Fields a formula reads only behind ``is_missing`` (optional ones): examples leave them blank."""
+    return set(_GUARDED.findall(formula.text))
 
 
 def _merged(values: Values, assignments: list[Assignment]) -> Values:
@@ -298,7 +320,7 @@ def _cells(entity: Entity, values: Values, lang: Lang) -> dict[str, str]:
 def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: Lang) -> WorkedExample:
     """Example records for ``ind`` checked as ``check`` would check them on ``as_of``."""
     from lifeservices_cli.checker import check_records
-    from lifeservices_cli.numbers import to_json
+    from lifeservices_cli.numbers import ZERO, to_json
 
     when = _in_force_day(ind, as_of)
     counted = packset.get(ind.spec.aggregate.of) if ind.spec.aggregate is not None else ind
@@ -325,19 +347,19 @@ def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: 
         if result.indicator == counted.id and 1 <= result.line <= len(records):
             records[result.line - 1].results = {
                 "status": result.status,
-                "value": to_json(result.value),
-                "gap": to_json(result.gap),
-                "shortfall": to_json(result.shortfall),
+                "value": to_json(result.value, result.threshold),
+                "gap": to_json(result.gap, ZERO),
+                "shortfall": to_json(result.shortfall, ZERO),
                 "message": result.message,
             }
     aggregates = [
         {
             "group": a.group,
             "status": a.status,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
-            "gap": to_json(a.gap),
+            "gap": to_json(a.gap, ZERO),
             "message": a.message,
         }
         for a in report.aggregates

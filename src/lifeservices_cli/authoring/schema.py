@@ -24,7 +24,7 @@ from .template import field_header
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: Names ``schema`` takes besides entity names.
-SPECIAL = ("pack", "tests")
+SPECIAL = ("pack", "tests", "report")
 
 _DIGIT = "[0-9０-９]"
 _NUMBER = (
@@ -177,11 +177,15 @@ def tests_schema() -> dict[str, Any]:
 
 
 def schema_for(packset: PackSet, name: str, lang: Lang = "zh") -> dict[str, Any]:
-    """``pack``, ``tests`` or an entity name."""
+    """``pack``, ``tests``, ``report`` (the JSON report) or an entity name."""
     if name == "pack":
         return pack_schema()
     if name == "tests":
         return tests_schema()
+    if name == "report":
+        from lifeservices_cli.report_schema import report_schema
+
+        return report_schema()
     if name not in packset.entities:
         raise did_you_mean("schema", name, [*SPECIAL, *packset.entities])
     return entity_schema(packset.entities[name], lang)

@@ -129,11 +129,64 @@ def _sheet_title(text: str) -> str:
     return text.strip()[:31] or "data"
 
 
-def template_bytes(entity: Entity, lang: Lang, output: Path | None) -> bytes:
-    """The template in the format ``output``'s suffix asks for (CSV when there is no output)."""
+def table_rows(entity: Entity, lang: Lang, title: str | None = None) -> list[list[str]]:
+    """A 统计表: title, 填报 row, header (序号 first, titles without units), units row."""
+    fields = list(entity.spec.fields.items())
+    name = entity.spec.title.get(lang)
+    if lang == "zh":
+        head = [title or f"{name}统计表", "填报单位：", "填报日期：", "序号"]
+    else:
+        head = [title or f"{name} statistics", "Reporting unit:", "Date:", "No."]
+    header = [head[3]] + [spec.title.get(lang) for _, spec in fields]
+    unit_row = [""] + [header_unit(spec, lang) or "" for _, spec in fields]
+    width = len(header)
+    return [
+        [head[0]] + [""] * (width - 1),
+        [head[1]] + [""] * (width // 2 - 1) + [head[2]] + [""] * (width - width // 2 - 1),
+        header,
+        unit_row,
+    ]
+
+
+def table_csv_bytes(entity: Entity, lang: Lang) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table_rows(entity, lang))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def table_xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
+    """The 统计表 as a workbook: the title merged across the table, bold header, frozen below the units."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    rows = table_rows(entity, lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(entity.spec.title.get(lang))
+    for row in rows:
+        ws.append(row)
+    width = len(rows[2])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    for column in range(1, width + 1):
+        ws.cell(3, column).font = Font(bold=True)
+    ws.freeze_panes = "B5"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def template_bytes(entity: Entity, lang: Lang, output: Path | None, style: str = "plain") -> bytes:
+    """The template in the format ``output``'s suffix asks for (CSV when there is no output).
+
+    ``style`` is ``plain`` (one header row, units in brackets) or ``table`` (a 统计表: title,
+    填报 row, header with 序号, units row), which the reader reads back the same way."""
     suffix = output.suffix.lower() if output is not None else ".csv"
+    if style not in ("plain", "table"):
+        raise UsageError(f"unknown template style {style!r}; use plain or table")
     if suffix == ".csv":
-        return csv_bytes(entity, lang)
+        return csv_bytes(entity, lang) if style == "plain" else table_csv_bytes(entity, lang)
     if suffix == ".xlsx":
-        return xlsx_bytes(entity, lang)
+        return xlsx_bytes(entity, lang) if style == "plain" else table_xlsx_bytes(entity, lang)
     raise UsageError(f"cannot write a template as {suffix or '(no suffix)'!r}; use .csv or .xlsx", output)

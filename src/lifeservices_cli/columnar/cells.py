@@ -27,12 +27,15 @@ _GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,2}(\.[0-9]{1,6})?$"
 # --------------------------------------------------------------------------- cells
 
 
-def _cell_stages(i: int, kind: str, factor: Fraction, minimum: Fraction | None) -> list[list[pl.Expr]]:
+def _cell_stages(
+    i: int, kind: str, factor: Fraction, minimum: Fraction | None, canonical: list[str] | None = None
+) -> list[list[pl.Expr]]:
     """Column ``c{i}`` read as a field of type ``kind``, in stages that each materialise their columns.
 
     The value goes to ``v{i}`` (a number: its numerator over ``CELL_SCALE × factor.denominator``)
     and ``y{i}`` says whether the columns settle the cell (missing, or read exactly); the
-    others are for the record converter (``_resolve``).
+    others are for the record converter (``_resolve``). ``canonical``: the only texts the columns
+    settle (a district's own name); other spellings go to the record converter, which knows them.
     """
     raw, text, missing, safe = pl.col(f"c{i}"), pl.col(f"s{i}"), pl.col(f"m{i}"), pl.col(f"z{i}")
     stages: list[list[pl.Expr]] = [
@@ -58,9 +61,10 @@ def _cell_stages(i: int, kind: str, factor: Fraction, minimum: Fraction | None) 
         stages.append([value.alias(f"v{i}"), (missing | (safe & (is_true | is_false))).alias(f"y{i}")])
     else:  # a spreadsheet error (#VALUE!) is invalid even as text: the record converter words it
         error = text.str.to_lowercase().is_in(sorted(SPREADSHEET_ERRORS))
-        stages.append(
-            [pl.when(missing).then(None).otherwise(text).alias(f"v{i}"), (missing | (safe & ~error)).alias(f"y{i}")]
-        )
+        settled = safe & ~error
+        if canonical is not None:
+            settled = settled & text.is_in(canonical)
+        stages.append([pl.when(missing).then(None).otherwise(text).alias(f"v{i}"), (missing | settled).alias(f"y{i}")])
     return stages
 
 

@@ -87,13 +87,16 @@ def _run(
         engine,
         entity,
         binding.table.header,
-        str(binding.path),
+        binding.info.source,
         binding.table.encoding,
         binding.table.delimiter,
         data,
         {index: (fname, conv) for index, fname, conv in binding.bound},
         binding.absent,
+        {c.index: c.factor for c in binding.columns},
+        sorted(set(binding.districts.values()) - {binding.districts.get("\0cities")}) if binding.districts else None,
     )
+    plan.labels = binding.table.label_columns  # where 小计/合计 would be written
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
     wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]

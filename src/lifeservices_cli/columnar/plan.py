@@ -79,6 +79,8 @@ class Plan:
         path: Path,
         converters: dict[int, tuple[str, Converter]],
         absent: dict[str, Any],
+        factors: dict[int, Fraction] | None = None,
+        districts: list[str] | None = None,
     ):
         self.engine, self.entity, self.header, self.source = engine, entity, header, source
         self.encoding, self.delimiter, self.path = encoding, delimiter, path
@@ -86,6 +88,8 @@ class Plan:
         self.indicators = engine.indicators_for(entity.name)
         if not self.indicators:
             raise NotFast("no record-level indicator")
+        if engine.by_records_only(entity.name):
+            raise NotFast("a reporting year, a maximum or a date not after the day of assessment")
         self.columns: dict[str, tuple[int, Fraction]] = {}
         for index, head in enumerate(header):
             fname, unit_text = match_header(head, entity.aliases)
@@ -99,7 +103,10 @@ class Plan:
             factor = Fraction(1)
             if unit_text is not None and spec.type == "number" and spec.unit is not None:
                 factor = units.conversion(unit_text, spec.unit) or Fraction(1)
+            if factors is not None and index in factors:  # the binding's unit: header, units row, --unit
+                factor = factors[index]
             self.columns[fname] = (index, factor)
+        self.districts = districts
         # the columns must be the ones the record reader binds (e.g. not a second column of a field)
         if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
             raise NotFast("the columns bind differently")
@@ -181,7 +188,8 @@ class Plan:
                 continue
             index, factor = where
             minimum = Fraction(str(spec.minimum)) if spec.minimum is not None else None
-            for n, stage in enumerate(_cell_stages(index, spec.type, factor, minimum)):
+            canonical = self.districts if fname == "district" else None
+            for n, stage in enumerate(_cell_stages(index, spec.type, factor, minimum, canonical)):
                 stages[n] += stage
             if spec.type == "number":
                 last.append(pl.col(f"v{index}").alias(f"f.{fname}.n"))
@@ -342,7 +350,9 @@ class Plan:
                 continue
             value, threshold = _col_rat(f"v{k}.{i}"), _col_rat(f"t{k}.{i}")
             number(value, "v", True)
-            number(_gap(value, threshold), "g", False)
+            gap = _gap(value, threshold)
+            number(gap, "g", False)
+            texts.append(_near(gap).alias(f"nh{k}.{i}"))
             if check.threshold_formula is not None:
                 number(threshold, "t", True)
             else:  # a constant: its text is the record engine's own
@@ -351,6 +361,7 @@ class Plan:
         if ind.shortfall is not None and ind.shortfall.tree is not None:
             i = 0
             number(_col_rat(f"sf{k}"), "sf", True)
+            texts.append(_near(_col_rat(f"sf{k}")).alias(f"nsf{k}"))
         return [parts, texts]
 
     def _stage_text(self, k: int, ind: CompiledIndicator, checks: tuple[Check, ...]) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -380,11 +391,17 @@ class Plan:
         head = checks[0]
         na_threshold = _json_value(head.threshold)
         na_message = _quote(t("msg.not_applicable", lang, condition=self.condition(ind)))
-        unit = _quote(head.unit) if head.unit is not None else "null"
+        several = len(checks) > 1  # then a result says which check its value and threshold are
+
+        def check_of(index: pl.Expr | None) -> list[pl.Expr]:
+            if not several:
+                return []
+            return [pl.lit(', "check": '), index.cast(pl.Utf8) if index is not None else pl.lit("0")]
+
+        first = ', "check": 0' if several else ""
         na_line = (
-            f'"indicator": {_quote(ind.id)}, "status": "{NA}", "value": null, "threshold": {na_threshold}, '
-            f'"comparator": {_quote(head.comparator)}, "unit": {unit}, "gap": null, "shortfall": null'
-            f"{self.tail(ind)}{na_message}}}"
+            f'"indicator": {_quote(ind.id)}, "status": "{NA}"{first}, "value": null, "threshold": {na_threshold}, '
+            f'"gap": null, "shortfall": null{self.tail(ind)}{na_message}}}'
         )
         missing_head = f'"indicator": {_quote(ind.id)}, "status": "'
         missing_tail = ', "gap": null, "shortfall": null' + self.tail(ind)
@@ -392,8 +409,7 @@ class Plan:
             [
                 pl.lit(missing_head),
                 _unknown_status(applies_mask),
-                pl.lit(f'", "value": null, "threshold": {na_threshold}, "comparator": {_quote(head.comparator)}'),
-                pl.lit(f', "unit": {unit}{missing_tail}'),
+                pl.lit(f'"{first}, "value": null, "threshold": {na_threshold}{missing_tail}'),
                 self.unknown_message(ind, "msg.missing_applicability", applies_mask, [ind.applies_if]),
                 pl.lit("}"),
             ]
@@ -403,12 +419,10 @@ class Plan:
             [
                 pl.lit(missing_head),
                 _unknown_status(decision_mask),
-                pl.lit('", "value": null, "threshold": '),
+                pl.lit('"'),
+                *check_of(unknown),
+                pl.lit(', "value": null, "threshold": '),
                 self.pick(unknown, [self.threshold_json(k, i, c) for i, c in enumerate(checks)]),
-                pl.lit(', "comparator": '),
-                self.pick(unknown, [pl.lit(_quote(c.comparator)) for c in checks]),
-                pl.lit(', "unit": '),
-                self.pick(unknown, [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]),
                 pl.lit(missing_tail),
                 self.unknown_message(
                     ind, "msg.missing", decision_mask, [f for c in checks for f in (c.metric, c.threshold_formula)]
@@ -428,14 +442,12 @@ class Plan:
                     [
                         pl.lit(f'"indicator": {_quote(ind.id)}, "status": "'),
                         status,
-                        pl.lit('", "value": '),
+                        pl.lit('"'),
+                        *check_of(primary),
+                        pl.lit(', "value": '),
                         parts["value"],
                         pl.lit(', "threshold": '),
                         parts["threshold"],
-                        pl.lit(', "comparator": '),
-                        parts["comparator"],
-                        pl.lit(', "unit": '),
-                        parts["unit"],
                         pl.lit(', "gap": '),
                         parts["gap"],
                         pl.lit(', "shortfall": '),
@@ -448,7 +460,11 @@ class Plan:
             )
         )
         # (a null line, an unknown the columns cannot word, is hard too: see ``frame``)
-        hard = applies.fill_null(False) & (parts_hard | shortfall_hard)
+        near = [pl.col(f"nh{k}.{i}") for i, c in enumerate(checks) if c.metric.type == "number"]
+        if ind.shortfall is not None and ind.shortfall.tree is not None:
+            near.append(pl.col(f"nsf{k}"))
+        near_any = pl.any_horizontal(near) if near else pl.lit(False)
+        hard = applies.fill_null(False) & (parts_hard | shortfall_hard | near_any)
         return status_expr.alias(f"s{k}"), [hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
 
     @staticmethod
@@ -572,9 +588,8 @@ class Plan:
 
     @staticmethod
     def tail(ind: CompiledIndicator) -> str:
-        spec = ind.spec
-        departments = json.dumps(spec.departments, ensure_ascii=False)
-        return f', "clause": {_quote(spec.clause.ref)}, "departments": {departments}, "message": '
+        """What comes before a result's message (its clause and departments are the indicator's, schema 2)."""
+        return ', "message": '
 
     @staticmethod
     def primary(combine: str, oks: list[pl.Expr], decision: pl.Expr) -> pl.Expr:
@@ -604,14 +619,10 @@ class Plan:
         def pick(options: list[pl.Expr]) -> pl.Expr:
             return self.pick(primary, options)
 
-        comparators = [pl.lit(_quote(c.comparator)) for c in checks]
-        unit_list = [pl.lit(_quote(c.unit) if c.unit is not None else "null") for c in checks]
         parts = {
             "value": pick(value_text),
             "threshold": pick(thr_text),
             "gap": pick(gap_text),
-            "comparator": pick(comparators),
-            "unit": pick(unit_list),
         }
         return parts, pick(hards)
 
@@ -683,6 +694,13 @@ class Plan:
             )
             joined = pl.concat_str([joined, suffix])
         return joined
+
+
+def _near(r: Rat) -> pl.Expr:
+    """Whether ``r`` (a gap or a shortfall) is not 0 but within 0.01 of it: there the digits shown
+    depend on ``numbers.places_for``, which the record engine applies (the row is handed back);
+    further from 0 no rounding to 2 or 6 places can reach the other side."""
+    return ((r.num != 0) & (r.num.abs() * 100 <= r.den.abs())).fill_null(False)
 
 
 def _esc(text: str) -> str:

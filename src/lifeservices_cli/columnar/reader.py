@@ -62,7 +62,37 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
             batch = batch.slice(1).with_row_index("_line", offset=line)
             line += lines
             blank = pl.all_horizontal([pl.col(n).str.strip_chars(_WHITE).fill_null("") == "" for n in names])
-            yield batch.filter(~blank), done
+            batch = batch.filter(~blank)
+            _no_totals(plan, batch, names)
+            yield batch, done
+
+
+_TOTAL_WORDS = r"(小计|合计|总计|汇总|共计)"
+_FOOTER_WORDS = r"^\s*(注|说明|备注|附注|填表|填报|制表|统计人|审核|负责人|单位负责人|分管领导|联系|电话|报送)"
+
+
+def _no_totals(plan: Plan, batch: pl.DataFrame, names: list[str]) -> None:
+    """Raise ``NotFast`` when the batch holds a 小计/合计 row, a footer or a repeated header: the
+    record reader sets those aside (and checks the totals), so it takes the whole file."""
+    from lifeservices_cli.sources import layout
+
+    labels = [f"c{i}" for i in getattr(plan, "labels", ()) if i < len(names)]
+    first = pl.coalesce([pl.when(pl.col(n).str.strip_chars(_WHITE) != "").then(pl.col(n)) for n in names])
+    suspect = first.str.contains(_FOOTER_WORDS) | first.str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
+    for n in labels:
+        suspect = suspect | pl.col(n).str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
+    suspect = suspect | (pl.col(names[0]).str.strip_chars() == plan.header[0].strip())
+    rows = batch.filter(suspect.fill_null(False))
+    if not rows.height:
+        return
+    header = [layout._squash(h) for h in plan.header]
+    for row in rows.select(names).iter_rows():
+        cells = [c or "" for c in row]
+        texts = [cells[int(n[1:])] for n in labels] + [next((c for c in cells if c.strip()), "")]
+        if layout.is_footer(texts[-1]) or any(layout.total_label(c) for c in texts if c.strip()):
+            raise NotFast("a total or footer row")
+        if [layout._squash(c) for c in cells] == header:
+            raise NotFast("a repeated header row")
 
 
 def why_not(binding: Any) -> str | None:
@@ -72,8 +102,10 @@ def why_not(binding: Any) -> str | None:
         return "not a CSV file"
     if table.encoding not in ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"):
         return f"encoding {table.encoding}"
-    if table.header_line != 1:
-        return "the header is not on line 1"
+    if table.header_line != 1 or not table.plain:
+        return "the header is not one row on line 1"
+    if table.layout.get("check_mark_columns"):
+        return "a check-mark column"
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:  # bytes the name did not decode from: polars cannot open it

@@ -250,7 +250,7 @@ def _reason(error: BaseException) -> str:
 
 
 def _from_report(path: Path, data: dict[str, Any]) -> Run:
-    by_input = {i["path"]: i.get("entity") for i in data.get("inputs", [])}
+    by_input = {i.get("source") or i["path"]: i.get("entity") for i in data.get("inputs", [])}
     indicators: dict[str, dict[str, Any]] = {}
     for ind in data.get("indicators", []):
         clause = ind.get("clause") or {}

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from lifeservices_cli.report import Report
 
 BATCH = 20_000
-# A spooled entry's keys up to "comparator" (report.result_dict's order), decoded as JSON; the rest of
-# the line (message, departments) is not. Inside a JSON string '"' is escaped, so the text
-# ', "comparator": ' can only be the key itself; "gap" (a number or null) is read after it.
+# A spooled entry's keys up to "shortfall" (report.result_dict's order: source … status, check when
+# the indicator has several, value, threshold, gap), decoded as JSON; the rest of the line (the
+# message) is not. Inside a JSON string '"' is escaped, so ', "shortfall": ' can only be the key.
+_CUT = ', "shortfall": '
 _HEAD = pl.Struct(
     {
         "source": pl.Utf8,
@@ -44,9 +45,9 @@ _HEAD = pl.Struct(
         "status": pl.Utf8,
         "value": pl.Utf8,
         "threshold": pl.Utf8,
+        "gap": pl.Utf8,
     }
 )
-_GAP = r', "gap": ([^,]*), "shortfall"'
 
 
 def save_run(
@@ -72,7 +73,7 @@ def save_run(
         for i, (p, path) in enumerate(report.packset.packs)
     ]
     inputs = [
-        {"position": i, "path": info.path, "entity": info.entity, "sheet": report.sheet, "encoding": info.encoding,
+        {"position": i, "path": info.path, "entity": info.entity, "sheet": info.sheet, "encoding": info.encoding,
          "records": info.records, "sha256": _file_hash(info.path)}
         for i, info in enumerate(report.inputs)
     ]
@@ -150,12 +151,12 @@ def _ahead(batches: Iterator[Any], depth: int = 3) -> Iterator[Any]:
 
 
 def indicator_rows(report: Report) -> list[dict[str, Any]]:
-    lang = report.lang
+    """The indicators as the JSON report describes them (title in the run's language, clause, …)."""
     return [
-        {"indicator": ind.id, "entity": ind.spec.entity, "kind": ind.spec.kind, "title": ind.spec.title.get(lang),
-         "clause": ind.spec.clause.ref, "quote": ind.spec.clause.quote, "departments": list(ind.spec.departments),
-         "unit": ind.spec.unit, "comparator": None}
-        for ind in report.packset.indicators
+        {"indicator": d["id"], "entity": d["entity"], "kind": d["kind"], "title": d["title"],
+         "clause": d["clause"]["ref"], "quote": d["clause"]["quote"], "departments": list(d["departments"]),
+         "unit": d.get("unit"), "comparator": d.get("comparator")}
+        for d in report.indicator_dicts()
     ]
 
 
@@ -188,7 +189,7 @@ def _years(report: Report) -> dict[tuple[str, int], str]:
         column = table.header.index(header)
         for line, cells, _problems in table.rows:
             if column < len(cells) and str(cells[column]).strip():
-                found[(info.path, line)] = str(cells[column]).strip()
+                found[(info.source, line)] = str(cells[column]).strip()
     return found
 
 
@@ -217,7 +218,7 @@ FRAME_SCHEMA = {
 def result_frames(report: Report, years: Mapping[tuple[str, int], str] | None = None) -> Iterator[pl.DataFrame]:
     """The report's results as polars frames (``FRAME_SCHEMA``), in order, a block at a time."""
     years = _years(report) if years is None else years
-    inputs = {info.path: i for i, info in enumerate(report.inputs)}
+    inputs = {info.source: i for i, info in enumerate(report.inputs)}
     if report.store.spooled:
         yield from _spooled_frames(report, inputs, years)
         return
@@ -242,13 +243,9 @@ def _spooled_frames(
         schema={"source": pl.Utf8, "line": pl.Int64, "year": pl.Utf8},
     )
     for frame in report.store.scan():
-        entry = pl.col("entry")
-        head = pl.concat_str([entry.str.strip_chars_start().str.split_exact(', "comparator": ', 1).struct.field(
-            "field_0"), pl.lit("}")])
-        gap = entry.str.extract(_GAP, 1)
-        data = frame.select(
-            pl.col("n"), head.str.json_decode(_HEAD).alias("e"), pl.when(gap != "null").then(gap).alias("gap")
-        ).unnest("e")
+        head = pl.col("entry").str.strip_chars_start().str.split_exact(_CUT, 1).struct.field("field_0")
+        data = frame.select(pl.col("n"), pl.concat_str([head, pl.lit("}")]).str.json_decode(_HEAD).alias("e"))
+        data = data.unnest("e")
         data = data.with_columns(
             pl.col("source").replace_strict(inputs, default=None, return_dtype=pl.Int64).alias("input"),
         )

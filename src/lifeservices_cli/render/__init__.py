@@ -1,15 +1,19 @@
 """One small, pure module per output format: ``render(report, **options) -> str | bytes``.
 
+``FORMATS`` is the registry, a table: each format's module, extension and whether it is bytes,
+streams to a text stream (``write``) or writes its own file (``write_file``).
+
 Every format renders from the one report model, reading ``report.iter_results()`` once, so
 they never disagree. ``Format.render`` passes each format the options it takes.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import Any
 
 from lifeservices_cli.render.common import View
 from lifeservices_cli.report import Report
@@ -23,12 +27,15 @@ class Options:
     csv_encoding: str = "utf-8-sig"
     color: bool = False  # ANSI colours (table on a terminal only)
     width: int | None = None  # terminal width (table)
+    full_report: str | None = None  # a report of every result the run writes (sarif, github and junit name it)
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
+    ndjson = "ndjson"
     csv = "csv"
+    parquet = "parquet"
     xlsx = "xlsx"
     junit = "junit"
     sarif = "sarif"
@@ -39,51 +46,16 @@ class Format(StrEnum):
     @property
     def binary(self) -> bool:
         """Whether the output is bytes not meant for a terminal."""
-        return self is Format.xlsx
+        return FORMATS[self].binary
 
     @property
     def extension(self) -> str:
-        return {"table": "txt", "junit": "xml", "markdown": "md", "github": "txt"}.get(self.value, self.value)
+        return FORMATS[self].extension
 
     def renderer(self) -> Callable[..., str | bytes]:
         """The function that renders this format (imported lazily: small runs stay fast)."""
-        if self is Format.table:
-            from lifeservices_cli.render import table
-
-            return table.render
-        if self is Format.json:
-            from lifeservices_cli.render import json as json_format
-
-            return json_format.render
-        if self is Format.csv:
-            from lifeservices_cli.render import csv as csv_format
-
-            return csv_format.render
-        if self is Format.xlsx:
-            from lifeservices_cli.render import xlsx
-
-            return xlsx.render
-        if self is Format.junit:
-            from lifeservices_cli.render import junit
-
-            return junit.render
-        if self is Format.sarif:
-            from lifeservices_cli.render import sarif
-
-            return sarif.render
-        if self is Format.github:
-            from lifeservices_cli.render import github
-
-            return github.render
-        if self is Format.markdown:
-            from lifeservices_cli.render import markdown
-
-            return markdown.render
-        if self is Format.html:
-            from lifeservices_cli.render import html
-
-            return html.render
-        assert_never(self)
+        module = importlib.import_module(f"lifeservices_cli.render.{FORMATS[self].module}")
+        return module.render  # type: ignore[no-any-return]
 
     def options(self, options: Options) -> dict[str, Any]:
         """The keyword options this format's ``render`` takes."""
@@ -93,6 +65,8 @@ class Format(StrEnum):
             return {"csv_encoding": options.csv_encoding}
         if self in (Format.xlsx, Format.markdown, Format.html):
             return {"by": options.by}
+        if self in (Format.sarif, Format.github, Format.junit):
+            return {"full_report": options.full_report}
         return {}
 
     def render(self, report: Report, options: Options | None = None) -> str | bytes:
@@ -100,4 +74,33 @@ class Format(StrEnum):
         return self.renderer()(report, **self.options(options or Options()))
 
 
-__all__ = ["Format", "Options", "View"]
+@dataclass(frozen=True)
+class Spec:
+    """A format's entry in the registry: its module in ``render/``, its file extension, whether it is bytes."""
+
+    module: str
+    extension: str
+    binary: bool = False
+    #: The module has ``write(report, text_stream)``: the CLI streams it instead of building one string.
+    streams: bool = False
+    #: The module has ``write_file(report, path)``: the CLI lets it write the file itself.
+    writes_files: bool = False
+
+
+#: The format registry: every ``Format`` has its entry (a test checks it).
+FORMATS: dict[Format, Spec] = {
+    Format.table: Spec("table", "txt"),
+    Format.json: Spec("json", "json", streams=True),
+    Format.ndjson: Spec("ndjson", "ndjson", streams=True),
+    Format.csv: Spec("csv", "csv"),
+    Format.parquet: Spec("parquet", "parquet", binary=True, writes_files=True),
+    Format.xlsx: Spec("xlsx", "xlsx", binary=True),
+    Format.junit: Spec("junit", "xml"),
+    Format.sarif: Spec("sarif", "sarif"),
+    Format.github: Spec("github", "txt"),
+    Format.markdown: Spec("markdown", "md"),
+    Format.html: Spec("html", "html"),
+}
+
+
+__all__ = ["FORMATS", "Format", "Options", "Spec", "View"]

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import display
+from lifeservices_cli.numbers import ZERO, display
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.words import w
 
@@ -64,18 +64,31 @@ def record_label(r: Result) -> str:
     return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or "—"
 
 
-def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang) -> str:
-    """A value for people: ``480 m²``, ``是``, ``—``."""
+def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang, against: object = None) -> str:
+    """A value for people: ``480 m²``, ``是``, ``—``; with the places its comparison with
+    ``against`` (its threshold) needs (``numbers.display``)."""
     if isinstance(value, bool):
         return t("words.yes" if value else "words.no", lang)
     if value is None:
         return "—"
-    return f"{display(value)} {unit}" if unit else display(value)
+    shown = display(value, against=against)  # type: ignore[arg-type]
+    return f"{shown} {unit}" if unit else shown
 
 
-def number_text(value: Fraction | None) -> str:
-    """An exact number as a plain decimal (up to 6 places), ``""`` for none."""
-    return "" if value is None else display(value, 6)
+def number_text(value: Fraction | None, against: object = None) -> str:
+    """An exact number as a plain decimal (6 places, or more when its comparison with ``against``
+    needs them), ``""`` for none."""
+    return "" if value is None else display(value, 6, against)  # type: ignore[arg-type]
+
+
+def gap_text(gap: Fraction | None) -> str:
+    """A gap for people, never ``0`` unless it is 0: ``-0.0001``, ``—`` for none."""
+    return display(gap, against=ZERO) if gap is not None else "—"
+
+
+def rate_text(a: AggregateResult) -> str:
+    """An aggregate's rate with ``%``, never rounded onto its target: ``99.999%``; ``—`` for none."""
+    return f"{display(a.value, against=a.threshold)}%" if a.value is not None else "—"
 
 
 def rule_text(ind: CompiledIndicator, lang: Lang) -> str:
@@ -148,56 +161,113 @@ def results_with(report: Any, statuses: Iterable[str] | None = None) -> Iterator
         return
     import polars as pl
 
-    from lifeservices_cli.store import result_from_entry
-
     for frame in report.store.scan():
         if wanted is not None:
             frame = frame.filter(pl.col("status").is_in(sorted(wanted)))
         for entry in frame.get_column("entry"):
-            yield result_from_entry(entry)
+            yield report.store.entry(entry)
 
 
 def worst_per_indicator(report: Any, limit: int) -> dict[str, Worst[Result]]:
-    """Per indicator, its ``limit`` worst results with the counts of all (as ``Worst.add`` keeps them).
+    """Per indicator, its ``limit`` worst results with the counts of all (as ``Worst.add`` keeps them)."""
+    return {key[0]: worst for key, worst in worst_by(report, limit, ("indicator",)).items()}
 
-    A large run's spooled results are ranked in polars; only the results kept are parsed.
+
+#: What ``worst_by`` can group on: a result's attribute and the column ``store.scan`` gives it in.
+_KEYS = ("source", "indicator", "status")
+
+
+def worst_by(
+    report: Any,
+    limit: int,
+    by: tuple[str, ...] = (),
+    statuses: Iterable[str] | None = None,
+    rank: dict[str, int] | None = None,
+) -> dict[tuple[str, ...], Worst[Result]]:
+    """Per group of ``by`` (``source``, ``indicator``, ``status``; ``()``: one group), the
+    ``limit`` worst results among ``statuses`` (all: None) with the counts of all of them.
+
+    ``rank`` orders the statuses (default ``ORDER``: fail, invalid, missing, …); ties keep input
+    order. Groups come in first-seen order. A large run's spooled results are ranked in polars,
+    so only the results kept are parsed (a million passes cost no Python objects).
     """
-    out: dict[str, Worst[Result]] = {}
+    order = rank or ORDER
+    wanted = None if statuses is None else frozenset(statuses)
+    assert all(k in _KEYS for k in by)
+    out: dict[tuple[str, ...], Worst[Result]] = {}
     if not report.store.spooled:
         for r in report.iter_results():
-            worst = out.get(r.indicator)
+            if wanted is not None and r.status not in wanted:
+                continue
+            key = tuple(getattr(r, k) for k in by)
+            worst = out.get(key)
             if worst is None:
-                worst = out[r.indicator] = Worst(limit)
+                worst = out[key] = _Ranked(limit, order=order)
             worst.add(r.status, r)
         return out
     import polars as pl
 
-    from lifeservices_cli.store import result_from_entry
-
-    counts: dict[str, Counter[str]] = {}
-    kept: dict[str, list[tuple[int, int, str, str]]] = {}  # indicator → (rank, n, status, entry), best first
-    for frame in report.store.scan():
-        for key, status, n in frame.group_by("indicator", "status").len().iter_rows():
-            counts.setdefault(key, Counter())[status] += n
-        # a row can only displace a kept one of a worse rank (ties go to the earlier row, kept already)
-        cut = {i: (rows[-1][0] if len(rows) >= limit else 99) for i, rows in kept.items()}
-        rank = pl.col("status").replace_strict(ORDER, default=9, return_dtype=pl.Int8)
-        bound = pl.col("indicator").replace_strict(cut, default=99, return_dtype=pl.Int8) if cut else pl.lit(99)
-        better = frame.filter(rank < bound).with_columns(rank.alias("rank"))
-        if better.is_empty():
+    counts: dict[tuple[str, ...], Counter[str]] = {}
+    kept: dict[tuple[str, ...], list[tuple[int, int, str, str]]] = {}  # key → (rank, n, status, entry), best first
+    group = list(by) or [pl.lit(0).alias("_all")]
+    names = [*by] if by else ["_all"]
+    rank_expr = pl.col("status").replace_strict(order, default=9, return_dtype=pl.Int8)
+    for frame in report.store.scan(source="source" in by):
+        if wanted is not None:
+            frame = frame.filter(pl.col("status").is_in(sorted(wanted)))
+        if frame.is_empty():
             continue
-        top = better.sort("rank", "n").group_by("indicator", maintain_order=True).head(limit)
-        for key, rank_, n, status, entry in top.select("indicator", "rank", "n", "status", "entry").iter_rows():
-            kept.setdefault(key, []).append((rank_, n, status, entry))  # Python text: the block is freed
-        for key in top.get_column("indicator").unique():
+        frame = frame.with_columns(*(g for g in group if isinstance(g, pl.Expr)))
+        columns = list(dict.fromkeys([*names, "status"]))
+        for row in frame.group_by(*columns, maintain_order=True).len().iter_rows(named=True):
+            counts.setdefault(_key([row[k] for k in names], by), Counter())[row["status"]] += row["len"]
+        # a row can only displace a kept one of a worse rank (ties go to the earlier row, kept already)
+        frame = frame.with_columns(rank_expr.alias("rank"))
+        bound = 99
+        if len(kept) == 1 and not by:
+            rows = next(iter(kept.values()))
+            bound = rows[-1][0] if len(rows) >= limit else 99
+        better = frame.filter(pl.col("rank") <= bound) if bound < 99 else frame
+        top = better.sort("rank", "n").group_by(*names, maintain_order=True).head(limit)
+        for row in top.select(*columns, "rank", "n", "entry").iter_rows(named=True):
+            entry = (row["rank"], row["n"], row["status"], row["entry"])
+            kept.setdefault(_key([row[k] for k in names], by), []).append(entry)  # Python text: the block is freed
+        for key in {_key(list(k), by) for k in top.select(names).unique().iter_rows()}:
             kept[key] = sorted(kept[key])[:limit]
-    for key, rows in kept.items():
-        worst = out[key] = Worst(limit)
-        for _, _, status, entry in sorted(rows, key=lambda row: row[1]):  # in input order, as they came
-            worst.add(status, result_from_entry(entry))
-        worst.counts = counts[key]  # the counts of all, not only of those kept
-        worst.total = sum(worst.counts.values())
+    for key, total in counts.items():
+        worst = out[key] = _Ranked(limit, order=order)
+        for _, _, status, entry in sorted(kept.get(key, []), key=lambda row: row[1]):  # input order
+            worst.add(status, report.store.entry(entry))
+        worst.counts = total  # the counts of all, not only of those kept
+        worst.total = sum(total.values())
     return out
+
+
+def _key(values: list[Any], by: tuple[str, ...]) -> tuple[str, ...]:
+    """A group's key as ``Result`` attributes give it (the spool's source is JSON string content)."""
+    import json
+
+    if not by:
+        return ()
+    pairs = zip(by, values, strict=True)
+    return tuple(json.loads(f'"{v}"') if k == "source" and v is not None else v for k, v in pairs)
+
+
+@dataclass
+class _Ranked(Worst[T]):
+    """``Worst`` with its own order of statuses."""
+
+    order: dict[str, int] = field(default_factory=lambda: dict(ORDER))
+
+    def add(self, status: str, item: T) -> None:
+        self.counts[status] += 1
+        seq = self.total
+        self.total += 1
+        entry = (-self.order.get(status, 9), -seq, item)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, entry)
+        elif self.limit and entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
 
 
 def group_keys(view: View, indicator: CompiledIndicator, district: str | None) -> Iterator[str | None]:

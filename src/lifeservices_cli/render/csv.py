@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
+from lifeservices_cli.numbers import ZERO
 from lifeservices_cli.render.common import clean, number_text, status_text, value_text
 from lifeservices_cli.report import Report
 
@@ -33,12 +34,12 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
         return "", None, ""
     value: str | Fraction | bool | None = r.value
     if isinstance(r.value, Fraction) and ic.unit is None and r.unit:
-        value = value_text(r.value, r.unit, lang)  # mixed units: the unit goes with the number
+        value = value_text(r.value, r.unit, lang, r.threshold)  # mixed units: the unit goes with the number
     elif isinstance(r.value, bool):
         value = value_text(r.value, None, lang)
     elif isinstance(r.value, date):
         value = r.value.isoformat()  # a date metric (e.g. the day of assessment)
-    return status_text(r.status, lang), value, number_text(r.gap)
+    return status_text(r.status, lang), value, number_text(r.gap, ZERO)
 
 
 def check_encoding(encoding: str) -> str:
@@ -64,8 +65,11 @@ def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
         out = list(row.cells)
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
-            out.extend([status, number_text(value) if isinstance(value, Fraction) else value or "", gap])
-        out.extend([clean(row.info.path), str(row.line)])
+            r = row.results.get(ic.indicator.id)
+            if isinstance(value, Fraction):
+                value = number_text(value, r.threshold if r is not None else None)
+            out.extend([status, value or "", gap])
+        out.extend([clean(row.info.source), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
     text = buffer.getvalue()
     try:

@@ -1,4 +1,10 @@
-"""GitHub Actions workflow commands: one annotation per problem, then a one-line summary.
+"""GitHub Actions workflow commands: the most important problems as annotations, then a one-line summary.
+
+GitHub shows at most 10 error and 10 warning annotations per step, so at most ``LIMIT`` of each
+are written, most important first: failed aggregates (a district's rate), then fails, then
+invalid data (errors); missing data (warnings). One ``::notice`` says how many more there are
+and where the full report is; under GitHub Actions the CLI also appends the Markdown report to
+``$GITHUB_STEP_SUMMARY`` (the job summary), unless a ``--report`` writes there already.
 
 ``::error file=F,line=L,title=T::message`` for fail and invalid data, ``::warning`` for missing
 data, escaped as GitHub documents: ``%``, CR and LF in the message; also ``:`` and ``,`` in
@@ -10,8 +16,10 @@ the repository root for the annotations to land on the file.
 from __future__ import annotations
 
 from lifeservices_cli.engine import FAIL, INVALID, MISSING
-from lifeservices_cli.render.common import group_name, record_label, results_with, visible
+from lifeservices_cli.render.common import group_name, record_label, visible, worst_by
+from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
+from lifeservices_cli.sources.model import file_of
 
 COMMANDS = {FAIL: "error", INVALID: "error", MISSING: "warning"}
 
@@ -37,25 +45,39 @@ def command(kind: str, message: str, *, file: str | None = None, line: int = 0, 
     return f"::{kind} {','.join(props)}::{escape_data(message)}" if props else f"::{kind}::{escape_data(message)}"
 
 
-def render(report: Report) -> str:
-    """The annotations and a summary line, one per line."""
+#: GitHub shows at most this many error and this many warning annotations per step.
+LIMIT = 10
+_RANK = {FAIL: 0, INVALID: 1, MISSING: 2}
+
+
+def render(report: Report, full_report: str | None = None) -> str:
+    """The annotations, a notice of those left out, and a summary line, one per line."""
     lang = report.lang
     indicators = {ind.id: ind for ind in report.packset.indicators}
     lines = []
-    for r in results_with(report, COMMANDS):
-        kind = COMMANDS[r.status]
-        spec = indicators[r.indicator].spec
-        title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
-        message = f"{r.message} [{r.indicator}]"
-        lines.append(command(kind, message, file=r.source, line=r.line, title=title))
-    for a in report.aggregates:
-        kind = COMMANDS.get(a.status)
-        if kind is None:
-            continue
-        spec = indicators[a.indicator].spec
-        first = next((i.path for i in report.inputs if i.entity == spec.entity), None)
-        title = f"{group_name(a.group, lang)} — {spec.clause.ref} {spec.title.get(lang)}"
-        lines.append(command(kind, f"{a.message} [{a.indicator}]", file=first, title=title))
+    left: dict[str, int] = {}
+    picked = worst_by(report, LIMIT, ("status",), COMMANDS)  # one pass: the most important of each status
+    for kind in ("error", "warning"):
+        statuses = sorted((s for s, k in COMMANDS.items() if k == kind), key=_RANK.__getitem__)
+        shown = 0
+        aggregates = sorted((a for a in report.aggregates if a.status in statuses), key=lambda a: _RANK[a.status])
+        for a in aggregates[:LIMIT]:
+            spec = indicators[a.indicator].spec
+            first = next((i.path for i in report.inputs if i.entity == spec.entity), None)
+            title = f"{group_name(a.group, lang)} — {spec.clause.ref} {spec.title.get(lang)}"
+            lines.append(command(kind, f"{a.message} [{a.indicator}]", file=first, title=title))
+            shown += 1
+        found = [picked[(s,)] for s in statuses if (s,) in picked]
+        for r in [r for worst in found for r in worst.items()][: LIMIT - shown]:
+            spec = indicators[r.indicator].spec
+            title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
+            lines.append(command(kind, f"{r.message} [{r.indicator}]", file=file_of(r.source), line=r.line, title=title))
+            shown += 1
+        left[kind] = len(aggregates) + sum(worst.total for worst in found) - shown
+    if left["error"] or left["warning"]:
+        where = full_report or w("full_hint", lang)
+        text = w("annotations_left_out", lang, errors=left["error"], warnings=left["warning"], where=where)
+        lines.append(command("notice", text, title="lifeservices"))
     s = report.summary()
     counts = ", ".join(f"{k} {s[k]}" for k in ("pass", "fail", "missing_data", "invalid_data") if s[k])
     agg = s["aggregates"]

@@ -16,7 +16,6 @@ from collections import Counter
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import display
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -26,7 +25,9 @@ from lifeservices_cli.render.common import (
     View,
     Worst,
     counts_text,
+    gap_text,
     group_name,
+    rate_text,
     record_label,
     rule_text,
     status_text,
@@ -122,7 +123,7 @@ def _districts(report: Report, districts: dict[str | None, Counter[str]]) -> str
 def _aggregate_cell(a: AggregateResult | None, lang: Lang) -> str:
     if a is None:
         return "—"
-    rate = f" {e(display(a.value))}% ({a.numerator}/{a.denominator})" if a.value is not None else ""
+    rate = f" {e(rate_text(a))} ({a.numerator}/{a.denominator})" if a.value is not None else ""
     return f"{_badge(a.status, lang)}{rate}"
 
 
@@ -172,13 +173,13 @@ def _problems(report: Report, groups: Groups, indicators: dict[str, CompiledIndi
 
 
 def _result_row(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
-    gap = display(r.gap) if r.gap is not None else "—"
+    gap = gap_text(r.gap)
     cells = [
         f"<td>{e(record_label(r))}</td>",
         f"<td>{e(group_name(r.district, lang))}</td>",
         f'<td>{e(ind.spec.clause.ref)} <a href="#clause-{e(ind.id)}">{e(ind.spec.title.get(lang))}</a></td>',
         f"<td>{_badge(r.status, lang)}</td>",
-        f'<td class="num">{e(value_text(r.value, r.unit, lang))}</td>',
+        f'<td class="num">{e(value_text(r.value, r.unit, lang, r.threshold))}</td>',
         f'<td class="num">{e(gap)}</td>',
         f"<td>{e(r.message)}</td>",
         f'<td class="small">{e(r.source)}:{r.line}</td>',
@@ -238,7 +239,7 @@ def _clauses(report: Report) -> str:
 def _inputs(report: Report) -> str:
     lang = report.lang
     items = "".join(
-        f"<li>{e(i.path)} — {e(i.entity)}, {e(i.encoding)}, {i.records} {e(w('record', lang))}</li>"
+        f"<li>{e(i.source)} — {e(i.entity)}, {e(i.encoding)}, {i.records} {e(w('record', lang))}</li>"
         for i in report.inputs
     )
     warnings = "".join(f"<li>{e(x)}</li>" for x in report.warnings())

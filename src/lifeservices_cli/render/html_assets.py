@@ -10,8 +10,9 @@ STYLE = """
 :root { --pass: #1a7f37; --fail: #cf222e; --missing: #bf8700; --invalid: #8250df; --na: #8c959f;
   --eligible: #0969da; --not-eligible: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
 * { box-sizing: border-box; }
-body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC",
-  sans-serif; margin: 0 auto; max-width: 1200px; padding: 1.5rem; color: #1f2328; line-height: 1.5; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
+  "微软雅黑", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimSun", "宋体", sans-serif;
+  margin: 0 auto; max-width: 1200px; padding: 1.5rem; color: #1f2328; line-height: 1.5; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.25rem; margin-top: 2rem;
   border-bottom: 1px solid var(--line); padding-bottom: .25rem; } h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 .muted { color: #57606a; } .small { font-size: .85rem; }

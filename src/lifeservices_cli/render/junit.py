@@ -1,5 +1,12 @@
 """JUnit XML, as Jenkins and GitLab read it: one ``<testsuite>`` per input file and indicator, one
-``<testcase>`` per record (named by its id and name, with ``file`` and ``line``).
+``<testcase>`` per record (named by its id and name; the file and line are in the failure's text).
+
+Valid against the ``junit-10.xsd`` schema Jenkins' xUnit plugin and Ant use (no ``file`` or
+``line`` on ``<testcase>``, no ``skipped`` on ``<testsuites>``; see the tests). A large run (more
+than ``MAX_CASES`` results) lists per suite its ``PER_SUITE`` most important problems; the rest
+stand as two test cases, one failure for the problems not listed and one pass for the other
+results, so the counts Jenkins and GitLab make from the test cases stay true to the problems,
+and the suite's properties give every count.
 
 ``fail`` is a ``<failure>`` with the message and the clause; ``invalid_data`` and
 ``missing_data`` are an ``<error>`` (the check could not be made); ``not_applicable`` is
@@ -55,29 +62,44 @@ def _outcome(status: str, message: str, detail: str) -> str:
     return ""
 
 
+#: Above this many results, suites list their problems only (``PER_SUITE`` at most each).
+MAX_CASES = 20_000
+PER_SUITE = 1_000
+
+
 def _testcase(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
     name = record_label(r) if r.record_id else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
     where = f"{r.source}:{r.line}"
-    outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value_text(r.value, r.unit, lang)))
-    head = f"<testcase name={attr(name)} classname={attr(ind.id)} file={attr(r.source)} line={attr(r.line)}"
+    value = value_text(r.value, r.unit, lang, r.threshold)
+    outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value))
+    head = f"<testcase name={attr(name)} classname={attr(ind.id)}"
     return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"
 
 
 def _aggregate_case(a: AggregateResult, ind: CompiledIndicator, lang: Lang) -> str:
     group = group_name(a.group, lang)
-    rate = f"{value_text(a.value, '%', lang)} ({a.numerator}/{a.denominator})"
+    rate = f"{value_text(a.value, '%', lang, a.threshold)} ({a.numerator}/{a.denominator})"
     outcome = _outcome(a.status, a.message, _detail(ind, lang, a.message, group, rate))
     head = f"<testcase name={attr(group)} classname={attr(ind.id)}"
     return f"    {head}>{outcome}</testcase>" if outcome else f"    {head}/>"
 
 
-def _suite(name: str, ind: CompiledIndicator, counts: Counter[str], cases: list[str], lang: Lang) -> str:
+def _suite(
+    name: str,
+    ind: CompiledIndicator,
+    counts: Counter[str],
+    cases: list[str],
+    lang: Lang,
+    extra: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    note: str = "",
+) -> str:
     spec = ind.spec
     props = [
         ("indicator", ind.id),
         ("title", spec.title.get(lang)),
         ("clause", spec.clause.ref),
         ("departments", w("list_sep", lang).join(spec.departments)),
+        *extra,
     ]
     head = (
         f'  <testsuite name={attr(name)} tests="{counts["tests"]}" failures="{counts[FAIL]}"'
@@ -85,27 +107,32 @@ def _suite(name: str, ind: CompiledIndicator, counts: Counter[str], cases: list[
     )
     properties = "".join(f"      <property name={attr(k)} value={attr(v)}/>\n" for k, v in props)
     body = "".join(f"{case}\n" for case in cases)
+    if note:
+        body += f"    <system-out>{text(note)}</system-out>\n"
     return f"{head}\n    <properties>\n{properties}    </properties>\n{body}  </testsuite>\n"
 
 
-def render(report: Report) -> str:
+def render(report: Report, full_report: str | None = None) -> str:
     """The JUnit XML document."""
     lang = report.lang
     indicators = {ind.id: ind for ind in report.packset.indicators}
-    cases: dict[tuple[str, str], list[str]] = {}  # rendered testcases, not results: the output itself
-    counts: dict[tuple[str, str], Counter[str]] = {}
-    for r in report.iter_results():
-        key = (r.source, r.indicator)
-        if key not in cases:
-            cases[key], counts[key] = [], Counter()
-        cases[key].append(_testcase(r, indicators[r.indicator], lang))
-        counts[key].update(("tests", r.status))
     suites: list[str] = []
     total: Counter[str] = Counter()
-    for key in cases:  # input order: file by file, each file's indicators in pack order
-        path, ind_id = key
-        suites.append(_suite(f"{path}: {ind_id}", indicators[ind_id], counts[key], cases[key], lang))
-        total.update(counts[key])
+    if report.store.total <= MAX_CASES:
+        cases: dict[tuple[str, str], list[str]] = {}  # rendered testcases, not results: the output itself
+        counts: dict[tuple[str, str], Counter[str]] = {}
+        for r in report.iter_results():
+            key = (r.source, r.indicator)
+            if key not in cases:
+                cases[key], counts[key] = [], Counter()
+            cases[key].append(_testcase(r, indicators[r.indicator], lang))
+            counts[key].update(("tests", r.status))
+        for key in cases:  # input order: file by file, each file's indicators in pack order
+            path, ind_id = key
+            suites.append(_suite(f"{path}: {ind_id}", indicators[ind_id], counts[key], cases[key], lang))
+            total.update(counts[key])
+    else:
+        suites += _large_suites(report, indicators, lang, total, full_report)
     for ind_id in dict.fromkeys(a.indicator for a in report.aggregates):
         ind = indicators[ind_id]
         mine = [a for a in report.aggregates if a.indicator == ind_id]
@@ -115,6 +142,45 @@ def render(report: Report) -> str:
         total.update(agg_counts)
     head = (
         f'<testsuites name="lifeservices-cli" tests="{total["tests"]}" failures="{total[FAIL]}"'
-        f' errors="{total[INVALID] + total[MISSING]}" skipped="{total[NA]}">'
+        f' errors="{total[INVALID] + total[MISSING]}">'
     )
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n{"".join(suites)}</testsuites>\n'
+
+
+def _large_suites(
+    report: Report, indicators: dict[str, CompiledIndicator], lang: Lang, total: Counter[str], full_report: str | None
+) -> list[str]:
+    """Suites of a large run: each lists its most important problems; the rest are two summary cases."""
+    from lifeservices_cli.render.common import PROBLEMS, worst_by
+
+    by = ("source", "indicator")
+    everything = worst_by(report, 0, by)  # the counts of every status, nothing kept
+    problems = worst_by(report, PER_SUITE, by, PROBLEMS)
+    suites = []
+    for key, all_of in everything.items():
+        path, ind_id = key
+        ind = indicators[ind_id]
+        kept = problems.get(key)
+        listed = kept.items() if kept else []
+        cases = [_testcase(r, ind, lang) for r in listed]
+        counts: Counter[str] = Counter(tests=len(listed))
+        counts.update(r.status for r in listed)
+        unlisted = sum(all_of.counts[s] for s in PROBLEMS) - len(listed)
+        rest = all_of.total - len(listed) - unlisted
+        where = full_report or w("full_hint", lang)
+        shown, left = len(listed), all_of.total - len(listed)
+        note = w("junit_left_out", lang, total=all_of.total, shown=shown, left=left, where=where)
+        if unlisted:
+            message = w("junit_left_out", lang, total=all_of.total, shown=len(listed), left=unlisted, where=where)
+            cases.append(
+                f"    <testcase name={attr(f'… {unlisted}')} classname={attr(ind_id)}>"
+                f"<failure message={attr(message)} type=\"fail\">{text(message)}</failure></testcase>"
+            )
+            counts.update({"tests": 1, FAIL: 1})
+        if rest:
+            cases.append(f"    <testcase name={attr(w('junit_rest', lang, count=rest))} classname={attr(ind_id)}/>")
+            counts["tests"] += 1
+        extra = [("results", str(all_of.total)), *((s, str(n)) for s, n in sorted(all_of.counts.items()))]
+        suites.append(_suite(f"{path}: {ind_id}", ind, counts, cases, lang, extra, note))
+        total.update(counts)
+    return suites

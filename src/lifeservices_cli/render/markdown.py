@@ -13,7 +13,6 @@ from collections import Counter
 
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import display
 from lifeservices_cli.render.common import (
     PROBLEMS,
     Groups,
@@ -21,6 +20,7 @@ from lifeservices_cli.render.common import (
     View,
     counts_text,
     group_name,
+    rate_text,
     record_label,
     status_text,
     visible,
@@ -48,7 +48,7 @@ def _status(status: str, lang: Lang) -> str:
 def _aggregate_cell(a: AggregateResult | None, lang: Lang) -> str:
     if a is None:
         return "—"
-    rate = f" {display(a.value)}%" if a.value is not None else ""
+    rate = f" {rate_text(a)}" if a.value is not None else ""
     return f"{_status(a.status, lang)}{rate}"
 
 

@@ -131,7 +131,7 @@ def rows(report: Report) -> Iterator[Row]:
             mine: dict[str, Result] = {}
             while len(mine) < wanted:
                 r = next(results, None)
-                if r is None or clean(r.source) != clean(info.path) or r.line != line:  # spooled: cleaned
+                if r is None or clean(r.source) != clean(info.source) or r.line != line:  # spooled: cleaned
                     raise UsageError("the file changed while the report was written; run the check again", info.path)
                 mine[r.indicator] = r
             yield Row(info, line, cells, mine)

@@ -1,10 +1,16 @@
 """SARIF 2.1.0, for code-scanning tools: one rule per indicator (title, clause and quote, help
 with the rule and departments), one result per failing, invalid or missing check.
 
-Each result points at its record (file and line) and carries ``partialFingerprints`` made from
-the indicator and the record's id, so a baseline survives reordered rows. Failing aggregates
-point at the first input of their entity and name their district as a logical location. The
-output validates against the official SARIF 2.1.0 JSON schema (see the tests).
+Results come most important first: failing aggregates (a district's rate), then fails, invalid
+and missing data. GitHub code scanning refuses a run of more than 25,000 results or a file over
+10 MB gzipped, so at most ``MAX_RESULTS`` are listed, fewer if the gzipped log would pass
+``MAX_GZIP``; a notification in ``invocations`` says how many were left out and where the full
+report is. Each result points at its record (file and line) and carries ``partialFingerprints``
+(``primaryLocationLineHash``, the one GitHub matches on, and our own) made from the input, the
+indicator and the record's id, so a baseline survives reordered rows, and the same id in two
+files stays two alerts. Failing aggregates point at the header line of the first input of their
+entity and name their district as a logical location. The output validates against the official
+SARIF 2.1.0 JSON schema (see the tests).
 """
 
 from __future__ import annotations
@@ -18,15 +24,23 @@ from urllib.parse import quote
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import to_json
+from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import CompiledIndicator
-from lifeservices_cli.render.common import clean, group_name, labelled, results_with, rule_text
+from lifeservices_cli.render.common import clean, group_name, labelled, rule_text, worst_by
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
+from lifeservices_cli.sources.model import file_of
 
-SCHEMA = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+#: The OASIS standard's schema (2.1.0 with its errata 01), as SARIF validators and GitHub name it.
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/lifeservices-cli/"
 LEVELS = {FAIL: "error", INVALID: "error", MISSING: "warning"}
-FINGERPRINT = "lifeservicesRecord/v1"
+#: Most important first.
+RANK = {FAIL: 0, INVALID: 1, MISSING: 2}
+FINGERPRINT = "lifeservicesRecord/v2"
+#: GitHub code scanning: at most 25,000 results per run, at most 10 MB gzipped per upload.
+MAX_RESULTS = 25_000
+MAX_GZIP = 9_500_000  # under 10 MB, with room for the rules and the head
 
 
 def uri(path: str) -> str:
@@ -74,32 +88,35 @@ def _rule(ind: CompiledIndicator, lang: Lang) -> dict[str, Any]:
 
 
 def _location(path: str, line: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri(clean(path))}}
-    if line > 0:
-        physical["region"] = {"startLine": line}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri(clean(path))}, "region": {"startLine": max(line, 1)}}
     return {"physicalLocation": physical}
 
 
+def _prints(source: str | None, indicator: str, key: str) -> dict[str, str]:
+    digest = fingerprint(indicator, f"{clean(source)}\n{key}")
+    return {"primaryLocationLineHash": f"{digest[:16]}:1", FINGERPRINT: digest}
+
+
 def _result(r: Result, index: int) -> dict[str, Any]:
-    key = r.record_id or r.record_name or f"{r.source}:{r.line}"
+    key = clean(r.record_id or r.record_name) or f"line:{r.line}"
     return {
         "ruleId": r.indicator,
         "ruleIndex": index,
         "kind": "fail",
         "level": LEVELS[r.status],
         "message": {"text": clean(r.message)},
-        "locations": [_location(r.source, r.line)],
-        "partialFingerprints": {FINGERPRINT: fingerprint(r.indicator, clean(key))},
+        "locations": [_location(file_of(r.source), r.line)],
+        "partialFingerprints": _prints(r.source, r.indicator, key),
         "properties": {
             "status": r.status,
             "recordId": clean(r.record_id) or None,
             "recordName": clean(r.record_name) or None,
             "district": clean(r.district) or None,
-            "value": to_json(r.value),
-            "threshold": to_json(r.threshold),
+            "value": to_json(r.value, r.threshold),
+            "threshold": to_json(r.threshold, r.value),
             "comparator": r.comparator,
             "unit": r.unit,
-            "gap": to_json(r.gap),
+            "gap": to_json(r.gap, ZERO),
         },
     }
 
@@ -109,7 +126,7 @@ def _aggregate(a: AggregateResult, index: int, report: Report, entity: str) -> d
     location: dict[str, Any] = {"logicalLocations": [{"name": group, "kind": "namespace"}]}
     first = next((i.path for i in report.inputs if i.entity == entity), None)
     if first is not None:
-        location.update(_location(first, 0))
+        location.update(_location(first, 1))  # the header line: the file as a whole
     return {
         "ruleId": a.indicator,
         "ruleIndex": index,
@@ -117,11 +134,11 @@ def _aggregate(a: AggregateResult, index: int, report: Report, entity: str) -> d
         "level": LEVELS[a.status],
         "message": {"text": clean(a.message)},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT: fingerprint(a.indicator, f"group:{clean(a.group)}")},
+        "partialFingerprints": _prints(first, a.indicator, f"group:{clean(a.group)}"),
         "properties": {
             "status": a.status,
             "group": clean(a.group) or None,
-            "value": to_json(a.value),
+            "value": to_json(a.value, a.threshold),
             "numerator": a.numerator,
             "denominator": a.denominator,
             "unknown": a.unknown,
@@ -129,18 +146,50 @@ def _aggregate(a: AggregateResult, index: int, report: Report, entity: str) -> d
     }
 
 
-def render(report: Report) -> str:
-    """The SARIF log as JSON text."""
+def render(report: Report, full_report: str | None = None) -> str:
+    """The SARIF log as JSON text, within GitHub code scanning's limits.
+
+    ``full_report``: where the run wrote its full report (named in the notice of what was left out).
+    """
+    import gzip
+
     lang = report.lang
     indicators = report.packset.indicators
     index = {ind.id: n for n, ind in enumerate(indicators)}
     entities = {ind.id: ind.spec.entity for ind in indicators}
-    results = [_result(r, index[r.indicator]) for r in results_with(report, LEVELS)]
-    results += [
+    aggregates = [
         _aggregate(a, index[a.indicator], report, entities[a.indicator])
-        for a in report.aggregates
-        if a.status in LEVELS
+        for a in sorted((a for a in report.aggregates if a.status in LEVELS), key=lambda a: RANK[a.status])
     ]
+    room = max(MAX_RESULTS - len(aggregates), 0)
+    picked = worst_by(report, room, (), LEVELS, RANK).get(())
+    kept = sorted(picked.items(), key=lambda r: RANK[r.status]) if picked else []  # stable: input order within
+    total = len(aggregates) + (picked.total if picked else 0)
+    # each result as its JSON text at once (a dict per result would hold ~10× the memory)
+    results = [_dump(x) for x in aggregates] + [_dump(_result(r, index[r.indicator])) for r in kept]
+    results = results[:MAX_RESULTS]
+    del kept, picked
+    while True:
+        text = _log(report, lang, indicators, results, total, full_report)
+        if len(results) <= 1 or len(gzip.compress(text.encode(), 6)) <= MAX_GZIP:
+            return text
+        results = results[: len(results) * 3 // 4]  # the least important go first
+
+
+def _log(
+    report: Report,
+    lang: Lang,
+    indicators: list[CompiledIndicator],
+    results: list[str],
+    total: int,
+    full_report: str | None,
+) -> str:
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    left = total - len(results)
+    if left:
+        where = full_report or w("full_hint", lang)
+        text = w("sarif_left_out", lang, left=left, total=total, shown=len(results), where=where)
+        invocation["toolExecutionNotifications"] = [{"level": "note", "message": {"text": text}}]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -151,14 +200,31 @@ def render(report: Report) -> str:
                         "name": "lifeservices-cli",
                         "version": __version__,
                         "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
                         "rules": [_rule(ind, lang) for ind in indicators],
                     }
                 },
+                "invocations": [invocation],
                 "language": "zh-CN" if lang == "zh" else "en-US",
                 "columnKind": "unicodeCodePoints",
-                "results": results,
-                "properties": {"packs": report.header()["packs"], "summary": report.summary()},
+                "results": [_SLOT],
+                "properties": {
+                    "packs": report.header()["packs"],
+                    "summary": report.summary(),
+                    "problems": total,
+                    "problemsListed": len(results),
+                },
             }
         ],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    head, tail = json.dumps(log, ensure_ascii=False, indent=2).split(json.dumps(_SLOT))
+    body = ",\n        ".join(results)
+    return f"{head}{body}{tail}\n" if results else f"{head.rstrip()}]{tail.lstrip().removeprefix(']')}\n"
+
+
+#: Where the results go in the log's text (they are dumped one by one, each on its own line).
+_SLOT = "\x00results\x00"
+
+
+def _dump(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False)

@@ -20,7 +20,6 @@ from rich.text import Text
 
 from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import display
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -29,7 +28,9 @@ from lifeservices_cli.render.common import (
     View,
     Worst,
     counts_text,
+    gap_text,
     group_name,
+    rate_text,
     record_label,
     results_with,
     rule_text,
@@ -91,8 +92,8 @@ def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], lang: Lang) -
         table.add_row(
             _record(r),
             _status(r.status, lang),
-            value_text(r.value, r.unit, lang),
-            display(r.gap) if r.gap is not None else "—",
+            value_text(r.value, r.unit, lang, r.threshold),
+            gap_text(r.gap),
             Text(_short(visible(r.message))),
         )
     yield table
@@ -114,11 +115,11 @@ def _group_tables(groups: Groups, indicators: dict[str, CompiledIndicator], lang
         for p in worst.items():
             ind = p.indicator
             if p.result is not None:
-                record, value = _record(p.result), value_text(p.result.value, p.result.unit, lang)
+                record, value = _record(p.result), value_text(p.result.value, p.result.unit, lang, p.result.threshold)
             else:
                 assert p.aggregate is not None
                 record = Text(_short(w("aggregate_row", lang, group=group_name(p.aggregate.group, lang))))
-                value = f"{display(p.aggregate.value)}%" if p.aggregate.value is not None else "—"
+                value = rate_text(p.aggregate)
             table.add_row(
                 record, f"{ind.spec.clause.ref} {ind.id}", _status(p.status, lang), value, Text(_short(p.message))
             )
@@ -139,7 +140,7 @@ def _aggregates_table(report: Report, indicators: dict[str, CompiledIndicator]) 
             table.add_row(
                 _short(group_name(a.group, lang)),
                 _status(a.status, lang),
-                f"{display(a.value)}%" if a.value is not None else "—",
+                rate_text(a),
                 count,
                 Text(_short(visible(a.message))),
             )

@@ -74,9 +74,13 @@ WORDS: dict[str, dict[str, str]] = {
     "sheet_results": {"zh": "检查结果", "en": "Results"},
     "sheet_summary": {"zh": "汇总", "en": "Summary"},
     "sheet_districts": {"zh": "按县（市、区）", "en": "By district"},
-    "sheet_cut": {
-        "zh": "「{sheet}」超出 Excel 的 {rows} 行上限，未写入的行数（全部结果见 CSV 或 JSON 报告）",
-        "en": "Rows of '{sheet}' past Excel's {rows}-row limit, left out (the CSV or JSON report has them all)",
+    "sheet_continued": {
+        "zh": "「{sheet}」超出 Excel 每表 {rows} 行，续写于：{parts}（工作表数）",
+        "en": "'{sheet}' passes Excel's {rows} rows a sheet and goes on in: {parts} (sheets)",
+    },
+    "xlsx_split": {
+        "zh": "lifeservices: 注意：xlsx 报告的「{sheet}」超过 Excel 每表 {rows} 行，分写于 {parts} 个工作表",
+        "en": "lifeservices: note: the xlsx report's '{sheet}' passes Excel's {rows} rows a sheet: it goes on over {parts} sheets",
     },
     "sheet_problems": {"zh": "问题清单（{view}）", "en": "Problems ({view})"},
     "view.indicator": {"zh": "按指标", "en": "by indicator"},
@@ -92,6 +96,11 @@ WORDS: dict[str, dict[str, str]] = {
     # JUnit / SARIF / GitHub
     "aggregates_suite": {"zh": "汇总指标：{indicator}", "en": "aggregates: {indicator}"},
     "line_no": {"zh": "第 {line} 行", "en": "line {line}"},
+    "full_hint": {"zh": "用 --report json=文件 写出完整报告", "en": "write the full report with --report json=PATH"},
+    "sarif_left_out": {"zh": "共 {total} 个问题，列出最重要的 {shown} 个（GitHub 代码扫描的上限），其余 {left} 个未列出；完整报告：{where}", "en": "{total} problems; the {shown} most important are listed (GitHub code scanning's limit), {left} more are not; the full report: {where}"},
+    "annotations_left_out": {"zh": "另有 {errors} 个错误、{warnings} 个警告未作标注（每步最多 10 个错误和 10 个警告）；完整报告：{where}", "en": "{errors} more errors and {warnings} more warnings are not annotated (at most 10 of each per step); the full report: {where}"},
+    "junit_left_out": {"zh": "本组共 {total} 个结果，列出 {shown} 个问题；其余 {left} 个（含达标）只计数；完整报告：{where}", "en": "{total} results in this suite, {shown} problems listed; the other {left} (passes included) are counted only; the full report: {where}"},
+    "junit_rest": {"zh": "其余 {count} 个结果（达标、不适用等）", "en": "the other {count} results (passes, not applicable, …)"},
 }
 
 

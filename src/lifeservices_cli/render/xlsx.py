@@ -29,6 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import AggregateResult, Result
 from lifeservices_cli.i18n import Lang
+from lifeservices_cli.numbers import ZERO
 from lifeservices_cli.packs import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -57,7 +58,7 @@ FILLS = {
     "not_eligible": ("D9E1F2", "203864"),
 }
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest is left out and the summary says so
+EXCEL_ROWS = 1_048_576  # rows in a sheet; the rest goes on in the next sheet, and the summary says so
 EXCEL_MAX = Fraction(10) ** 308  # numbers from here on are kept as text (a double ends at 1.8e308)
 EXCEL_CELL = 32_767  # characters (UTF-16 code units) in a cell; Excel calls a file with more corrupt
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -67,16 +68,24 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDDDDD")
 
 
 class _Sheet:
-    """A streaming sheet that counts its rows (for the filter range) and styles its cells."""
+    """A streaming sheet that counts its rows (for the filter range) and styles its cells.
 
-    def __init__(self, wb: Workbook, title: str):
+    Past Excel's 1,048,576 rows a sheet it goes on in a new sheet beside it (``结果 (2)``, …)
+    with the same header: no row is ever left out. ``parts`` are the titles of all its sheets.
+    """
+
+    def __init__(self, wb: Workbook, title: str, used: set[str] | None = None):
+        self.wb, self.title, self.used = wb, title, used if used is not None else set()
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        self.used.add(title.lower())
+        self.parts = [title]
         self.rows = 0
-        self.cut = 0  # rows past Excel's limit, left out
+        self._head: tuple[list[str], list[int]] | None = None
         self._statuses: dict[str, Cell] = {}
 
     def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
         sizes = list(widths)
+        self._head = (names, sizes)
         for i, name in enumerate(names, start=1):
             width = sizes[i - 1] if i <= len(sizes) else min(max(_width(name), 8), 40)
             self.ws.column_dimensions[get_column_letter(i)].width = width
@@ -85,10 +94,24 @@ class _Sheet:
 
     def append(self, values: list[Any]) -> None:
         if self.rows >= EXCEL_ROWS:
-            self.cut += 1
-            return
+            self._next_part()
         self.ws.append([self._cell(v) for v in values])
         self.rows += 1
+
+    def _next_part(self) -> None:
+        """Go on in a new sheet placed right after this one's last, with the same header."""
+        columns = len(self._head[0]) if self._head else 0
+        self.autofilter(columns)
+        previous = self.wb.sheetnames.index(self.ws.title)
+        title = _sheet_title(f"{self.title} ({len(self.parts) + 1})", self.used)
+        self.ws = self.wb.create_sheet(title)
+        sheets = self.wb._sheets  # move_sheet looks write-only sheets up by name and fails; the list is the order
+        sheets.insert(previous + 1, sheets.pop(sheets.index(self.ws)))
+        self.parts.append(title)
+        self.rows = 0
+        self._statuses = {}  # a cell belongs to its sheet
+        if self._head is not None:
+            self.header(*self._head)
 
     def _styled(self, text: str, font: Font, fill: PatternFill | None = None) -> Cell:
         cell = self._cell(text)
@@ -128,6 +151,12 @@ class _Sheet:
             self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{self.rows}"
 
 
+def sheets_needed(records: int) -> int:
+    """How many sheets the results of ``records`` records take (one row each, a header on each)."""
+    per_sheet = EXCEL_ROWS - 1
+    return max(1, -(-records // per_sheet))
+
+
 def _fit(text: str) -> str:
     """``text`` cut to what one Excel cell holds (the JSON and CSV reports keep it whole)."""
     if len(text) <= EXCEL_CELL // 2:  # short enough whatever its characters
@@ -142,10 +171,13 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def _number(value: Fraction) -> int | float | str:
+def _number(value: Fraction | Any, against: object = None) -> Any:
+    """A number cell: the digits ``number_text`` shows (more where its comparison with ``against`` needs them)."""
+    if not isinstance(value, Fraction):
+        return value
     if abs(value) >= EXCEL_MAX:  # no double holds it: Excel would call the file corrupt; keep the digits
-        return number_text(value)
-    return int(value) if value.denominator == 1 else float(Decimal(number_text(value)))
+        return number_text(value, against)
+    return int(value) if value.denominator == 1 else float(Decimal(number_text(value, against)))
 
 
 def _data_cell(text: str) -> Any:
@@ -181,7 +213,7 @@ class _Problems:
         sheet = self.sheets.get(key)
         if sheet is None:
             name = key if self.view is View.indicator and key else group_name(key, self.lang)
-            sheet = self.sheets[key] = _Sheet(self.wb, _sheet_title(name, self.used))
+            sheet = self.sheets[key] = _Sheet(self.wb, _sheet_title(name, self.used), self.used)
             sheet.header(self.names, [28, 10, 14, 20, 12, 12, 12, 10, 60, 28, 6])
         return sheet
 
@@ -193,7 +225,7 @@ class _Problems:
                 value = value.isoformat()  # a date metric stays readable text, not a serial number
             sheet.append(
                 [ind.id, ind.spec.clause.ref, r.record_id, r.record_name, r.district, sheet.status(r.status, self.lang)]
-                + [value, r.gap, r.message, r.source, r.line]
+                + [_number(value, r.threshold), _number(r.gap, ZERO), r.message, r.source, r.line]
             )
 
     def add_aggregate(self, ind: CompiledIndicator, a: AggregateResult) -> None:
@@ -205,7 +237,9 @@ class _Problems:
                 None,
                 w("aggregate_row", self.lang, group=group_name(a.group, self.lang)),
             ]
-            sheet.append(row + [a.group, sheet.status(a.status, self.lang), a.value, a.gap, a.message, None, None])
+            status = sheet.status(a.status, self.lang)
+            numbers = [_number(a.value, a.threshold), _number(a.gap, ZERO)]
+            sheet.append(row + [a.group, status, *numbers, a.message, None, None])
 
     def finish(self) -> None:
         for sheet in self.sheets.values():
@@ -225,12 +259,13 @@ def _results_sheet(
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
             r = row.results.get(ic.indicator.id)
-            out.extend([sheet.status(r.status, lang) if r else None, value, _gap(r)])
+            threshold = r.threshold if r is not None else None
+            out.extend([sheet.status(r.status, lang) if r else None, _number(value, threshold), _number(_gap(r), ZERO)])
             if r is not None:
                 districts.setdefault(r.district, Counter())[r.status] += 1
                 if problems is not None and r.status in PROBLEMS:
                     problems.add(indicators[r.indicator], r)
-        sheet.append(out + [row.info.path, row.line])
+        sheet.append(out + [row.info.source, row.line])
     sheet.autofilter(len(header))
 
 
@@ -243,7 +278,8 @@ def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     s = report.summary()
     sheet.header([w("summary", lang), w("count", lang)], [60, 14])
     for other in full:
-        sheet.append([w("sheet_cut", lang, sheet=other.ws.title, rows=EXCEL_ROWS), other.cut])
+        parts = w("list_sep", lang).join(other.parts[1:])
+        sheet.append([w("sheet_continued", lang, sheet=other.title, rows=EXCEL_ROWS, parts=parts), len(other.parts)])
     sheet.append([w("records_n", lang), s["records"]])
     sheet.append([w("checks_n", lang), s["checks"]])
     for status in SHOWN:
@@ -255,7 +291,7 @@ def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     sheet.append([None, None])
     sheet.append([sheet._styled(w("inputs", lang), _BOLD), None])
     for info in report.inputs:
-        sheet.append([info.path, info.records])
+        sheet.append([info.source, info.records])
         sheet.append([f"  {info.entity} · {info.encoding}", None])
     for warning in report.warnings():
         sheet.append([f"! {warning}", None])
@@ -320,10 +356,10 @@ def render(report: Report, *, by: View | None = None) -> bytes:
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
     results, summary, per_district = (
-        _Sheet(wb, w(k, lang)) for k in ("sheet_results", "sheet_summary", "sheet_districts")
+        _Sheet(wb, w(k, lang), used) for k in ("sheet_results", "sheet_summary", "sheet_districts")
     )
     _results_sheet(results, report, districts, problems)
-    full = [x for x in [results, *(problems.sheets.values() if problems else ())] if x.cut]
+    full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]
     _summary_sheet(summary, report, full)
     _districts_sheet(per_district, report, districts)
     if problems is not None:

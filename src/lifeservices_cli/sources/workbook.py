@@ -1,0 +1,314 @@
+"""Workbooks — .xlsx, .xlsm, .xls, .ods (and WPS .et when it is one of those inside) — through
+python-calamine, one reader for all of them.
+
+Each sheet becomes a ``Grid``: its cells as text, its merged ranges, its hidden rows and
+columns. Numbers become the text Excel shows without formatting (``1020``, ``33.3``; 15
+significant digits, as Excel displays them), TRUE/FALSE ``true``/``false``, dates ISO 8601, and
+error values (``#DIV/0!``) stay as they are (the cell rules report them). Formulas give the
+value saved with the file. calamine gives merged ranges for .xlsx and .xls; for .ods they, and
+hidden rows and columns for .xlsx and .ods, are read from the sheet's XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from lifeservices_cli.errors import UsageError
+from lifeservices_cli.sources.grid import Grid, GridRows, Merge, cell_ref, trim
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+
+#: What calamine does not give for a sheet: merged ranges (.ods), hidden rows (1-based) and
+#: columns (0-based), and error cells ((row, column) 0-based → ``#DIV/0!``), which it reads as "".
+UNCALCULATED = "\0"  # a formula saved without its value (written by a program, never calculated)
+Facts = tuple[list[Merge] | None, list[int], list[int], dict[tuple[int, int], str]]
+
+#: The most XML read from one sheet part for merged ranges and hidden rows (a bomb stops there).
+MAX_XML_BYTES = 512 << 20
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell value as calamine (or openpyxl) returns it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}" if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+class Workbook:
+    """An open workbook: its sheet names and each sheet as a grid."""
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.path = path
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine raises its own errors, and ValueError for unknown formats
+            raise UsageError(_why(path, exc), path) from None
+        self.sheets: list[str] = list(self._book.sheet_names)
+        self.hidden_sheets = {
+            m.name for m in self._book.sheets_metadata if str(m.visible).rsplit(".", 1)[-1].lower() != "visible"
+        }
+        self._xml: dict[str, Facts] | None = None
+
+    def grid(self, name: str) -> Grid:
+        try:
+            sheet = self._book.get_sheet_by_name(name)
+            values = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UsageError(f"sheet {name!r}: {_why(self.path, exc)}", self.path) from None
+        rows = [[cell_text(v) for v in row] for row in values]
+        merges: list[Merge] = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+        xml_merges, hidden_rows, hidden_columns, errors = self._facts().get(name, (None, [], [], {}))
+        uncalculated = sorted(where for where, text in errors.items() if text == UNCALCULATED)
+        for (r, c), text in errors.items():  # calamine reads error values as "": put them back
+            if r < len(rows) and text != UNCALCULATED:
+                row = rows[r]
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if not row[c]:
+                    row[c] = text
+        rows = [trim(row) for row in rows]
+        if not merges and xml_merges:
+            merges = xml_merges
+
+        def body() -> GridRows:
+            for number, cells in enumerate(rows, start=1):
+                if any(c.strip() for c in cells):
+                    yield number, cells
+
+        return Grid(
+            body(),
+            "utf-8",
+            sheet=name,
+            merges=merges,
+            hidden_rows=[r for r in hidden_rows if r <= len(rows)],
+            hidden_columns=hidden_columns,
+            again=body,
+            uncalculated=[cell_ref(r, c) for r, c in uncalculated],
+        )
+
+    def _facts(self) -> dict[str, Facts]:
+        """Per sheet: what calamine does not give, from the sheet's XML (or, for .xls, xlrd)."""
+        if self._xml is None:
+            if not zipfile.is_zipfile(self.path):
+                self._xml = _xls_facts(self.path)
+                return self._xml
+            try:
+                with zipfile.ZipFile(self.path) as zf:
+                    names = zf.namelist()
+                    if "content.xml" in names:
+                        self._xml = _ods_facts(zf)
+                    elif "xl/workbook.xml" in names:
+                        self._xml = _xlsx_facts(zf)
+                    else:
+                        self._xml = {}
+            except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError, ValueError):
+                self._xml = {}  # .xls (no zip), or parts calamine read but we cannot: no extra facts
+        return self._xml
+
+
+def _why(path: Path, exc: Exception) -> str:
+    kind = type(exc).__name__
+    if kind == "PasswordError":
+        return "the workbook is password-protected; save an unprotected copy"
+    if path.suffix.lower() == ".et":
+        return "cannot read this WPS .et workbook; save it as .xlsx or .xls in WPS and check that file"
+    text = str(exc).splitlines()[0] if str(exc) else kind
+    return f"not a readable {path.suffix.lower() or 'spreadsheet'} workbook ({text})"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _open_part(zf: zipfile.ZipFile, name: str) -> Any:
+    info = zf.getinfo(name)
+    if info.file_size > MAX_XML_BYTES:
+        raise ValueError("part too large")
+    return zf.open(info)
+
+
+def _xlsx_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
+    """Hidden rows and columns of each sheet of an .xlsx (calamine gives the merged ranges)."""
+    rels: dict[str, str] = {}
+    with _open_part(zf, "xl/_rels/workbook.xml.rels") as fh:
+        for _, el in ElementTree.iterparse(fh):
+            if _local(el.tag) == "Relationship":
+                target = el.get("Target", "")
+                rels[el.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    sheets: dict[str, str] = {}
+    with _open_part(zf, "xl/workbook.xml") as fh:
+        for _, el in ElementTree.iterparse(fh):
+            if _local(el.tag) == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+                if rid in rels:
+                    sheets[el.get("name", "")] = rels[rid]
+    facts: dict[str, Facts] = {}
+    for name, part in sheets.items():
+        if part not in zf.namelist():
+            continue
+        rows: list[int] = []
+        columns: list[int] = []
+        errors: dict[tuple[int, int], str] = {}
+        with _open_part(zf, part) as fh:
+            for _, el in ElementTree.iterparse(fh):
+                tag = _local(el.tag)
+                if tag == "c":
+                    kinds = {_local(child.tag): child.text for child in el}
+                    where = _ref(el.get("r", ""))
+                    if where is not None and el.get("t") == "e" and kinds.get("v"):
+                        errors[where] = (kinds["v"] or "").strip()
+                    elif where is not None and "f" in kinds and not (kinds.get("v") or "").strip():
+                        errors[where] = UNCALCULATED
+                    el.clear()
+                elif tag == "row":
+                    if el.get("hidden") in ("1", "true") and el.get("r", "").isdigit():
+                        rows.append(int(el.get("r", "0")))
+                    el.clear()
+                elif tag == "col" and el.get("hidden") in ("1", "true"):
+                    low, high = int(el.get("min", "1")), int(el.get("max", "1"))
+                    columns.extend(range(low - 1, min(high, low + 16384)))
+        facts[name] = (None, rows, columns, errors)
+    return facts
+
+
+_OFFICE_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
+    """Merged ranges, hidden rows and hidden columns of each sheet of an .ods."""
+    t = f"{{{_OFFICE_TABLE}}}"
+    facts: dict[str, Facts] = {}
+    name = ""
+    merges: list[Merge] = []
+    rows: list[int] = []
+    columns: list[int] = []
+    errors: dict[tuple[int, int], str] = {}
+    calc = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+    row = column = col_def = 0
+    with _open_part(zf, "content.xml") as fh:
+        for event, el in ElementTree.iterparse(fh, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == f"{t}table":
+                    name, merges, rows, columns, row, col_def = el.get(f"{t}name", ""), [], [], [], 0, 0
+                    errors = {}
+                elif tag == f"{t}table-column":
+                    repeat = min(int(el.get(f"{t}number-columns-repeated", "1")), 16384)
+                    if el.get(f"{t}visibility", "visible") != "visible":
+                        columns.extend(range(col_def, col_def + repeat))
+                    col_def += repeat
+                elif tag == f"{t}table-row":
+                    column = 0
+                continue
+            if tag in (f"{t}table-cell", f"{t}covered-table-cell"):
+                span_c = int(el.get(f"{t}number-columns-spanned", "1"))
+                span_r = int(el.get(f"{t}number-rows-spanned", "1"))
+                if tag == f"{t}table-cell" and (span_c > 1 or span_r > 1):
+                    merges.append((row, column, row + span_r - 1, column + span_c - 1))
+                if el.get(calc) == "error":
+                    text = "".join(el.itertext()).strip()
+                    if text:
+                        errors[(row, column)] = text
+                column += min(int(el.get(f"{t}number-columns-repeated", "1")), 16384)
+                el.clear()
+            elif tag == f"{t}table-row":
+                repeat = min(int(el.get(f"{t}number-rows-repeated", "1")), 1 << 20)
+                if el.get(f"{t}visibility", "visible") != "visible" and repeat < 1 << 16:
+                    rows.extend(range(row + 1, row + repeat + 1))
+                row += repeat
+                el.clear()
+            elif tag == f"{t}table":
+                facts[name] = (merges, rows, columns, errors)
+                el.clear()
+    return facts
+
+
+def _ref(text: str) -> tuple[int, int] | None:
+    """``B3`` → (2, 1)."""
+    m = re.fullmatch(r"([A-Z]{1,3})(\d{1,7})", text)
+    if not m:
+        return None
+    column = 0
+    for ch in m.group(1):
+        column = column * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, column - 1
+
+
+_XLS_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+
+
+def _xls_facts(path: Path) -> dict[str, Facts]:
+    """Hidden rows and columns and error cells of an .xls, through xlrd (calamine gives neither)."""
+    try:
+        import xlrd
+    except ImportError:  # pragma: no cover - a dependency
+        return {}
+    facts: dict[str, Facts] = {}
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception:  # noqa: BLE001 - not an .xls xlrd can read (a WPS .et, say): calamine's reading stands
+        return {}
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            rows = sorted(r + 1 for r, info in sheet.rowinfo_map.items() if info.hidden)
+            columns = sorted(c for c, info in sheet.colinfo_map.items() if info.hidden)
+            errors = {
+                (r, c): _XLS_ERRORS.get(sheet.cell_value(r, c), "#N/A")
+                for r in range(sheet.nrows)
+                for c, kind in enumerate(sheet.row_types(r))
+                if kind == xlrd.XL_CELL_ERROR
+            }
+            facts[sheet.name] = (None, rows, columns, errors)
+            book.unload_sheet(index)
+    except Exception:  # noqa: BLE001 - a damaged part xlrd cannot follow: calamine's reading stands
+        return facts
+    finally:
+        book.release_resources()
+    return facts
+
+
+def sheet_names(path: Path) -> list[str]:
+    return Workbook(path).sheets
+
+
+def read_grids(path: Path, wanted: list[str] | None = None) -> Iterator[Grid]:
+    """The sheets of a workbook as grids (``wanted``: these, in this order)."""
+    book = Workbook(path)
+    for name in wanted or book.sheets:
+        if name not in book.sheets:
+            raise UsageError(f"no sheet {name!r}; the sheets are: {', '.join(book.sheets)}", path)
+        yield book.grid(name)
+
+
+_SPACES = re.compile(r"\s+")
