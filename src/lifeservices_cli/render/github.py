@@ -71,7 +71,8 @@ def render(report: Report, full_report: str | None = None) -> str:
         for r in [r for worst in found for r in worst.items()][: LIMIT - shown]:
             spec = indicators[r.indicator].spec
             title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
-            lines.append(command(kind, f"{r.message} [{r.indicator}]", file=file_of(r.source), line=r.line, title=title))
+            where = file_of(r.source)
+            lines.append(command(kind, f"{r.message} [{r.indicator}]", file=where, line=r.line, title=title))
             shown += 1
         left[kind] = len(aggregates) + sum(worst.total for worst in found) - shown
     if left["error"] or left["warning"]:
