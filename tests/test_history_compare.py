@@ -128,34 +128,47 @@ def test_hostile_names_stay_text(tmp_path):
     assert "\x1b" not in table
 
 
-def _schema_2(path: Path) -> Path:
-    """Today's report reshaped as schema 2: indicators[] carry clause, quote, departments, comparator and
-    unit; results keep source, line, record_id, record_name, district, indicator, status, value,
-    threshold, gap, shortfall, message (and no entity anywhere but in inputs[])."""
+def _schema_1(path: Path) -> Path:
+    """Today's report (schema 2) as schema 1 wrote it: comparator, unit, clause and departments on
+    every result; indicators with only id, title, entity, kind, clause and departments."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    keep = ("source", "line", "record_id", "record_name", "district", "indicator", "status", "value", "threshold",
-            "gap", "shortfall", "message")
-    units = {r["indicator"]: (r["comparator"], r["unit"]) for r in data["results"]}
-    data["schema_version"] = 2
-    data["indicators"] = [
-        {"id": i["id"], "title": i["title"], "clause": i["clause"]["ref"], "quote": i["clause"]["quote"],
-         "departments": i["departments"], "comparator": units.get(i["id"], (None, None))[0],
-         "unit": units.get(i["id"], (None, None))[1]}
-        for i in data["indicators"]
+    assert data["schema_version"] == 2
+    info = {i["id"]: i for i in data["indicators"]}
+    data["schema_version"] = 1
+    data["indicators"] = [{k: i[k] for k in ("id", "title", "entity", "kind", "clause", "departments")}
+                          for i in data["indicators"]]
+    keep = ("source", "line", "record_id", "record_name", "district", "indicator", "status", "value", "threshold")
+    data["results"] = [
+        {**{k: r[k] for k in keep}, "comparator": info[r["indicator"]]["comparator"],
+         "unit": info[r["indicator"]]["unit"], "gap": r["gap"], "shortfall": r["shortfall"],
+         "clause": info[r["indicator"]]["clause"]["ref"], "departments": info[r["indicator"]]["departments"],
+         "message": r["message"]}
+        for r in data["results"]
     ]
-    data["results"] = [{k: r[k] for k in keep} for r in data["results"]]
-    out = path.with_name(path.stem + "-v2.json")
+    out = path.with_name(path.stem + "-v1.json")
+    out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def _without_entities(path: Path) -> Path:
+    """A schema-2 report whose indicators[] leave the entity out: it comes from the inputs then."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for ind in data["indicators"]:
+        ind.pop("entity", None)
+    out = path.with_name(path.stem + "-no-entity.json")
     out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return out
 
 
 def test_reports_of_schema_1_and_2_compare_alike(reports):
     old, new = reports
-    v1 = as_json(run("compare", str(old), str(new), "--format", "json"))
-    v2 = as_json(run("compare", str(_schema_2(old)), str(_schema_2(new)), "--format", "json"))
-    mixed = as_json(run("compare", str(old), str(_schema_2(new)), "--format", "json"))
+    assert json.loads(old.read_text(encoding="utf-8"))["schema_version"] == 2
+    v2 = as_json(run("compare", str(old), str(new), "--format", "json"))
+    v1 = as_json(run("compare", str(_schema_1(old)), str(_schema_1(new)), "--format", "json"))
+    mixed = as_json(run("compare", str(_schema_1(old)), str(_without_entities(new)), "--format", "json"))
     assert v1["changes"] == v2["changes"] == mixed["changes"]
-    assert v1["summary"] == v2["summary"]
+    assert v1["summary"] == v2["summary"] == mixed["summary"]
+    assert v1["aggregates"] == v2["aggregates"]
 
 
 def test_bad_references(tmp_path, reports):
@@ -197,7 +210,7 @@ def test_runs_periods_and_files_mix(tmp_path):
     by_label = as_json(run("compare", "2022", str(report), "--format", "json", "--history", store))
     by_id = as_json(run("compare", "run:1", str(report), "--format", "json", "--history", store))
     assert by_label["changes"] == by_id["changes"]
-    assert by_label["summary"]["fixed"] == 8 and by_label["summary"]["regressed"] == 2
+    assert by_label["summary"]["fixed"] == 11 and by_label["summary"]["regressed"] == 3
     # district rows (no id) are matched by district across years
     health = [c for c in by_label["changes"] if c["indicator"] == "basic-public-health-categories"]
     assert {c["district"]: c["change"] for c in health}["大安市"] == "fixed"

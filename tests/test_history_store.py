@@ -101,7 +101,7 @@ def test_history_show_and_delete(store_url):
     assert [r["id"] for r in as_json(run("history", "-f", "json", "--history", store_url))["runs"]] == [1, 3]
     assert as_json(run("trend", "-f", "json", "--history", store_url))["periods"] == ["2022", "2024"]
     after = as_json(run("compare", "1", "3", "-f", "json", "--history", store_url))
-    assert sum(after["summary"].values()) == 52 and after["summary"]["fixed"] == 15
+    assert sum(after["summary"].values()) == 67 and after["summary"]["fixed"] == 19
     gone = run("history", "show", "2", "--history", store_url)
     assert gone.exit_code == 2
     assert gone.stderr.startswith("lifeservices: error: no run or period '2'")
