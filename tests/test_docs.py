@@ -212,7 +212,7 @@ def test_docs_are_all_linked_from_the_readme_or_the_index():
 
 def test_the_guides_have_the_same_structure():
     en, zh = (re.findall(r"^## (\d+)\. ", text(page), re.M) for page in GUIDES)
-    assert en == zh == [str(n) for n in range(1, 9)]
+    assert en == zh == [str(n) for n in range(1, 10)]
 
 
 def test_no_machine_paths_in_the_docs():

@@ -16,7 +16,7 @@ from lifeservices_cli.render import FORMATS, Format
 from lifeservices_cli.report_schema import report_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir())
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir() if p.is_file())
 
 
 @pytest.fixture

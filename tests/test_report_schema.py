@@ -14,7 +14,7 @@ from lifeservices_cli.cli import app
 from lifeservices_cli.render.json import render
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir())
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir() if p.is_file())
 
 
 @pytest.fixture(scope="module")

@@ -202,6 +202,22 @@ def check(
             "new-community-facility-area.threshold=600; the report lists every setting.",
         ),
     ] = None,
+    save: Annotated[bool, typer.Option("--save", help="Save this run in the history store (see history).")] = False,
+    period: Annotated[
+        str | None, typer.Option("--period", metavar="LABEL", help="With --save: the period (default: --as-of).")
+    ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option("--history", metavar="URL", help="History store (path, sqlite:///…, postgresql://…)."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="REPORT.json|RUN",
+            help="Problems already in this report or saved run are known: only new ones decide the exit code.",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
@@ -214,7 +230,10 @@ def check(
 
     language = (lang or _default_lang()).value
     tty = sys.stdout.isatty()
+    outcome = None
     try:
+        if period is not None and not save:
+            raise UsageError("--period labels a saved run: add --save")
         targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
         csv_encoding = check_encoding(csv_encoding)  # bad options stop the run before any data is read
         day = _day(as_of)
@@ -239,6 +258,8 @@ def check(
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
             )
+        if baseline is not None:
+            outcome = cli_history.check_baseline(report, baseline, history, fail_on.value)
         rendered: list[tuple[outputs.Target, Any]] = []
         full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything
@@ -283,6 +304,12 @@ def check(
                 else:
                     sys.stdout.write(data)
         sys.stdout.flush()
+        for line in cli_history.baseline_lines(outcome) if outcome is not None else []:
+            typer.echo(line, err=True)
+        if save:
+            options = {"entity": entity, "sheet": sheet, "encoding": encoding, "only": only, "skip": skip,
+                       "header_rows": header_rows, "unit": unit}
+            typer.echo(cli_history.check_save(report, history, period, options), err=True)
     except UsageError as exc:
         if debug:
             traceback.print_exc()
@@ -299,6 +326,8 @@ def check(
         if debug:
             traceback.print_exc()
         raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 3) from None
+    if outcome is not None:
+        raise typer.Exit(1 if outcome.new else 0)
     raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
 
 
@@ -357,4 +386,4 @@ def main() -> None:
     interrupts.run(app)
 
 
-from lifeservices_cli import cli_inspect, cli_pack  # noqa: E402,F401 - they register their commands
+from lifeservices_cli import cli_history, cli_inspect, cli_pack  # noqa: E402,F401 - they register their commands

@@ -70,6 +70,8 @@ class Report:
     tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
     #: The folder of a JSON report to be written in place from the result spool (see ``store``).
     spool_folder: Path | None = None
+    #: More summary keys (``check --baseline`` adds ``baseline``: the known and new problems).
+    extra_summary: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)
@@ -108,6 +110,7 @@ class Report:
             "checks": len(self.aggregates),
             **{s: agg.get(s, 0) for s in (PASS, FAIL, NA, MISSING, INVALID)},
         }
+        summary.update(self.extra_summary)
         return summary
 
     def exit_code(self, fail_on: FailOn) -> int:
