@@ -39,6 +39,12 @@ class By(StrEnum):
     department = "department"
 
 
+class Results(StrEnum):
+    all = "all"
+    problems = "problems"
+    none = "none"
+
+
 class FailOn(StrEnum):
     any = "any"
     fail = "fail"
@@ -133,6 +139,14 @@ def check(
             help="Group problems by indicator (default), district or department (table, markdown, html, xlsx).",
         ),
     ] = None,
+    results: Annotated[
+        Results,
+        typer.Option(
+            "--results",
+            help="Which results of records every report lists: all, problems (fail, invalid or missing data: "
+            "passes and not-applicable left out) or none. The counts and the aggregates stay complete.",
+        ),
+    ] = Results.all,
     lang: Annotated[
         Lang,
         typer.Option(
@@ -239,6 +253,7 @@ def check(
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
             )
+        report.listing = results.value  # type: ignore[assignment]
         rendered: list[tuple[outputs.Target, Any]] = []
         full = outputs.full_report(targets)
         for target in targets:  # render everything before writing anything

@@ -41,6 +41,13 @@ from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 2
 FailOn = Literal["any", "fail", "never"]
+#: ``--results``: which results of records the reports list (``None``: every one). Counts are always of all.
+Listing = Literal["all", "problems", "none"]
+LISTED: dict[str, frozenset[str] | None] = {
+    "all": None,
+    "problems": frozenset({FAIL, INVALID, MISSING}),
+    "none": frozenset(),
+}
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -70,6 +77,9 @@ class Report:
     tables: dict[str, Callable[[], Table]] = field(default_factory=dict)
     #: The folder of a JSON report to be written in place from the result spool (see ``store``).
     spool_folder: Path | None = None
+    #: ``--results``: the results of records every format lists (``all``, ``problems``, ``none``);
+    #: the summary's counts, the per-indicator and per-district tallies and the aggregates stay complete.
+    listing: Listing = "all"
 
     def __post_init__(self) -> None:
         self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)
@@ -120,6 +130,18 @@ class Report:
     def warnings(self) -> list[str]:
         return [w for i in self.inputs for w in i.warnings]
 
+    @property
+    def listed(self) -> frozenset[str] | None:
+        """The statuses of the results of records the reports list (``None``: all of them)."""
+        if self.listing not in LISTED:
+            raise ValueError(f"listing must be all, problems or none, not {self.listing!r}")
+        return LISTED[self.listing]
+
+    def lists(self, status: str) -> bool:
+        """Whether the reports list a result of this status (``--results``)."""
+        listed = self.listed
+        return listed is None or status in listed
+
     def iter_results(self) -> Iterator[Result]:
         """Every result, in input order (record by record, indicator by indicator)."""
         return iter(self.store)
@@ -139,6 +161,7 @@ class Report:
                 for p, path in self.packset.packs
             ],
             "inputs": [input_dict(i) for i in self.inputs],
+            **({"results_filter": self.listing} if self.listing != "all" else {}),
         }
 
     def indicator_dicts(self) -> list[dict[str, Any]]:
@@ -240,7 +263,7 @@ class Report:
             **self.header(),
             "summary": self.summary(),
             "indicators": self.indicator_dicts(),
-            "results": [self.result_dict(r) for r in self.iter_results()],
+            "results": [self.result_dict(r) for r in self.iter_results() if self.lists(r.status)],
             "aggregates": [self.aggregate_dict(a) for a in self.aggregates],
         }
 
@@ -277,4 +300,4 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["Report", "FAILING", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]
+__all__ = ["Report", "FAILING", "LISTED", "Listing", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]

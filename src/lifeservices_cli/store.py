@@ -169,8 +169,11 @@ class ResultStore:
             self._empty, self._trailing = empty, trailing
         del self._items[items:]
 
-    def copy_to(self, out: IO[str]) -> None:
-        """Write the JSON ``results`` entries (without the brackets)."""
+    def copy_to(self, out: IO[str], statuses: frozenset[str] | None = None) -> None:
+        """Write the JSON ``results`` entries (without the brackets); only those of ``statuses`` if given."""
+        if statuses is not None:
+            out.write(SEPARATOR.join(self._entries(statuses)))
+            return
         if self._spool is None:
             out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in self._items))
             return
@@ -191,8 +194,32 @@ class ResultStore:
             target.flush()
         raw.seek(0, 2)
 
-    def write_lines(self, out: IO[bytes]) -> None:
-        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool."""
+    def _entries(self, statuses: frozenset[str]) -> Iterator[str]:
+        """The JSON entries of the results of ``statuses``, in input order (a spool: filtered in polars)."""
+        if self._spool is None:
+            for r in self._items:
+                if r.status in statuses:
+                    yield json.dumps(self._to_dict(r), ensure_ascii=False)
+            return
+        if not statuses:
+            return
+        import polars as pl
+
+        for frame in self.scan():
+            kept = frame.filter(pl.col("status").is_in(sorted(statuses)))
+            yield from kept.get_column("entry").str.strip_chars().str.strip_chars_end(",")
+
+    def count(self, statuses: frozenset[str] | None) -> int:
+        """How many results have one of ``statuses`` (all: None)."""
+        return self.total if statuses is None else sum(self.counts[s] for s in statuses)
+
+    def write_lines(self, out: IO[bytes], statuses: frozenset[str] | None = None) -> None:
+        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool;
+        only those of ``statuses`` if given."""
+        if statuses is not None:
+            for entry in self._entries(statuses):
+                out.write(entry.encode() + b"\n")
+            return
         if self._spool is None:
             for r in self._items:
                 out.write(json.dumps(self._to_dict(r), ensure_ascii=False).encode() + b"\n")

@@ -114,6 +114,20 @@ def counts_text(counts: Counter[str], lang: Lang, statuses: Iterable[str] = SHOW
     return sep.join(f"{status_text(s, lang)} {counts[s]}" for s in statuses if counts[s])
 
 
+def unlisted_note(report: Any) -> str | None:
+    """What ``--results problems|none`` left out of the lists, in words; None when it lists all."""
+    if report.listed is None:
+        return None
+    count = report.store.total - report.store.count(report.listed)
+    return w("not_listed", report.lang, count=count, listing=report.listing)
+
+
+def nothing_listed(report: Any) -> str:
+    """What a list of problems says when it has none: there are none, or ``--results none`` hid them."""
+    hidden = report.listing == "none" and any(report.store.counts[s] for s in PROBLEMS)
+    return (unlisted_note(report) if hidden else None) or w("no_problems", report.lang)
+
+
 T = TypeVar("T")
 
 

@@ -51,11 +51,18 @@ def _entries(report: Report) -> Iterator[Any]:
     import polars as pl
 
     if report.store.spooled:
+        listed = report.listed
         for frame in report.store.scan():  # its lines keep their indentation and separator comma
+            if listed is not None:
+                frame = frame.filter(pl.col("status").is_in(sorted(listed)))
+            if frame.is_empty():
+                continue
             yield frame.select(pl.col("entry").str.strip_chars().str.strip_chars_end(","))
         return
     batch: list[str] = []
     for r in report.iter_results():
+        if not report.lists(r.status):
+            continue
         batch.append(json.dumps(report.result_dict(r), ensure_ascii=False))
         if len(batch) >= _BLOCK:
             yield pl.DataFrame({"entry": batch})

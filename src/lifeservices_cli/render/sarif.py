@@ -161,7 +161,7 @@ def render(report: Report, full_report: str | None = None) -> str:
         _aggregate(a, index[a.indicator], report, entities[a.indicator])
         for a in sorted((a for a in report.aggregates if a.status in LEVELS), key=lambda a: RANK[a.status])
     ]
-    room = max(MAX_RESULTS - len(aggregates), 0)
+    room = max(MAX_RESULTS - len(aggregates), 0) if report.listing != "none" else 0  # --results none
     picked = worst_by(report, room, (), LEVELS, RANK).get(())
     kept = sorted(picked.items(), key=lambda r: RANK[r.status]) if picked else []  # stable: input order within
     total = len(aggregates) + (picked.total if picked else 0)

@@ -44,7 +44,7 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.csv import indicator_cells
-from lifeservices_cli.render.rows import is_formula_like, layout, rows
+from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
@@ -254,7 +254,11 @@ def _results_sheet(
     header = plan.header(lang)
     sheet.header(header)
     indicators = {ic.indicator.id: ic.indicator for ic in plan.indicators}
-    for row in rows(report):
+    for row in rows(report, every=True):  # the districts sheet counts every result
+        if not listed(report, row):
+            for r in row.results.values():
+                districts.setdefault(r.district, Counter())[r.status] += 1
+            continue
         out: list[Any] = [_data_cell(c) for c in row.cells]
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
