@@ -80,7 +80,7 @@ def make_xlsx(rows: int, out: Path, table: bool) -> Path:
         row = 4
     else:
         sheet.write_row(
-            0, 0, ["序号", "社区编码", "社区名称", "县（市、区）", "是否新建", "户数（户）", "综合服务设施面积（㎡）"]
+            0, 0, ["社区编码", "社区名称", "县（市、区）", "是否新建", "户数（户）", "综合服务设施面积（㎡）"]
         )
         row = 1
     for i in range(rows):
@@ -147,6 +147,8 @@ def main() -> int:
             str(out / "xb.json"),
             "--fail-on",
             "never",
+            "--entity",  # the reader before took this header for a person's as well
+            "community",
         ],
         "xlsx-now": [str(args.now), "check", str(xlsx), "-f", "json", "-o", str(out / "xn.json"), "--fail-on", "never"],
         "xlsx-now-table": [

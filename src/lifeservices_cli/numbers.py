@@ -42,7 +42,12 @@ def _sign(x: Fraction) -> int:
 def places_for(value: object, against: object = None, places: int = DISPLAY_PLACES) -> int:
     """The fewest decimal places, at least ``places``, at which ``value`` and ``against``, both
     rounded, still compare (<, =, >) as the exact numbers do. ``places`` when either is not a number."""
-    if not isinstance(value, Fraction) or not isinstance(against, Fraction) or value == against:
+    if not isinstance(value, Fraction) or not isinstance(against, Fraction):
+        return places
+    # farther apart than one unit of the last place: the rounded numbers keep their order
+    # (each moves by half a unit at most); in integers, as most numbers are (the common case)
+    apart = value.numerator * against.denominator - against.numerator * value.denominator
+    if not apart or abs(apart) * 10**places > value.denominator * against.denominator:
         return places
     side = _sign(value - against)
     while _sign(_rounded(value, places) - _rounded(against, places)) != side:

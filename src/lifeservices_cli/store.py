@@ -171,11 +171,17 @@ class ResultStore:
 
     def copy_to(self, out: IO[str], statuses: frozenset[str] | None = None) -> None:
         """Write the JSON ``results`` entries (without the brackets); only those of ``statuses`` if given."""
-        if statuses is not None:
-            out.write(SEPARATOR.join(self._entries(statuses)))
+        if statuses is not None:  # entry by entry: never the whole list as one string
+            for n, entry in enumerate(self._entries(statuses)):
+                out.write(SEPARATOR + entry if n else entry)
             return
-        if self._spool is None:
-            out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in self._items))
+        if self._spool is None:  # in batches: never the whole list as one string (100k results: 300 MiB)
+            items = self._items
+            for start in range(0, len(items), 2048):
+                if start:
+                    out.write(SEPARATOR)
+                batch = items[start : start + 2048]
+                out.write(SEPARATOR.join(json.dumps(self._to_dict(r), ensure_ascii=False) for r in batch))
             return
         raw = self._spool
         size = self._results_end() - self._start

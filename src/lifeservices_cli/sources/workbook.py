@@ -166,31 +166,75 @@ def _xlsx_facts(zf: zipfile.ZipFile) -> dict[str, Facts]:
                     sheets[el.get("name", "")] = rels[rid]
     facts: dict[str, Facts] = {}
     for name, part in sheets.items():
-        if part not in zf.namelist():
-            continue
-        rows: list[int] = []
-        columns: list[int] = []
-        errors: dict[tuple[int, int], str] = {}
-        with _open_part(zf, part) as fh:
-            for _, el in ElementTree.iterparse(fh):
-                tag = _local(el.tag)
-                if tag == "c":
-                    kinds = {_local(child.tag): child.text for child in el}
-                    where = _ref(el.get("r", ""))
-                    if where is not None and el.get("t") == "e" and kinds.get("v"):
-                        errors[where] = (kinds["v"] or "").strip()
-                    elif where is not None and "f" in kinds and not (kinds.get("v") or "").strip():
-                        errors[where] = UNCALCULATED
-                    el.clear()
-                elif tag == "row":
-                    if el.get("hidden") in ("1", "true") and el.get("r", "").isdigit():
-                        rows.append(int(el.get("r", "0")))
-                    el.clear()
-                elif tag == "col" and el.get("hidden") in ("1", "true"):
-                    low, high = int(el.get("min", "1")), int(el.get("max", "1"))
-                    columns.extend(range(low - 1, min(high, low + 16384)))
-        facts[name] = (None, rows, columns, errors)
+        if part in zf.namelist():
+            with _open_part(zf, part) as fh:
+                facts[name] = _scan_sheet(fh)
     return facts
+
+
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_NUMBER_ATTR = {name: re.compile(rb"\b" + name + rb'="(\d{1,7})"') for name in (b"r", b"min", b"max")}
+CHUNK = 4 << 20
+
+
+def _scan_sheet(fh: Any) -> Facts:
+    """Hidden rows and columns, error cells and formulas saved without a value, from a sheet's
+    XML, scanned as bytes in blocks of whole rows (a parse of every cell costs seconds per 100k
+    rows; most sheets hold none of these and are passed over at memory speed). Entities are
+    never expanded: nothing here is parsed as XML."""
+    rows: list[int] = []
+    columns: list[int] = []
+    errors: dict[tuple[int, int], str] = {}
+    rest = b""
+    while True:
+        chunk = fh.read(CHUNK)
+        data = rest + chunk
+        if chunk:
+            ends = list(_ROW_END.finditer(data, max(0, len(data) - CHUNK - len(rest))))
+            cut = ends[-1].end() if ends else 0
+            if not cut and len(data) < 4 * CHUNK:  # no row ends yet: read on
+                rest = data
+                continue
+            block, rest = (data[:cut], data[cut:]) if cut else (data, b"")
+        else:
+            block, rest = data, b""
+        if b"<col" in block or b":col" in block:
+            for m in _COL_TAG.finditer(block):
+                attrs = m.group(1)
+                low, high = _NUMBER_ATTR[b"min"].search(attrs), _NUMBER_ATTR[b"max"].search(attrs)
+                if _HIDDEN.search(attrs) and low and high:
+                    first, last = int(low.group(1)), int(high.group(1))
+                    columns.extend(range(first - 1, min(last, first + 16384)))
+        if b"hidden" in block:
+            for m in _ROW_TAG.finditer(block):
+                attrs = m.group(1)
+                number = _NUMBER_ATTR[b"r"].search(attrs)
+                if _HIDDEN.search(attrs) and number:
+                    rows.append(int(number.group(1)))
+        if b't="e"' in block or b"<f" in block or b":f" in block:
+            for m in _CELL.finditer(block):
+                attrs, body = m.group(1), m.group(2) or b""
+                ref = _REF.search(attrs)
+                where = _ref(ref.group(1).decode()) if ref else None
+                if where is None:
+                    continue
+                value = _VALUE.search(body)
+                text = value.group(1).decode("utf-8", "replace").strip() if value else ""
+                if _ERROR_TYPE.search(attrs) and text:
+                    errors[where] = text
+                elif _FORMULA.search(body) and not text:
+                    errors[where] = UNCALCULATED
+        if not chunk:
+            break
+    return (None, sorted(set(rows)), sorted(set(columns)), errors)
 
 
 _OFFICE_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
