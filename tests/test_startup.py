@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "communities.csv"
 
-#: Never needed unless asked for: big inputs (polars), xlsx (openpyxl), a table (rich).
-HEAVY = ("polars", "openpyxl", "rich")
+#: Never needed unless asked for: big inputs (polars), xlsx (xlsxwriter, openpyxl), a table (rich).
+HEAVY = ("polars", "openpyxl", "xlsxwriter", "rich")
 
 
 def _python(code: str, cwd: Path) -> dict:

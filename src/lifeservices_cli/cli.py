@@ -77,7 +77,7 @@ def _note_split(report: Any, targets: list[Any], lang: str) -> None:
     if not any(t.format is Format.xlsx for t in targets):
         return
     from lifeservices_cli.render.words import w
-    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # openpyxl: only for an xlsx report
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # xlsxwriter: only for an xlsx report
 
     parts = sheets_needed(report.summary()["records"])
     if parts > 1:
@@ -263,10 +263,6 @@ def check(
                 module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
                 rendered.append((target, partial(module.write, report)))
                 continue
-            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
-                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
-                rendered.append((target, partial(module.write_file, report)))
-                continue
             options = Options(
                 by=View(by.value) if by else None,
                 csv_encoding=csv_encoding,
@@ -274,6 +270,10 @@ def check(
                 width=_width() if terminal else None,
                 full_report=full,
             )
+            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write_file, report, **target.format.options(options))))
+                continue
             rendered.append((target, target.format.render(report, options)))
         _note_split(report, targets, language)
         summary = outputs.step_summary(targets, os.environ)

@@ -94,7 +94,7 @@ FORMATS: dict[Format, Spec] = {
     Format.ndjson: Spec("ndjson", "ndjson", streams=True),
     Format.csv: Spec("csv", "csv"),
     Format.parquet: Spec("parquet", "parquet", binary=True, writes_files=True),
-    Format.xlsx: Spec("xlsx", "xlsx", binary=True),
+    Format.xlsx: Spec("xlsx", "xlsx", binary=True, writes_files=True),
     Format.junit: Spec("junit", "xml"),
     Format.sarif: Spec("sarif", "sarif"),
     Format.github: Spec("github", "txt"),
