@@ -203,7 +203,8 @@ class Report:
         """One result as it stands in the JSON report (schema 2: only what is its own).
 
         ``check`` (which of the indicator's checks the value and threshold are) is there only
-        for an indicator of more than one check.
+        for an indicator of more than one check; ``year`` (the row's reporting year) only for an
+        entity that has one (district rows).
         """
         out: dict[str, Any] = {
             "source": _text(r.source),
@@ -211,6 +212,7 @@ class Report:
             "record_id": r.record_id,
             "record_name": r.record_name,
             "district": r.district,
+            **({"year": r.year} if r.indicator in self._yearly else {}),
             "indicator": r.indicator,
             "status": r.status,
         }
@@ -246,6 +248,16 @@ class Report:
             "gap": to_json(a.gap, ZERO),
             "message": a.message,
         }
+
+    @cached_property
+    def _yearly(self) -> frozenset[str]:
+        """The indicators whose entity has a reporting year: their results carry ``year``."""
+        entities = self.packset.entities
+        return frozenset(
+            ind.id
+            for ind in self.packset.indicators
+            if ind.spec.entity in entities and entities[ind.spec.entity].spec.reporting_year is not None
+        )
 
     @cached_property
     def _checks(self) -> dict[str, tuple[Check, ...]]:

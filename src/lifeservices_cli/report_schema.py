@@ -72,6 +72,10 @@ def report_schema() -> dict[str, Any]:
             "record_id": _TEXT_OR_NULL,
             "record_name": _TEXT_OR_NULL,
             "district": _TEXT_OR_NULL,
+            "year": {
+                "type": ["integer", "null"],
+                "description": "The row's reporting year; only for an entity that has one (district rows).",
+            },
             "indicator": {"type": "string"},
             "status": {"enum": list(STATUSES)},
             "check": {"type": "integer", "minimum": 0, "description": "Only for an indicator of several checks."},

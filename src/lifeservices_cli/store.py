@@ -344,4 +344,5 @@ def result_from_dict(data: dict[str, Any], comparator: str | None = None, unit: 
         data["message"],
         _exact(data["shortfall"]),
         data.get("check", 0),
+        data.get("year"),
     )

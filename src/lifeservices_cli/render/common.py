@@ -60,8 +60,16 @@ def status_text(status: str, lang: Lang) -> str:
 
 
 def record_label(r: Result) -> str:
-    """``TB-003 海明社区``, or ``—`` when the record has neither id nor name."""
-    return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or "—"
+    """``TB-003 海明社区``; for a record without id or name, what identifies it: its district and
+    reporting year (``洮北区 2023``), or ``—`` when there is nothing."""
+    return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or record_key(r) or "—"
+
+
+def record_key(r: Result) -> str:
+    """What identifies a record that has no id or name: ``洮北区 2023`` (district rows), else ``""``."""
+    if r.record_id or r.record_name or r.year is None:
+        return ""
+    return visible(" ".join(x for x in (r.district, str(r.year)) if x))
 
 
 def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang, against: object = None) -> str:

@@ -23,7 +23,15 @@ from xml.sax.saxutils import escape, quoteattr
 from lifeservices_cli.engine import FAIL, INVALID, MISSING, NA, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import CompiledIndicator
-from lifeservices_cli.render.common import group_name, labelled, record_label, rule_text, value_text, visible
+from lifeservices_cli.render.common import (
+    group_name,
+    labelled,
+    record_key,
+    record_label,
+    rule_text,
+    value_text,
+    visible,
+)
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
@@ -68,7 +76,8 @@ PER_SUITE = 1_000
 
 
 def _testcase(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
-    name = record_label(r) if r.record_id else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
+    known = r.record_id or record_key(r)  # what identifies the record; else its line tells it apart
+    name = record_label(r) if known else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
     where = f"{r.source}:{r.line}"
     value = value_text(r.value, r.unit, lang, r.threshold)
     outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value))

@@ -1,11 +1,12 @@
 """Parquet: one row per result in typed columns, written by polars (zstd), for batch tools.
 
-Columns: ``source``, ``line`` (Int64), ``record_id``, ``record_name``, ``district``,
-``indicator``, ``status``, ``check`` (Int64; null for an indicator of one check), ``value``,
-``threshold``, ``gap``, ``shortfall`` (Float64: the JSON report's numbers), ``value_text`` and
-``threshold_text`` (a yes/no as ``true``/``false`` or a date as ``YYYY-MM-DD``, when the value is
-not a number), ``message``. The rows are decoded from the result spool in polars, block by
-block, and written with ``sink_parquet``, so memory stays bounded at any size.
+Columns: ``source``, ``line`` (Int64), ``record_id``, ``record_name``, ``district``, ``year``
+(Int64: a district row's reporting year, else null), ``indicator``, ``status``, ``check``
+(Int64; null for an indicator of one check), ``value``, ``threshold``, ``gap``, ``shortfall``
+(Float64: the JSON report's numbers), ``value_text`` and ``threshold_text`` (a yes/no as
+``true``/``false`` or a date as ``YYYY-MM-DD``, when the value is not a number), ``message``.
+The rows are decoded from the result spool in polars, block by block, and written with
+``sink_parquet``, so memory stays bounded at any size.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def _schema() -> Any:
             "record_id": text,
             "record_name": text,
             "district": text,
+            "year": pl.Int64,
             "indicator": text,
             "status": text,
             "check": pl.Int64,
@@ -82,7 +84,7 @@ def frame(entries: Any) -> Any:
         for k in ("value", "threshold")
     ]
     order = [
-        "source", "line", "record_id", "record_name", "district", "indicator", "status", "check",
+        "source", "line", "record_id", "record_name", "district", "year", "indicator", "status", "check",
         "value", "threshold", "gap", "shortfall", "value_text", "threshold_text", "message",
     ]  # fmt: skip
     return rows.with_columns(*texts).with_columns(*numbers).select(order)
