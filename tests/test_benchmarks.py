@@ -42,8 +42,18 @@ def _run(*argv: str | Path) -> subprocess.CompletedProcess[str]:
 
 def test_generator_same_seed_same_bytes(tmp_path: Path) -> None:
     for out in ("a", "b"):
-        done = _run(sys.executable, BENCH / "generate.py", "--entity", "community", "--rows", 50, "--seed", 7,
-                    "--out", tmp_path / out)
+        done = _run(
+            sys.executable,
+            BENCH / "generate.py",
+            "--entity",
+            "community",
+            "--rows",
+            50,
+            "--seed",
+            7,
+            "--out",
+            tmp_path / out,
+        )
         assert done.returncode == 0, done.stderr
     for name in ("community-50.csv", "community-50-gb18030.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -61,7 +71,9 @@ def test_generator_headers_and_gb18030_copy(tmp_path: Path) -> None:
         assert text.splitlines()[0] == ",".join(generate.HEADERS[entity])
         assert len(text.splitlines()) == 51
     assert "总投资（万元）" in generate.HEADERS["facility"]
-    community = "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"  # noqa: E501
+    community = (
+        "社区编码,社区名称,县（市、区）,街道（乡镇）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"  # noqa: E501
+    )
     assert generate.HEADERS["community"] == community.split(",")
 
 
@@ -84,8 +96,22 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     base = tmp_path_factory.mktemp("bench")
     data, results = base / "data", base / "results"
     done = _run(
-        sys.executable, BENCH / "run.py", "--rows", 50, "--reps", 1, "--skip-peers", "--startup-reps", 1,
-        "--keep-outputs", "--lifeservices", _lifeservices(), "--data", data, "--results", results,
+        sys.executable,
+        BENCH / "run.py",
+        "--rows",
+        50,
+        "--reps",
+        1,
+        "--skip-peers",
+        "--startup-reps",
+        1,
+        "--keep-outputs",
+        "--lifeservices",
+        _lifeservices(),
+        "--data",
+        data,
+        "--results",
+        results,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads((results / "latest.json").read_text(encoding="utf-8")), base
@@ -135,3 +161,35 @@ def test_hand_written_polars_peer_agrees_with_the_tool(tiny_run: tuple[dict, Pat
     lines = out.read_text(encoding="utf-8").splitlines()
     theirs = {(r["line"], r["indicator"]): r["status"] for r in map(json.loads, lines)}
     assert theirs == ours
+
+
+def test_workbook_benchmark_tiny(tmp_path: Path) -> None:
+    """benchmarks/workbooks.py at tiny sizes, the tool itself standing in for the version before."""
+    tool = _lifeservices()
+    proc = _run(
+        sys.executable,
+        BENCH / "workbooks.py",
+        "--before",
+        tool,
+        "--now",
+        tool,
+        "--rows",
+        "200",
+        "--xlsx-rows",
+        "50",
+        "--reps",
+        "1",
+        "--data",
+        tmp_path / "data",
+        "--results",
+        tmp_path / "results",
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "results" / "workbooks.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[-2].strip() for line in table.splitlines() if line.startswith("| ")
+    }
+    cases = ("csv-before", "csv-now", "read-openpyxl", "read-calamine", "read-tool", "read-tool-table", "xlsx-now")
+    assert all(rows[case] == "0" for case in cases), table  # every case ran and exited 0
+    report = json.loads((tmp_path / "results" / "out" / "xt.json").read_text(encoding="utf-8"))
+    assert report["summary"]["records"] == 50 and report["inputs"][0]["layout"]["units_row"] == 4

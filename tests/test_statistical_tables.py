@@ -255,6 +255,7 @@ def test_district_spellings_in_the_columnar_path(tmp_path):
 
 # --------------------------------------------------------------------------- units
 
+
 def test_a_money_column_without_unit_is_warned_with_the_likely_unit(tmp_path):
     path = tmp_path / "设施.csv"
     path.write_text("项目编号,建筑面积（㎡）,总投资\nF1,350,30\nF2,400,25\nF3,800,120\n", encoding="utf-8")
@@ -311,8 +312,16 @@ def test_inspect_shows_how_each_sheet_was_read(books):
     assert community["skipped_sheets"] == [{"sheet": "汇总", "reason": "汇总表（用 --sheet 指定才检查）"}]
     table = runner.invoke(app, ["inspect", str(books["ods"]), "--lang", "en"], env={"COLUMNS": "140"})
     assert table.exit_code == 0, table.output
-    for text in ("#社区  → community (the header matches 5 fields", "row 4–5", "洮北区小计", "✓",
-                 "footer", "白城市洮北区 → 洮北区", "万元 (units_row)", "(serial number)"):
+    for text in (
+        "#社区  → community (the header matches 5 fields",
+        "row 4–5",
+        "洮北区小计",
+        "✓",
+        "footer",
+        "白城市洮北区 → 洮北区",
+        "万元 (units_row)",
+        "(serial number)",
+    ):
         assert text in table.stdout, text
     bad = runner.invoke(app, ["inspect", "no-such.xlsx"])
     assert bad.exit_code == 2 and bad.stderr.startswith("lifeservices: error: no-such.xlsx: no such file")
@@ -411,3 +420,25 @@ def test_formulas_saved_without_a_value_are_named(tmp_path):
     info = by_sheet(check_files([book], as_of=AS_OF))["社区"]
     assert info.layout["uncalculated"][:2] == ["D9", "E9"]
     assert any("公式单元格没有保存计算结果" in w and "D9, E9" in w for w in info.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("合计", True),
+        ("合 计", True),
+        ("洮北区小计", True),
+        ("全市合计", True),
+        ("本页小计", True),
+        ("总计", True),
+        ("汇总", True),
+        ("合计（含开发区）", True),
+        ("王合计", False),
+        ("合计社区", False),
+        ("幸福社区", False),
+    ],
+)
+def test_what_a_total_label_is(text, total):
+    from lifeservices_cli.sources.layout import total_label
+
+    assert (total_label(text) is not None) is total

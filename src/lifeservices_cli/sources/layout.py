@@ -35,6 +35,7 @@ _FOOTER = re.compile(
     r"^(?:注|说明|备注|附注|填表说明|填表人|填报人|制表人|统计人|审核人|审核|负责人|单位负责人|分管领导|联系人|"
     r"联系电话|电话|填报日期|填表日期|制表日期|报送日期)\s*(?:[:：]|\d|[一二三四五六七八九十]?[、.．])"
 )
+_GROUP_END = re.compile(r"(?:区|市|县|旗|镇|乡|街道|社区|省|州|盟|页|全部|各地|开发区|园区|新区)$")
 _FOOTER_STARTS = frozenset("注说备附填制统审负单分联电报")
 _SUB = re.compile(r"^其中\s*[:：]?\s*")
 _UNIT_LINE = re.compile(r"(?:^|\s)(?:计量)?单位\s*[:：]\s*(?P<units>[^\s:：]+(?:\s*[、，,/]\s*[^\s:：]+)*)")
@@ -53,7 +54,11 @@ def is_serial(text: str) -> bool:
 def total_label(text: str) -> re.Match[str] | None:
     """``小计``, ``合 计``, ``洮北区小计``… (None: no total)."""
     squashed = _squash(text)
-    return _TOTAL.match(squashed) if squashed else None
+    m = _TOTAL.match(squashed) if squashed else None
+    if m is None or not m.group("group"):
+        return m
+    # 洮北区小计, 全市合计, 本页小计: an area or a page before the word; not a name (王合计)
+    return m if _GROUP_END.search(m.group("group")) or m.group("group") in ("全", "本", "总") else None
 
 
 def is_footer(text: str) -> bool:
