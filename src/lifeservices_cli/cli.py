@@ -74,8 +74,8 @@ def _note_split(report: Any, targets: list[Any], lang: str) -> None:
     """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
     from lifeservices_cli.render import Format
 
-    if not any(t.format is Format.xlsx for t in targets):
-        return
+    if not any(t.format is Format.xlsx for t in targets) or report.listing != "all":
+        return  # with --results problems|none the summary sheet alone says whether the results went on
     from lifeservices_cli.render.words import w
     from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # xlsxwriter: only for an xlsx report
 

@@ -92,7 +92,7 @@ FORMATS: dict[Format, Spec] = {
     Format.table: Spec("table", "txt"),
     Format.json: Spec("json", "json", streams=True),
     Format.ndjson: Spec("ndjson", "ndjson", streams=True),
-    Format.csv: Spec("csv", "csv"),
+    Format.csv: Spec("csv", "csv", writes_files=True),
     Format.parquet: Spec("parquet", "parquet", binary=True, writes_files=True),
     Format.xlsx: Spec("xlsx", "xlsx", binary=True, writes_files=True),
     Format.junit: Spec("junit", "xml"),
