@@ -21,7 +21,7 @@ from lifeservices_cli.render import Format
 from lifeservices_cli.report_schema import report_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir())
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir() if p.is_file())
 PROBLEMS = {"fail", "invalid_data", "missing_data"}
 
 

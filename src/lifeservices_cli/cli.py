@@ -291,7 +291,8 @@ def check(
                 width=_width() if terminal else None,
                 full_report=full,
             )
-            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+            # it writes its file itself, at write time (a device or a pipe gets the rendered bytes written through)
+            if spec.writes_files and target.path is not None and not outputs.special(target.path):
                 module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
                 rendered.append((target, partial(module.write_file, report, **target.format.options(options))))
                 continue
@@ -303,7 +304,7 @@ def check(
         for target, data in rendered:
             if target.path is not None and target.format is Format.json:
                 api.write_json(report, target.path)
-            elif target.path is not None and FORMATS[target.format].writes_files:
+            elif target.path is not None and FORMATS[target.format].writes_files and callable(data):
                 data(target.path)
             elif target.path is not None and target.path == summary:
                 outputs.append(target.path, data)

@@ -156,10 +156,21 @@ class _Book:
     """The xlsxwriter workbook in ``constant_memory`` mode, its formats, and sheets in a chosen order."""
 
     def __init__(self, target: Any, lang: Lang):
+        import tempfile
+
         import xlsxwriter
 
+        # its sheets' temporary files in a folder of our own, removed however the writing ends
+        # (xlsxwriter leaves them in TMPDIR when a write fails, e.g. on a full disk)
+        self._scratch = tempfile.TemporaryDirectory(prefix="lifeservices-xlsx-")
         self.wb = xlsxwriter.Workbook(
-            target, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+            target,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "tmpdir": self._scratch.name,
+            },
         )
         self.wb.set_properties(
             {
@@ -188,7 +199,10 @@ class _Book:
         return ws
 
     def close(self) -> None:
-        self.wb.close()
+        try:
+            self.wb.close()
+        finally:
+            self._scratch.cleanup()
 
 
 def sheets_needed(records: int) -> int:
@@ -390,8 +404,15 @@ def render(report: Report, *, by: View | None = None) -> bytes:
 
 
 def _write(report: Report, target: Any, by: View | None) -> None:
+    book = _Book(target, report.lang)
+    try:
+        _fill(report, book, by)
+    finally:  # written or not (a full disk, an interrupt), no temporary sheet is left behind
+        book._scratch.cleanup()
+
+
+def _fill(report: Report, book: _Book, by: View | None) -> None:
     lang = report.lang
-    book = _Book(target, lang)
     used = {w(k, lang).lower() for k in ("sheet_results", "sheet_summary", "sheet_districts")}
     indicators = {ind.id: ind for ind in report.packset.indicators}
     problems = _Problems(book, by, indicators, lang, used) if by is not None else None
