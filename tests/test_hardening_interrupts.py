@@ -231,3 +231,62 @@ def test_kill_during_a_large_check_removes_the_result_spool(inputs, tmp_path, na
     assert proc.returncode == code, err
     assert err.decode().strip() == "lifeservices: error: terminated"
     assert list(out.iterdir()) == []  # the hidden spool is gone, no report
+
+
+# --------------------------------------------------------------------------- signals at any phase
+
+
+def test_a_signal_in_the_batch_pools_shutdown_reaches_the_caller(tmp_path, monkeypatch):
+    # polars handles SIGINT too: it raises KeyboardInterrupt from the call it was in, and our
+    # handler then raises Interrupted wherever the program is next, e.g. in the pool's shutdown
+    # as the batch generator is closed. Left to the collector, that close ran in a finaliser and
+    # its Interrupted was printed as "Exception ignored in <generator ...>" with a traceback.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lifeservices_cli.checker import check_files
+
+    real = ThreadPoolExecutor.shutdown
+
+    def shutdown(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise Interrupted(signal.SIGTERM)
+
+    def progress(share: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", shutdown)
+    source = _community_csv(tmp_path / "c.csv", 2000)
+    with pytest.raises(BaseException) as stopped:  # not KeyboardInterrupt, which would stop pytest
+        check_files([source], engine="columns", progress=progress)
+    assert stopped.type is Interrupted
+
+
+def test_a_signal_while_the_interpreter_joins_threads_prints_no_traceback(tmp_path):
+    # The command is over; the interpreter waits for a thread (the batch pool's worker finishing
+    # its batch) in threading._shutdown, where an exception is printed with a traceback.
+    script = (
+        "import threading, time\n"
+        "from lifeservices_cli import interrupts\n"
+        "def main():\n"
+        "    threading.Thread(target=time.sleep, args=(3,)).start()\n"
+        "    print('done', flush=True)\n"
+        "interrupts.run(main)\n"
+    )
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == b"done\n"
+        _wait_for(proc, lambda pid: _thread_count(pid) == 2 and _state(pid) in "S", "waiting for its thread")
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert err.decode() == "" and proc.returncode == 0, err.decode()
+
+
+def _thread_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return fh.read().rsplit(")", 1)[1].split()[0]

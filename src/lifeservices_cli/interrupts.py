@@ -41,9 +41,15 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+def _ignore() -> None:
+    for name in _STOPS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_IGN)
+
+
 def _handler(signum: int, frame: object) -> None:
-    for name in _STOPS:  # the clean-up on the way out is not interrupted
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    _ignore()  # the clean-up on the way out is not interrupted
     raise Interrupted(signum)
 
 
@@ -63,12 +69,20 @@ def run(main: Callable[[], object]) -> None:
     try:
         main()
     except (Interrupted, KeyboardInterrupt) as stop:
+        # polars catches SIGINT too and raises KeyboardInterrupt from the call it was in, while
+        # our handler is still due to run: it must not raise again in here
+        _ignore()
         signum = getattr(stop, "signum", signal.SIGINT)
         try:
             print(MESSAGE if signum == signal.SIGINT else TERMINATED, file=sys.stderr, flush=True)
         except OSError:  # standard error is gone too: the exit code says it
             pass
         raise SystemExit(EXIT_CODE if signum == signal.SIGINT else 128 + signum) from None
+    finally:
+        # The command is over (its outputs written, or removed). What remains is the interpreter
+        # joining threads (the batch pool's worker, ``threading._shutdown``): a signal raised
+        # there is printed as "Exception ignored in ..." with a traceback, and changes nothing.
+        _ignore()
 
 
 def started() -> None:
