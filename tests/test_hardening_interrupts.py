@@ -290,3 +290,92 @@ def _thread_count(pid: int) -> int:
 def _state(pid: int) -> str:
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         return fh.read().rsplit(")", 1)[1].split()[0]
+
+
+def _handles_sigterm(pid: int) -> bool:
+    """The program's handler is in place: SIGTERM is caught (Python itself leaves it alone)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        caught = next(line for line in fh if line.startswith("SigCgt:")).split()[1]
+    return bool(int(caught, 16) & (1 << (signal.SIGTERM - 1)))
+
+
+#: When the signal comes, in seconds after the handler is in place: the rest of the start-up
+#: (typer, the pack), reading, the columnar batches and the pool's shutdown, rendering, writing.
+DELAYS = [0.0, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
+DELAYS += [0.8 + 0.1 * i for i in range(16)]  # ... up to 2.3 s
+
+
+def test_signals_at_many_moments_never_print_a_traceback(inputs, tmp_path):
+    # A busy process shares the cores, as on a loaded machine: the windows between steps widen.
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    formats = ["json", "csv", "xlsx", "html"]
+    seen = []
+    try:
+        for k, delay in enumerate(DELAYS):
+            stop = signal.SIGINT if k % 2 == 0 else signal.SIGTERM
+            fmt = formats[k % len(formats)]
+            run = tmp_path / f"run{k}"
+            out, scratch = run / "out", run / "tmp"
+            out.mkdir(parents=True)
+            scratch.mkdir()
+            report = out / f"report.{fmt}"
+            report.write_bytes(b"the previous report")
+            extra = ["--save", "--period", "2024", "--history", str(run / "history.sqlite")] if k % 4 == 3 else []
+            proc = _start(
+                "check", inputs["columns"], "-f", fmt, "-o", report, *extra, cwd=run, env={"TMPDIR": str(scratch)}
+            )
+            _wait_for(proc, _handles_sigterm, "handling signals")
+            time.sleep(delay)
+            proc.send_signal(stop)
+            _, raw = proc.communicate(timeout=TIMEOUT)
+            err = raw.decode("utf-8", "replace")
+            where = f"{stop.name} {delay:.3f} s in, -f {fmt} {' '.join(extra)}: exit {proc.returncode}\n{err}"
+            assert "Traceback" not in err and "Exception ignored" not in err, where
+            if proc.returncode in (0, 1):  # done before the signal came: a whole report
+                assert report.read_bytes() != b"the previous report", where
+                continue
+            assert proc.returncode == (130 if stop == signal.SIGINT else 143), where
+            assert err.strip() == (INTERRUPTED if stop == signal.SIGINT else "lifeservices: error: terminated"), where
+            assert report.read_bytes() == b"the previous report", where  # untouched
+            assert [p.name for p in out.iterdir()] == [report.name], where  # no spool, no temporary file
+            assert list(scratch.iterdir()) == [], where
+            seen.append(proc.returncode)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert len(seen) >= len(DELAYS) - 2  # nearly every signal landed while the check was at work
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop):
+    # Python runs signal handlers wherever the program is, finalisers included (a thread pool's
+    # weak-reference callback as it is freed, a generator closed by the collector, __del__).
+    # An exception there is printed with a traceback and dropped: the program went on, signals
+    # ignored, and wrote its report as if nobody had pressed Ctrl-C.
+    script = (
+        "import signal, time\n"
+        "from lifeservices_cli import interrupts\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        f"        signal.raise_signal(signal.{stop})  # the handler runs in here\n"
+        "        time.sleep(0)\n"
+        "def main():\n"
+        "    Finalised()\n"
+        "    for _ in range(100):\n"
+        "        time.sleep(0.1)\n"
+        "    print('went on', flush=True)\n"
+        "interrupts.run(main)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    code, line = (130, INTERRUPTED) if stop == "SIGINT" else (143, "lifeservices: error: terminated")
+    assert (proc.returncode, proc.stderr, proc.stdout) == (code, line + "\n", "")
+
+
+def test_the_command_handles_signals_before_anything_slow_is_imported():
+    # Until `interrupts.install` runs, Ctrl-C is Python's KeyboardInterrupt, with a traceback. The
+    # package and the entry point come first: they must not import typing (30 ms) or enum.
+    script = "import sys, lifeservices_cli.__main__; print(sorted({'typing', 'enum', 're'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT)
+    assert (proc.stdout, proc.stderr) == ("[]\n", "")
