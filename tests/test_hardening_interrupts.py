@@ -60,7 +60,13 @@ def _start(
         stdout=stdout,
         stderr=subprocess.PIPE,
         env=env,
+        # a test runner started in the background ignores SIGINT, and so would its children
+        preexec_fn=_sigint_by_default,
     )
+
+
+def _sigint_by_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(proc: subprocess.Popen[bytes], found, what: str) -> None:
@@ -274,7 +280,11 @@ def test_a_signal_while_the_interpreter_joins_threads_prints_no_traceback(tmp_pa
     )
     for stop in (signal.SIGINT, signal.SIGTERM):
         proc = subprocess.Popen(
-            [sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_sigint_by_default,
         )
         assert proc.stdout is not None and proc.stdout.readline() == b"done\n"
         _wait_for(proc, lambda pid: _thread_count(pid) == 2 and _state(pid) in "S", "waiting for its thread")
@@ -367,7 +377,12 @@ def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop)
         "interrupts.run(main)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_sigint_by_default,
     )
     code, line = (130, INTERRUPTED) if stop == "SIGINT" else (143, "lifeservices: error: terminated")
     assert (proc.returncode, proc.stderr, proc.stdout) == (code, line + "\n", "")
