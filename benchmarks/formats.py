@@ -48,12 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=None, help="only these formats (and the peers)")
     parser.add_argument("--lifeservices", type=Path, default=ROOT / ".venv" / "bin" / "lifeservices")
     parser.add_argument("--python", type=Path, default=Path(sys.executable), help="Python with polars, for the peers")
+    parser.add_argument("--data", type=Path, default=HERE / "data", help="where the generated input is kept")
+    parser.add_argument("--results", type=Path, default=HERE / "results", help="where the table is written")
     args = parser.parse_args(argv)
-    data_dir = HERE / "data"
+    data_dir = args.data
     source = generate.paths("community", args.rows, data_dir)[0]
     if not source.exists():
         generate.write("community", args.rows, data_dir)
-    out = HERE / "results" / "out-formats"
+    out = args.results / "out-formats"
     out.mkdir(parents=True, exist_ok=True)
     files = {"ndjson-peer": out / "peer.ndjson", "lean-script": out / "lean.csv"}
     py, peers = str(args.python), HERE / "peers"
@@ -76,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         f"`benchmarks/formats.py --rows {args.rows} --reps {args.reps}` on {measure.machine().get('cpu', '?')}, "
         f"{measure.machine().get('nproc', '?')} cores (shared with other work: wall times vary; CPU seconds less so)",
         "",
-        "| case | wall s | CPU s | peak MiB | output MB | vs | ratio | target | met |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| case | wall s | CPU s | peak MiB | output MB | vs | ratio | target | met | exit |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, rs in runs.items():
         cpu = statistics.median(r.cpu for r in rs)
@@ -89,16 +91,16 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{ratio:.2f}×" if ratio is not None else ""
         lines.append(
             f"| {name} | {wall[name]:.1f} | {cpu:.1f} | {peak:.0f} | {size:.0f} | {base} | {shown} | "
-            f"{f'≤ {limit}×, ≤ {PEAK_TARGET:.0f} MiB' if base else ''} | {met} |"
+            f"{f'≤ {limit}×, ≤ {PEAK_TARGET:.0f} MiB' if base else ''} | {met} | {max(r.returncode for r in rs)} |"
         )
     if "json" in wall and "lean-script" in wall:
         lines += ["", f"json / lean script: {wall['json'] / wall['lean-script']:.1f}×"]
     text = "\n".join(lines) + "\n"
     print(text)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / f"formats-{args.rows}.md").write_text(text, encoding="utf-8")
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / f"formats-{args.rows}.md").write_text(text, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
-    return 0
+    return 1 if any(r.returncode != 0 for rs in runs.values() for r in rs) else 0
 
 
 if __name__ == "__main__":

@@ -193,3 +193,28 @@ def test_workbook_benchmark_tiny(tmp_path: Path) -> None:
     assert all(rows[case] == "0" for case in cases), table  # every case ran and exited 0
     report = json.loads((tmp_path / "results" / "out" / "xt.json").read_text(encoding="utf-8"))
     assert report["summary"]["records"] == 50 and report["inputs"][0]["layout"]["units_row"] == 4
+
+
+def test_formats_benchmark_tiny(tmp_path: Path) -> None:
+    """benchmarks/formats.py at a tiny size: every format and both peers run, and the table says so."""
+    proc = _run(
+        sys.executable,
+        BENCH / "formats.py",
+        "--rows",
+        "60",
+        "--lifeservices",
+        _lifeservices(),
+        "--data",
+        tmp_path / "data",
+        "--results",
+        tmp_path / "results",
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "results" / "formats-60.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|") for line in table.splitlines() if line.startswith("| ")}
+    formats = ("json", "ndjson", "parquet", "csv", "junit", "sarif", "github", "table", "markdown", "html", "xlsx")
+    for case in ("ndjson-peer", "lean-script", *formats):
+        assert rows[case][-2].strip() == "0", table  # it ran and exited 0
+    assert rows["xlsx"][6].strip() == "json" and rows["json"][6].strip() == "ndjson-peer"
+    assert (tmp_path / "data" / "community-60.csv").exists()
+    assert not (tmp_path / "results" / "out-formats").exists()  # the outputs are removed

@@ -97,3 +97,33 @@ def test_worst_keeps_input_order_until_it_must_cut():
     assert worst.items() == [1, 5, 6]  # fail, fail, invalid: worst first, ties in input order
     assert worst.dropped == 4 and worst.total == 7
     assert worst.counts == Counter({"pass": 3, "fail": 2, "missing_data": 1, "invalid_data": 1})
+
+
+def test_a_csv_report_file_is_written_in_blocks_with_one_bom(tmp_path):
+    """Past a block of 10,000 rows the file goes on in the same encoding: one BOM, every row."""
+    from lifeservices_cli.render.csv import write_file
+
+    rows = "".join(f"C{n},社区{n},洮北区,是,是,{100 + n},{400 + n % 300}\n" for n in range(10_050))
+    data = tmp_path / "c.csv"
+    data.write_text("社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数,综合服务设施面积\n" + rows, "utf-8")
+    report = check_files([str(data)])
+    out = tmp_path / "r.csv"
+    write_file(report, out)
+    body = out.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\xef\xbb\xbf") == 1
+    assert body == Format.csv.render(report)
+    assert body.decode("utf-8-sig").count("\r\n") == 10_051
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_a_csv_report_file_that_cannot_be_encoded_is_not_left_behind(tmp_path):
+    from lifeservices_cli.errors import UsageError
+    from lifeservices_cli.render.csv import write_file
+
+    data = tmp_path / "c.csv"
+    data.write_text("社区编码,社区名称,户数,综合服务设施面积\nA1,\U0001f600社区,100,10\n", "utf-8")
+    report = check_files([str(data)], entity="community")
+    out = tmp_path / "r.csv"
+    with pytest.raises(UsageError, match="cannot encode"):
+        write_file(report, out, csv_encoding="gbk")
+    assert not out.exists() and not list(tmp_path.glob(".*"))

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "communities.csv"
 
-#: Never needed unless asked for: big inputs (polars), xlsx (openpyxl), a table (rich), the history store.
-HEAVY = ("polars", "openpyxl", "rich", "sqlalchemy", "psycopg")
+#: Never needed unless asked for: big inputs (polars), xlsx (xlsxwriter, openpyxl), a table (rich), the history store.
+HEAVY = ("polars", "openpyxl", "xlsxwriter", "rich", "sqlalchemy", "psycopg")
 
 
 def _python(code: str, cwd: Path) -> dict:

@@ -442,3 +442,29 @@ def test_what_a_total_label_is(text, total):
     from lifeservices_cli.sources.layout import total_label
 
     assert (total_label(text) is not None) is total
+
+
+def test_a_titled_csv_with_a_units_row_keeps_the_columnar_path(tmp_path):
+    """Title and 填报 rows above a one-row header, a units row under it: the columns read the lines
+    after them, as the record reader does."""
+    from lifeservices_cli import columnar
+    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.sources import open_binding
+
+    lines = ["白城市城市社区综合服务设施统计表,,,,,", "填报单位：白城市民政局,,,,,", ""]
+    lines += ["社区编码,社区名称,县（市、区）,是否新建,户数,综合服务设施面积", ",,,,户,万平方米"]
+    lines += [f"C{i},社区{i},{['洮北区', '洮北'][i % 2]},是,{1000 + i},0.0{400 + i % 300}" for i in range(3000)]
+    path = tmp_path / "标题.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="gb18030")
+    binding = open_binding(path, load_packs())
+    assert columnar.why_not(binding) is None and binding.table.skip_lines == 5
+    fast = check_files([path], as_of=AS_OF, engine="columns")
+    slow = check_files([path], as_of=AS_OF, engine="records")
+    assert fast.inputs[0].records == slow.inputs[0].records == 3000
+    assert fast.store.spooled and not slow.store.spooled  # the columns did check it
+    assert fast.inputs[0].skipped == slow.inputs[0].skipped == [
+        {"line": 5, "reason": "units_row", "text": "户 万平方米"}
+    ]
+    got = fast.to_dict()["results"]
+    assert got == slow.to_dict()["results"]  # byte for byte the same report entries
+    assert (got[0]["line"], got[0]["district"], got[0]["value"]) == (6, "洮北区", 400)  # 0.0400万平方米 = 400 m²

@@ -39,6 +39,12 @@ class By(StrEnum):
     department = "department"
 
 
+class Results(StrEnum):
+    all = "all"
+    problems = "problems"
+    none = "none"
+
+
 class FailOn(StrEnum):
     any = "any"
     fail = "fail"
@@ -68,10 +74,10 @@ def _note_split(report: Any, targets: list[Any], lang: str) -> None:
     """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
     from lifeservices_cli.render import Format
 
-    if not any(t.format is Format.xlsx for t in targets):
-        return
+    if not any(t.format is Format.xlsx for t in targets) or report.listing != "all":
+        return  # with --results problems|none the summary sheet alone says whether the results went on
     from lifeservices_cli.render.words import w
-    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # openpyxl: only for an xlsx report
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # xlsxwriter: only for an xlsx report
 
     parts = sheets_needed(report.summary()["records"])
     if parts > 1:
@@ -133,6 +139,14 @@ def check(
             help="Group problems by indicator (default), district or department (table, markdown, html, xlsx).",
         ),
     ] = None,
+    results: Annotated[
+        Results,
+        typer.Option(
+            "--results",
+            help="Which results of records every report lists: all, problems (fail, invalid or missing data: "
+            "passes and not-applicable left out) or none. The counts and the aggregates stay complete.",
+        ),
+    ] = Results.all,
     lang: Annotated[
         Lang,
         typer.Option(
@@ -258,6 +272,7 @@ def check(
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
             )
+        report.listing = results.value  # type: ignore[assignment]
         if baseline is not None:
             outcome = cli_history.check_baseline(report, baseline, history, fail_on.value)
         rendered: list[tuple[outputs.Target, Any]] = []
@@ -269,10 +284,6 @@ def check(
                 module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
                 rendered.append((target, partial(module.write, report)))
                 continue
-            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
-                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
-                rendered.append((target, partial(module.write_file, report)))
-                continue
             options = Options(
                 by=View(by.value) if by else None,
                 csv_encoding=csv_encoding,
@@ -280,6 +291,10 @@ def check(
                 width=_width() if terminal else None,
                 full_report=full,
             )
+            if spec.writes_files and target.path is not None:  # it writes its file itself, at write time
+                module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+                rendered.append((target, partial(module.write_file, report, **target.format.options(options))))
+                continue
             rendered.append((target, target.format.render(report, options)))
         _note_split(report, targets, language)
         summary = outputs.step_summary(targets, os.environ)

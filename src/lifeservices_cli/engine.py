@@ -47,6 +47,9 @@ class Result:
     shortfall: Fraction | None = None
     #: Which of the indicator's checks the value, threshold, comparator and unit are (0 for one check).
     check: int = 0
+    #: The row's reporting year, for an entity with a ``reporting_year`` (district rows: what, with
+    #: the district, identifies a record that has no id or name); None otherwise or when it is no year.
+    year: int | None = None
 
 
 @dataclass(slots=True)
@@ -229,6 +232,11 @@ class Engine:
             None,
             "",
         )
+        year_field = self._years.get(ind.spec.entity)
+        if year_field is not None:
+            year = values.get(year_field)
+            if isinstance(year, Fraction) and year.denominator == 1 and 1 <= year <= 9998:
+                result.year = int(year)
         if record.problems:
             result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
             return result

@@ -41,6 +41,13 @@ from lifeservices_cli.store import ResultStore
 
 SCHEMA_VERSION = 2
 FailOn = Literal["any", "fail", "never"]
+#: ``--results``: which results of records the reports list (``None``: every one). Counts are always of all.
+Listing = Literal["all", "problems", "none"]
+LISTED: dict[str, frozenset[str] | None] = {
+    "all": None,
+    "problems": frozenset({FAIL, INVALID, MISSING}),
+    "none": frozenset(),
+}
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -72,6 +79,9 @@ class Report:
     spool_folder: Path | None = None
     #: More summary keys (``check --baseline`` adds ``baseline``: the known and new problems).
     extra_summary: dict[str, Any] = field(default_factory=dict)
+    #: ``--results``: the results of records every format lists (``all``, ``problems``, ``none``);
+    #: the summary's counts, the per-indicator and per-district tallies and the aggregates stay complete.
+    listing: Listing = "all"
 
     def __post_init__(self) -> None:
         self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)
@@ -123,6 +133,18 @@ class Report:
     def warnings(self) -> list[str]:
         return [w for i in self.inputs for w in i.warnings]
 
+    @property
+    def listed(self) -> frozenset[str] | None:
+        """The statuses of the results of records the reports list (``None``: all of them)."""
+        if self.listing not in LISTED:
+            raise ValueError(f"listing must be all, problems or none, not {self.listing!r}")
+        return LISTED[self.listing]
+
+    def lists(self, status: str) -> bool:
+        """Whether the reports list a result of this status (``--results``)."""
+        listed = self.listed
+        return listed is None or status in listed
+
     def iter_results(self) -> Iterator[Result]:
         """Every result, in input order (record by record, indicator by indicator)."""
         return iter(self.store)
@@ -142,6 +164,7 @@ class Report:
                 for p, path in self.packset.packs
             ],
             "inputs": [input_dict(i) for i in self.inputs],
+            **({"results_filter": self.listing} if self.listing != "all" else {}),
         }
 
     def indicator_dicts(self) -> list[dict[str, Any]]:
@@ -183,7 +206,8 @@ class Report:
         """One result as it stands in the JSON report (schema 2: only what is its own).
 
         ``check`` (which of the indicator's checks the value and threshold are) is there only
-        for an indicator of more than one check.
+        for an indicator of more than one check; ``year`` (the row's reporting year) only for an
+        entity that has one (district rows).
         """
         out: dict[str, Any] = {
             "source": _text(r.source),
@@ -191,6 +215,7 @@ class Report:
             "record_id": r.record_id,
             "record_name": r.record_name,
             "district": r.district,
+            **({"year": r.year} if r.indicator in self._yearly else {}),
             "indicator": r.indicator,
             "status": r.status,
         }
@@ -228,6 +253,16 @@ class Report:
         }
 
     @cached_property
+    def _yearly(self) -> frozenset[str]:
+        """The indicators whose entity has a reporting year: their results carry ``year``."""
+        entities = self.packset.entities
+        return frozenset(
+            ind.id
+            for ind in self.packset.indicators
+            if ind.spec.entity in entities and entities[ind.spec.entity].spec.reporting_year is not None
+        )
+
+    @cached_property
     def _checks(self) -> dict[str, tuple[Check, ...]]:
         """Each indicator's checks in force on ``as_of`` (none when it is not in force)."""
         out: dict[str, tuple[Check, ...]] = {}
@@ -243,7 +278,7 @@ class Report:
             **self.header(),
             "summary": self.summary(),
             "indicators": self.indicator_dicts(),
-            "results": [self.result_dict(r) for r in self.iter_results()],
+            "results": [self.result_dict(r) for r in self.iter_results() if self.lists(r.status)],
             "aggregates": [self.aggregate_dict(a) for a in self.aggregates],
         }
 
@@ -280,4 +315,4 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["Report", "FAILING", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]
+__all__ = ["Report", "FAILING", "LISTED", "Listing", "SCHEMA_VERSION", "ELIGIBLE", "NOT_ELIGIBLE"]

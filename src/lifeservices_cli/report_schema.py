@@ -24,6 +24,13 @@ _COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
 _AGG_STATUSES = ["pass", "fail", "not_applicable", "missing_data", "invalid_data"]
 
 
+#: The report's keys that are always there (``results_filter`` only with ``--results problems|none``).
+_TOP = (
+    "schema_version", "tool", "lang", "as_of", "settings", "not_in_force", "packs", "inputs",
+    "summary", "indicators", "results", "aggregates",
+)  # fmt: skip
+
+
 def _object(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
 
@@ -65,6 +72,10 @@ def report_schema() -> dict[str, Any]:
             "record_id": _TEXT_OR_NULL,
             "record_name": _TEXT_OR_NULL,
             "district": _TEXT_OR_NULL,
+            "year": {
+                "type": ["integer", "null"],
+                "description": "The row's reporting year; only for an entity that has one (district rows).",
+            },
             "indicator": {"type": "string"},
             "status": {"enum": list(STATUSES)},
             "check": {"type": "integer", "minimum": 0, "description": "Only for an indicator of several checks."},
@@ -148,11 +159,17 @@ def report_schema() -> dict[str, Any]:
                     ),
                 },
                 "inputs": {"type": "array", "items": {"$ref": "#/$defs/input"}},
+                "results_filter": {
+                    "enum": ["problems", "none"],
+                    "description": "--results: only problems (fail, invalid, missing data) or no results of "
+                    "records are listed; absent when every result is. The summary counts all of them.",
+                },
                 "summary": {"$ref": "#/$defs/summary"},
                 "indicators": {"type": "array", "items": {"$ref": "#/$defs/indicator"}},
                 "results": {"type": "array", "items": {"$ref": "#/$defs/result"}},
                 "aggregates": {"type": "array", "items": {"$ref": "#/$defs/aggregate"}},
-            }
+            },
+            required=list(_TOP),
         ),
         "$defs": {
             "check": check,

@@ -169,8 +169,12 @@ class ResultStore:
             self._empty, self._trailing = empty, trailing
         del self._items[items:]
 
-    def copy_to(self, out: IO[str]) -> None:
-        """Write the JSON ``results`` entries (without the brackets)."""
+    def copy_to(self, out: IO[str], statuses: frozenset[str] | None = None) -> None:
+        """Write the JSON ``results`` entries (without the brackets); only those of ``statuses`` if given."""
+        if statuses is not None:  # entry by entry: never the whole list as one string
+            for n, entry in enumerate(self._entries(statuses)):
+                out.write(SEPARATOR + entry if n else entry)
+            return
         if self._spool is None:  # in batches: never the whole list as one string (100k results: 300 MiB)
             items = self._items
             for start in range(0, len(items), 2048):
@@ -196,8 +200,32 @@ class ResultStore:
             target.flush()
         raw.seek(0, 2)
 
-    def write_lines(self, out: IO[bytes]) -> None:
-        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool."""
+    def _entries(self, statuses: frozenset[str]) -> Iterator[str]:
+        """The JSON entries of the results of ``statuses``, in input order (a spool: filtered in polars)."""
+        if self._spool is None:
+            for r in self._items:
+                if r.status in statuses:
+                    yield json.dumps(self._to_dict(r), ensure_ascii=False)
+            return
+        if not statuses:
+            return
+        import polars as pl
+
+        for frame in self.scan():
+            kept = frame.filter(pl.col("status").is_in(sorted(statuses)))
+            yield from kept.get_column("entry").str.strip_chars().str.strip_chars_end(",")
+
+    def count(self, statuses: frozenset[str] | None) -> int:
+        """How many results have one of ``statuses`` (all: None)."""
+        return self.total if statuses is None else sum(self.counts[s] for s in statuses)
+
+    def write_lines(self, out: IO[bytes], statuses: frozenset[str] | None = None) -> None:
+        """Write the JSON ``results`` entries one per line (NDJSON), without re-encoding the spool;
+        only those of ``statuses`` if given."""
+        if statuses is not None:
+            for entry in self._entries(statuses):
+                out.write(entry.encode() + b"\n")
+            return
         if self._spool is None:
             for r in self._items:
                 out.write(json.dumps(self._to_dict(r), ensure_ascii=False).encode() + b"\n")
@@ -316,4 +344,5 @@ def result_from_dict(data: dict[str, Any], comparator: str | None = None, unit: 
         data["message"],
         _exact(data["shortfall"]),
         data.get("check", 0),
+        data.get("year"),
     )

@@ -99,6 +99,7 @@ def _run(
         sorted(set(binding.districts.values()) - {binding.districts.get("\0cities")}) if binding.districts else None,
     )
     plan.labels = binding.table.label_columns  # where 小计/合计 would be written
+    plan.skip_lines = binding.table.skip_lines  # the lines before the first record
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
     ids: list[pl.DataFrame] = []
     wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]

@@ -37,12 +37,16 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
     """
     names = [f"c{i}" for i in range(len(plan.header))]
     lead = plan.delimiter.encode() * (len(names) - 1) + b"\n"
+    skip = getattr(plan, "skip_lines", 1)  # the title rows, the header and a units row: lines, one each
     with plan.path.open("rb") as fh:
-        header = fh.readline()
-        if header.count(b'"') % 2 or header.count(b"\r") != header.count(b"\r\n"):
-            raise _Spans
-        line, done = 2, len(header)
-        blocks = line_blocks(fh, len(header), None, BLOCK_BYTES, MAX_LINE)
+        done = 0
+        for _ in range(skip):
+            head = fh.readline()
+            if head.count(b'"') % 2 or head.count(b"\r") != head.count(b"\r\n"):
+                raise _Spans
+            done += len(head)
+        line = skip + 1
+        blocks = line_blocks(fh, done, None, BLOCK_BYTES, MAX_LINE)
         while True:
             try:
                 block = next(blocks, None)
@@ -110,8 +114,8 @@ def why_not(binding: Any) -> str | None:
         return "not a CSV file"
     if table.encoding not in ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"):
         return f"encoding {table.encoding}"
-    if table.header_line != 1 or not table.plain:
-        return "the header is not one row on line 1"
+    if not table.plain:
+        return "the header is more than one row"
     if table.layout.get("check_mark_columns"):
         return "a check-mark column"
     try:

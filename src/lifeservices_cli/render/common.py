@@ -65,8 +65,16 @@ def status_text(status: str, lang: Lang) -> str:
 
 
 def record_label(r: Result) -> str:
-    """``TB-003 海明社区``, or ``—`` when the record has neither id nor name."""
-    return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or "—"
+    """``TB-003 海明社区``; for a record without id or name, what identifies it: its district and
+    reporting year (``洮北区 2023``), or ``—`` when there is nothing."""
+    return visible(" ".join(x for x in (r.record_id, r.record_name) if x)) or record_key(r) or "—"
+
+
+def record_key(r: Result) -> str:
+    """What identifies a record that has no id or name: ``洮北区 2023`` (district rows), else ``""``."""
+    if r.record_id or r.record_name or r.year is None:
+        return ""
+    return visible(" ".join(x for x in (r.district, str(r.year)) if x))
 
 
 def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang, against: object = None) -> str:
@@ -117,6 +125,20 @@ def counts_text(counts: Counter[str], lang: Lang, statuses: Iterable[str] = SHOW
     """``未达标 3、达标 5`` (only the statuses that occur)."""
     sep = w("list_sep", lang)
     return sep.join(f"{status_text(s, lang)} {counts[s]}" for s in statuses if counts[s])
+
+
+def unlisted_note(report: Any) -> str | None:
+    """What ``--results problems|none`` left out of the lists, in words; None when it lists all."""
+    if report.listed is None:
+        return None
+    count = report.store.total - report.store.count(report.listed)
+    return w("not_listed", report.lang, count=count, listing=report.listing)
+
+
+def nothing_listed(report: Any) -> str:
+    """What a list of problems says when it has none: there are none, or ``--results none`` hid them."""
+    hidden = report.listing == "none" and any(report.store.counts[s] for s in PROBLEMS)
+    return (unlisted_note(report) if hidden else None) or w("no_problems", report.lang)
 
 
 T = TypeVar("T")

@@ -11,8 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lifeservices_cli.errors import UsageError
@@ -53,15 +56,51 @@ def check_encoding(encoding: str) -> str:
 
 def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
     """The CSV as bytes in ``csv_encoding``."""
+    check_encoding(csv_encoding)
+    buffer = io.StringIO()
+    _write(report, buffer)
+    return _encoded(buffer.getvalue(), csv_encoding)
+
+
+def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODING) -> None:
+    """Write the CSV to ``path`` as it is made, a block of rows at a time (a temporary file
+    beside it, then a rename): a million records are never one string in memory."""
+    check_encoding(csv_encoding)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            buffer = io.StringIO()
+            encoder = codecs.getincrementalencoder(csv_encoding)()  # one BOM, at the start
+
+            def flush() -> None:
+                fh.write(_encoded(buffer.getvalue(), csv_encoding, encoder.encode))
+                buffer.seek(0)
+                buffer.truncate()
+
+            _write(report, buffer, flush)
+            flush()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _encoded(text: str, csv_encoding: str, encode: Callable[[str], bytes] | None = None) -> bytes:
+    try:
+        return encode(text) if encode is not None else text.encode(csv_encoding)
+    except UnicodeEncodeError as exc:
+        raise UsageError(
+            f"the report has {text[exc.start]!r}, which {csv_encoding} cannot encode; use utf-8-sig or gb18030"
+        ) from None
+
+
+def _write(report: Report, buffer: io.StringIO, flush: Callable[[], None] | None = None) -> None:
     from lifeservices_cli.render.rows import layout, neutralise, rows
 
-    check_encoding(csv_encoding)
     lang = report.lang
     plan = layout(report)
-    buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in plan.header(lang)])
-    for row in rows(report):
+    for n, row in enumerate(rows(report), start=1):
         out = list(row.cells)
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
@@ -71,10 +110,5 @@ def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
             out.extend([status, value or "", gap])
         out.extend([clean(row.info.source), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
-    text = buffer.getvalue()
-    try:
-        return text.encode(csv_encoding)
-    except UnicodeEncodeError as exc:
-        raise UsageError(
-            f"the report has {text[exc.start]!r}, which {csv_encoding} cannot encode; use utf-8-sig or gb18030"
-        ) from None
+        if flush is not None and n % 10_000 == 0:
+            flush()

@@ -68,7 +68,8 @@ def render(report: Report, full_report: str | None = None) -> str:
             lines.append(command(kind, f"{a.message} [{a.indicator}]", file=first, title=title))
             shown += 1
         found = [picked[(s,)] for s in statuses if (s,) in picked]
-        for r in [r for worst in found for r in worst.items()][: LIMIT - shown]:
+        room = LIMIT - shown if report.listing != "none" else 0  # --results none: aggregates only
+        for r in [r for worst in found for r in worst.items()][:room]:
             spec = indicators[r.indicator].spec
             title = f"{record_label(r)} — {spec.clause.ref} {spec.title.get(lang)}"
             text = f"{r.message} [{r.indicator}]"

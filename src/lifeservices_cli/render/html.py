@@ -27,10 +27,12 @@ from lifeservices_cli.render.common import (
     counts_text,
     gap_text,
     group_name,
+    nothing_listed,
     rate_text,
     record_label,
     rule_text,
     status_text,
+    unlisted_note,
     value_text,
     visible,
 )
@@ -161,7 +163,7 @@ def _problems(report: Report, groups: Groups, indicators: dict[str, CompiledIndi
     title = w("problems_by", lang, view=w(f"view.{groups.view.value}", lang))
     parts = [f'<section id="problems"><h2>{e(title)}</h2>']
     if not groups.groups:
-        parts.append(f"<p>{e(w('no_problems', lang))}</p>")
+        parts.append(f"<p>{e(nothing_listed(report))}</p>")
     for key, worst in groups.groups.items():
         parts.append(f"<h3>{e(groups.title(key, indicators, lang))} <span class='muted small'>")
         parts.append(f"{e(counts_text(worst.counts, lang))}</span></h3><ul class='problems'>")
@@ -258,9 +260,11 @@ def render(report: Report, *, by: View | None = None) -> str:
     districts: dict[str | None, Counter[str]] = {}
     per_indicator: dict[str, Counter[str]] = {}
     for r in report.iter_results():
-        rows.add(r.status, r)
         districts.setdefault(r.district, Counter())[r.status] += 1
         per_indicator.setdefault(r.indicator, Counter())[r.status] += 1
+        if not report.lists(r.status):  # --results: counted above, not listed
+            continue
+        rows.add(r.status, r)
         if r.status in PROBLEMS:
             groups.add(Problem(indicators[r.indicator], result=r), r.district)
     for a in report.aggregates:
@@ -271,6 +275,7 @@ def render(report: Report, *, by: View | None = None) -> str:
     body = [
         f"<header><h1>{e(title)}</h1><p class='muted'>{e(packs)}</p></header>",
         _summary(report),
+        *([f"<p class='note'>{e(note)}</p>"] if (note := unlisted_note(report)) else []),
         _districts(report, districts),
         _breakdown(report, per_indicator),
         _problems(report, groups, indicators),

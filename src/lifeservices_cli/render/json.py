@@ -47,9 +47,9 @@ def _tail(report: Report) -> str:
 def write(report: Report, out: IO[str]) -> None:
     """Write the JSON report to ``out``."""
     out.write(_head(report))
-    if report.store.total:
+    if report.store.count(report.listed):
         out.write('  "results": [\n    ')
-        report.store.copy_to(out)
+        report.store.copy_to(out, report.listed)
         out.write("\n  ],\n")
     else:
         out.write('  "results": [],\n')
@@ -62,7 +62,7 @@ def write_in_place(report: Report, path: Path) -> bool:
     The same report as ``write``, except for a run of spaces after ``"results": [``. False
     (nothing written) when the spool cannot become the file; write it the usual way then.
     """
-    if not report.store.total:
+    if not report.store.total or report.listed is not None:  # a filtered list is written the usual way
         return False
     head = (_head(report) + '  "results": [').encode()
     tail = ("\n  ],\n" + _tail(report)).encode()

@@ -23,7 +23,15 @@ from xml.sax.saxutils import escape, quoteattr
 from lifeservices_cli.engine import FAIL, INVALID, MISSING, NA, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import CompiledIndicator
-from lifeservices_cli.render.common import group_name, labelled, record_label, rule_text, value_text, visible
+from lifeservices_cli.render.common import (
+    group_name,
+    labelled,
+    record_key,
+    record_label,
+    rule_text,
+    value_text,
+    visible,
+)
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
@@ -68,7 +76,8 @@ PER_SUITE = 1_000
 
 
 def _testcase(r: Result, ind: CompiledIndicator, lang: Lang) -> str:
-    name = record_label(r) if r.record_id else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
+    known = r.record_id or record_key(r)  # what identifies the record; else its line tells it apart
+    name = record_label(r) if known else f"{record_label(r)} ({w('line_no', lang, line=r.line)})"
     where = f"{r.source}:{r.line}"
     value = value_text(r.value, r.unit, lang, r.threshold)
     outcome = _outcome(r.status, r.message, _detail(ind, lang, r.message, where, value))
@@ -118,7 +127,7 @@ def render(report: Report, full_report: str | None = None) -> str:
     indicators = {ind.id: ind for ind in report.packset.indicators}
     suites: list[str] = []
     total: Counter[str] = Counter()
-    if report.store.total <= MAX_CASES:
+    if report.store.total <= MAX_CASES and report.listed is None:
         cases: dict[tuple[str, str], list[str]] = {}  # rendered testcases, not results: the output itself
         counts: dict[tuple[str, str], Counter[str]] = {}
         for r in report.iter_results():
@@ -132,7 +141,9 @@ def render(report: Report, full_report: str | None = None) -> str:
             suites.append(_suite(f"{path}: {ind_id}", indicators[ind_id], counts[key], cases[key], lang))
             total.update(counts[key])
     else:
-        suites += _large_suites(report, indicators, lang, total, full_report)
+        # a large run, or --results problems|none: the problems listed, the rest counted in summary cases
+        limit = PER_SUITE if report.store.total > MAX_CASES else MAX_CASES
+        suites += _large_suites(report, indicators, lang, total, full_report, 0 if report.listing == "none" else limit)
     for ind_id in dict.fromkeys(a.indicator for a in report.aggregates):
         ind = indicators[ind_id]
         mine = [a for a in report.aggregates if a.indicator == ind_id]
@@ -148,14 +159,19 @@ def render(report: Report, full_report: str | None = None) -> str:
 
 
 def _large_suites(
-    report: Report, indicators: dict[str, CompiledIndicator], lang: Lang, total: Counter[str], full_report: str | None
+    report: Report,
+    indicators: dict[str, CompiledIndicator],
+    lang: Lang,
+    total: Counter[str],
+    full_report: str | None,
+    limit: int = PER_SUITE,
 ) -> list[str]:
-    """Suites of a large run: each lists its most important problems; the rest are two summary cases."""
+    """Suites that list at most ``limit`` of their most important problems; the rest are two summary cases."""
     from lifeservices_cli.render.common import PROBLEMS, worst_by
 
     by = ("source", "indicator")
     everything = worst_by(report, 0, by)  # the counts of every status, nothing kept
-    problems = worst_by(report, PER_SUITE, by, PROBLEMS)
+    problems = worst_by(report, limit, by, PROBLEMS)
     suites = []
     for key, all_of in everything.items():
         path, ind_id = key

@@ -20,9 +20,11 @@ from lifeservices_cli.render.common import (
     View,
     counts_text,
     group_name,
+    nothing_listed,
     rate_text,
     record_label,
     status_text,
+    unlisted_note,
     visible,
 )
 from lifeservices_cli.render.words import w
@@ -90,7 +92,7 @@ def render(report: Report, *, by: View | None = None) -> str:
     districts: dict[str | None, Counter[str]] = {}
     for r in report.iter_results():
         districts.setdefault(r.district, Counter())[r.status] += 1
-        if r.status in PROBLEMS:
+        if r.status in PROBLEMS and report.lists(r.status):
             groups.add(Problem(indicators[r.indicator], result=r), r.district)
     for a in report.aggregates:
         if a.status in PROBLEMS:
@@ -104,6 +106,9 @@ def render(report: Report, *, by: View | None = None) -> str:
         summary += f"；{w('aggregates', lang)}：" if lang == "zh" else f"; {w('aggregates', lang)}: "
         summary += counts_text(agg, lang)
     out = [f"## {w('report_title', lang)}", "", summary, ""]
+    note = unlisted_note(report)
+    if note:
+        out += [md(note), ""]
     if districts or report.aggregates:
         out += [f"### {w('by_district', lang)}", "", *_district_table(report, districts), ""]
     out += [f"### {w('problems_by', lang, view=w(f'view.{view.value}', lang))}", ""]
@@ -118,7 +123,7 @@ def render(report: Report, *, by: View | None = None) -> str:
             listed += 1
         out.append("")
     if not groups.groups:
-        out += [w("no_problems", lang), ""]
+        out += [md(nothing_listed(report)), ""]
     elif total > listed:
         out += [w("more_problems", lang, count=total - listed), ""]
     warnings = report.warnings()

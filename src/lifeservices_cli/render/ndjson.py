@@ -4,7 +4,8 @@
 it. The lines are the result spool's own bytes, so a million results are written without being
 parsed or encoded again. What every result of an indicator shares (title, clause, departments,
 comparators, units) is in the JSON report's ``indicators``, or ``lifeservices indicators``; the
-line's schema is ``$defs/result`` of ``lifeservices schema report``.
+line's schema is ``$defs/result`` of ``lifeservices schema report``. ``--results problems`` writes
+only the problems' lines, ``--results none`` an empty file.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ def write(report: Report, out: IO[str]) -> None:
     target = getattr(out, "buffer", None)
     if target is not None:  # bytes straight through
         out.flush()
-        report.store.write_lines(target)
+        report.store.write_lines(target, report.listed)
         target.flush()
         return
     buffer = io.BytesIO()
-    report.store.write_lines(buffer)
+    report.store.write_lines(buffer, report.listed)
     out.write(buffer.getvalue().decode("utf-8"))
 
 

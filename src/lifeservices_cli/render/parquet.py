@@ -1,11 +1,12 @@
 """Parquet: one row per result in typed columns, written by polars (zstd), for batch tools.
 
-Columns: ``source``, ``line`` (Int64), ``record_id``, ``record_name``, ``district``,
-``indicator``, ``status``, ``check`` (Int64; null for an indicator of one check), ``value``,
-``threshold``, ``gap``, ``shortfall`` (Float64: the JSON report's numbers), ``value_text`` and
-``threshold_text`` (a yes/no as ``true``/``false`` or a date as ``YYYY-MM-DD``, when the value is
-not a number), ``message``. The rows are decoded from the result spool in polars, block by
-block, and written with ``sink_parquet``, so memory stays bounded at any size.
+Columns: ``source``, ``line`` (Int64), ``record_id``, ``record_name``, ``district``, ``year``
+(Int64: a district row's reporting year, else null), ``indicator``, ``status``, ``check``
+(Int64; null for an indicator of one check), ``value``, ``threshold``, ``gap``, ``shortfall``
+(Float64: the JSON report's numbers), ``value_text`` and ``threshold_text`` (a yes/no as
+``true``/``false`` or a date as ``YYYY-MM-DD``, when the value is not a number), ``message``.
+The rows are decoded from the result spool in polars, block by block, and written with
+``sink_parquet``, so memory stays bounded at any size.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def _schema() -> Any:
             "record_id": text,
             "record_name": text,
             "district": text,
+            "year": pl.Int64,
             "indicator": text,
             "status": text,
             "check": pl.Int64,
@@ -51,11 +53,18 @@ def _entries(report: Report) -> Iterator[Any]:
     import polars as pl
 
     if report.store.spooled:
+        listed = report.listed
         for frame in report.store.scan():  # its lines keep their indentation and separator comma
+            if listed is not None:
+                frame = frame.filter(pl.col("status").is_in(sorted(listed)))
+            if frame.is_empty():
+                continue
             yield frame.select(pl.col("entry").str.strip_chars().str.strip_chars_end(","))
         return
     batch: list[str] = []
     for r in report.iter_results():
+        if not report.lists(r.status):
+            continue
         batch.append(json.dumps(report.result_dict(r), ensure_ascii=False))
         if len(batch) >= _BLOCK:
             yield pl.DataFrame({"entry": batch})
@@ -75,7 +84,7 @@ def frame(entries: Any) -> Any:
         for k in ("value", "threshold")
     ]
     order = [
-        "source", "line", "record_id", "record_name", "district", "indicator", "status", "check",
+        "source", "line", "record_id", "record_name", "district", "year", "indicator", "status", "check",
         "value", "threshold", "gap", "shortfall", "value_text", "threshold_text", "message",
     ]  # fmt: skip
     return rows.with_columns(*texts).with_columns(*numbers).select(order)

@@ -108,8 +108,17 @@ def layout(report: Report) -> Layout:
     return Layout([clean(text) for text, _ in columns], indicators)
 
 
-def rows(report: Report) -> Iterator[Row]:
-    """Every input record with its results, in input order (one pass over the results)."""
+def listed(report: Report, row: Row) -> bool:
+    """Whether ``--results`` lists this record: ``all`` every one, ``problems`` those with a problem."""
+    statuses = report.listed
+    return statuses is None or any(r.status in statuses for r in row.results.values())
+
+
+def rows(report: Report, *, every: bool = False) -> Iterator[Row]:
+    """Every input record with its results, in input order (one pass over the results).
+
+    With ``--results problems`` only the records with a problem (their other results beside it),
+    with ``--results none`` none; with ``every``, all of them whatever ``--results`` says."""
     positions: dict[tuple[str, int], int] = {}
     for info in report.inputs:
         for key in _keys(list(info.columns)):
@@ -134,4 +143,6 @@ def rows(report: Report) -> Iterator[Row]:
                 if r is None or clean(r.source) != clean(info.source) or r.line != line:  # spooled: cleaned
                     raise UsageError("the file changed while the report was written; run the check again", info.path)
                 mine[r.indicator] = r
-            yield Row(info, line, cells, mine)
+            row = Row(info, line, cells, mine)
+            if every or listed(report, row):  # --results problems|none: records without a problem left out
+                yield row

@@ -26,7 +26,7 @@ from lifeservices_cli.engine import FAIL, INVALID, MISSING, AggregateResult, Res
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.numbers import ZERO, to_json
 from lifeservices_cli.packs import CompiledIndicator
-from lifeservices_cli.render.common import clean, group_name, labelled, rule_text, worst_by
+from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 from lifeservices_cli.sources.model import file_of
@@ -98,7 +98,8 @@ def _prints(source: str | None, indicator: str, key: str) -> dict[str, str]:
 
 
 def _result(r: Result, index: int) -> dict[str, Any]:
-    key = clean(r.record_id or r.record_name) or f"line:{r.line}"
+    # what identifies the record, never its position when something does (a district row: district and year)
+    key = clean(r.record_id or r.record_name) or (f"record:{record_key(r)}" if record_key(r) else f"line:{r.line}")
     return {
         "ruleId": r.indicator,
         "ruleIndex": index,
@@ -161,7 +162,7 @@ def render(report: Report, full_report: str | None = None) -> str:
         _aggregate(a, index[a.indicator], report, entities[a.indicator])
         for a in sorted((a for a in report.aggregates if a.status in LEVELS), key=lambda a: RANK[a.status])
     ]
-    room = max(MAX_RESULTS - len(aggregates), 0)
+    room = max(MAX_RESULTS - len(aggregates), 0) if report.listing != "none" else 0  # --results none
     picked = worst_by(report, room, (), LEVELS, RANK).get(())
     kept = sorted(picked.items(), key=lambda r: RANK[r.status]) if picked else []  # stable: input order within
     total = len(aggregates) + (picked.total if picked else 0)

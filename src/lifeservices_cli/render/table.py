@@ -30,10 +30,12 @@ from lifeservices_cli.render.common import (
     counts_text,
     gap_text,
     group_name,
+    nothing_listed,
     rate_text,
     record_label,
     results_with,
     rule_text,
+    unlisted_note,
     value_text,
     visible,
     worst_per_indicator,
@@ -79,16 +81,23 @@ def _heading(ind: CompiledIndicator, lang: Lang) -> Text:
     return title
 
 
-def _cut_note(worst: Worst, lang: Lang) -> Text:
+def _cut_note(worst: Worst, lang: Lang, shown: int | None = None) -> Text:
     counts = counts_text(worst.counts, lang)
-    return Text(w("table_cut", lang, total=worst.total, counts=counts, shown=len(worst.items())), style="dim")
+    shown = len(worst.items()) if shown is None else shown
+    return Text(w("table_cut", lang, total=worst.total, counts=counts, shown=shown), style="dim")
 
 
-def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], lang: Lang) -> Iterable[RenderableType]:
+def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], report: Report) -> Iterable[RenderableType]:
+    lang = report.lang
+    shown = [r for r in worst.items() if report.lists(r.status)]  # --results
+    if not shown and worst.total:  # --results problems|none left every row out: the heading and the counts
+        yield _heading(ind, lang)
+        yield _cut_note(worst, lang, 0)
+        return
     table = Table(title=_heading(ind, lang), title_justify="left", expand=False)
     for key in ("record", "status", "value", "gap", "message"):
         table.add_column(t(f"table.{key}", lang), overflow="fold")
-    for r in worst.items():
+    for r in shown:
         table.add_row(
             _record(r),
             _status(r.status, lang),
@@ -97,15 +106,18 @@ def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], lang: Lang) -
             Text(_short(visible(r.message))),
         )
     yield table
-    if worst.dropped:
-        yield _cut_note(worst, lang)
+    if len(shown) < worst.total:
+        yield _cut_note(worst, lang, len(shown))
 
 
-def _group_tables(groups: Groups, indicators: dict[str, CompiledIndicator], lang: Lang) -> Iterable[RenderableType]:
+def _group_tables(
+    groups: Groups, indicators: dict[str, CompiledIndicator], report: Report
+) -> Iterable[RenderableType]:
+    lang = report.lang
     view = w(f"view.{groups.view.value}", lang)
     yield Text(w("problems_by", lang, view=view), style="bold underline")
     if not groups.groups:
-        yield Text(w("no_problems", lang), style="green")
+        yield Text(nothing_listed(report), style="green")
     for key, worst in groups.groups.items():
         title = Text(_short(groups.title(key, indicators, lang)), style="bold")
         title.append(f"  {counts_text(worst.counts, lang)}")
@@ -179,28 +191,29 @@ def _summary(report: Report) -> Text:
 
 def renderables(report: Report, by: View = View.indicator) -> Group:
     """The report as rich renderables, reading the results once."""
-    lang = report.lang
     indicators = {ind.id: ind for ind in report.packset.indicators}
     per_indicator: dict[str, Worst[Result]] = {}
     groups = None if by is View.indicator else Groups(by, LIMIT)
     if groups is None:
         per_indicator = worst_per_indicator(report, LIMIT)
     else:
-        for r in results_with(report, PROBLEMS):
+        for r in results_with(report, PROBLEMS if report.listing != "none" else ()):
             groups.add(Problem(indicators[r.indicator], result=r), r.district)
     parts: list[RenderableType] = []
     if groups is None:
         for ind in report.packset.indicators:
             if ind.id in per_indicator:
-                parts.extend(_indicator_table(ind, per_indicator[ind.id], lang))
+                parts.extend(_indicator_table(ind, per_indicator[ind.id], report))
     else:
         for a in report.aggregates:
             if a.status in PROBLEMS:
                 groups.add(Problem(indicators[a.indicator], aggregate=a), a.group)
-        parts.extend(_group_tables(groups, indicators, lang))
+        parts.extend(_group_tables(groups, indicators, report))
     parts.extend(_aggregates_table(report, indicators))
     parts.extend(Text(f"! {_short(visible(x))}", style="yellow") for x in report.warnings())
     parts.extend(Text(f"! {_short(visible(x))}", style="yellow") for x in run_notes(report))
+    if (note := unlisted_note(report)) is not None:
+        parts.append(Text(note, style="dim"))
     parts.append(_summary(report))
     return Group(*parts)
 

@@ -20,6 +20,7 @@ WORDS: dict[str, dict[str, str]] = {
     "by_indicator": {"zh": "按指标", "en": "By indicator"},
     "by_department": {"zh": "按责任部门", "en": "By department"},
     "problems_by": {"zh": "问题清单（{view}）", "en": "Problems ({view})"},
+    "not_listed": {"zh": "按 --results {listing}，{count} 个记录结果未列出（计数包括它们）。", "en": "{count} results of records are not listed (--results {listing}); the counts include them."},
     "no_problems": {"zh": "没有未达标、缺少数据或数据无效的结果。", "en": "No failing, missing or invalid results."},
     "district": {"zh": "县（市、区）", "en": "District"},
     "department": {"zh": "责任部门", "en": "Department"},

@@ -2,29 +2,26 @@
 and filters), a summary sheet, a per-district sheet and, with ``by``, one sheet of problems per
 district, department or indicator (each bureau gets its own list).
 
-Written with openpyxl's streaming writer while the results are read once. Text is always
-stored as text: a cell that looks like a formula gets Excel's own quote prefix, never runs.
-The file is deterministic: fixed document dates and zip timestamps.
+Written with xlsxwriter in its ``constant_memory`` mode while the results are read once: each
+row goes to the sheet's temporary file as it comes, strings inline, so memory does not grow
+with the rows; ``write_file`` writes the workbook straight to its file (beside it, then renamed).
+Text is always stored as text: a cell that looks like a formula gets Excel's own quote prefix,
+never runs. The file is deterministic: fixed document dates and zip timestamps.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from lifeservices_cli import __version__
 from lifeservices_cli.engine import AggregateResult, Result
@@ -44,7 +41,7 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.csv import indicator_cells
-from lifeservices_cli.render.rows import is_formula_like, layout, rows
+from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report import Report
 
@@ -63,8 +60,14 @@ EXCEL_MAX = Fraction(10) ** 308  # numbers from here on are kept as text (a doub
 EXCEL_CELL = 32_767  # characters (UTF-16 code units) in a cell; Excel calls a file with more corrupt
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _NUMERIC_CELL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?")
-_BOLD = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDDDDD")
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell written with one of the workbook's formats (``header``, ``bold`` or a status)."""
+
+    value: Any
+    style: str
 
 
 class _Sheet:
@@ -74,81 +77,118 @@ class _Sheet:
     with the same header: no row is ever left out. ``parts`` are the titles of all its sheets.
     """
 
-    def __init__(self, wb: Workbook, title: str, used: set[str] | None = None):
-        self.wb, self.title, self.used = wb, title, used if used is not None else set()
-        self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+    def __init__(self, book: _Book, title: str, used: set[str] | None = None):
+        self.book, self.title, self.used = book, title, used if used is not None else set()
+        self.ws = book.add(title)
         self.used.add(title.lower())
         self.parts = [title]
         self.rows = 0
+        self.width = 0
         self._head: tuple[list[str], list[int]] | None = None
-        self._statuses: dict[str, Cell] = {}
 
     def header(self, names: list[str], widths: Iterable[int] = ()) -> None:
         sizes = list(widths)
         self._head = (names, sizes)
-        for i, name in enumerate(names, start=1):
-            width = sizes[i - 1] if i <= len(sizes) else min(max(_width(name), 8), 40)
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.freeze_panes = "A2"
-        self.append([self._styled(name, _BOLD, _HEAD_FILL) for name in names])
+        for i, name in enumerate(names):
+            width = sizes[i] if i < len(sizes) else min(max(_width(name), 8), 40)
+            self.ws.set_column(i, i, width)
+        self.ws.freeze_panes(1, 0)
+        self.append([Styled(name, "header") for name in names])
 
     def append(self, values: list[Any]) -> None:
         if self.rows >= EXCEL_ROWS:
             self._next_part()
-        self.ws.append([self._cell(v) for v in values])
+        row, ws, book = self.rows, self.ws, self.book
+        for col, value in enumerate(values):
+            if value is None:
+                continue
+            style = None
+            if isinstance(value, Styled):
+                value, style = value.value, book.formats[value.style]
+            if isinstance(value, bool):
+                ws.write_boolean(row, col, value, style)
+            elif isinstance(value, int | float):
+                ws.write_number(row, col, value, style)
+            elif isinstance(value, Decimal):
+                ws.write_number(row, col, float(value), style)
+            elif isinstance(value, Fraction):
+                number = _number(value)
+                if isinstance(number, str):
+                    ws.write_string(row, col, number, style)
+                else:
+                    ws.write_number(row, col, number, style)
+            else:
+                text = _fit(visible(str(value)))
+                if not text:
+                    if style is not None:
+                        ws.write_blank(row, col, None, style)
+                elif is_formula_like(text):
+                    ws.write_string(row, col, text, book.formats["quoted"])  # text, never a formula
+                else:
+                    ws.write_string(row, col, text, style)
+        self.width = max(self.width, len(values))
         self.rows += 1
 
     def _next_part(self) -> None:
         """Go on in a new sheet placed right after this one's last, with the same header."""
         columns = len(self._head[0]) if self._head else 0
         self.autofilter(columns)
-        previous = self.wb.sheetnames.index(self.ws.title)
         title = _sheet_title(f"{self.title} ({len(self.parts) + 1})", self.used)
-        self.ws = self.wb.create_sheet(title)
-        sheets = self.wb._sheets  # move_sheet looks write-only sheets up by name and fails; the list is the order
-        sheets.insert(previous + 1, sheets.pop(sheets.index(self.ws)))
+        self.ws = self.book.add(title, after=self.ws)
         self.parts.append(title)
         self.rows = 0
-        self._statuses = {}  # a cell belongs to its sheet
         if self._head is not None:
             self.header(*self._head)
 
-    def _styled(self, text: str, font: Font, fill: PatternFill | None = None) -> Cell:
-        cell = self._cell(text)
-        if not isinstance(cell, Cell):
-            cell = WriteOnlyCell(self.ws, cell)
-        cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return cell
+    def status(self, status: str, lang: Lang) -> Styled:
+        """A coloured status cell."""
+        return Styled(status_text(status, lang), f"status:{status}")
 
-    def status(self, status: str, lang: Lang) -> Cell:
-        """A coloured status cell. One cell object per status: the streaming writer writes each
-        cell before it reads the next, so reusing it is safe and saves a style lookup per row."""
-        cell = self._statuses.get(status)
-        if cell is None:
-            fill, color = FILLS.get(status, ("FFFFFF", "000000"))
-            text = status_text(status, lang)
-            cell = self._statuses[status] = self._styled(text, Font(color=color), PatternFill("solid", fgColor=fill))
-        return cell
-
-    def _cell(self, value: Any) -> Any:
-        if isinstance(value, Cell | bool | int | float | Decimal) or value is None:
-            return value
-        if isinstance(value, Fraction):
-            return _number(value)
-        text = _fit(visible(str(value)))
-        if not is_formula_like(text):
-            return text or None
-        cell = WriteOnlyCell(self.ws, text)
-        cell.data_type = "s"  # text, never a formula
-        cell.quotePrefix = True  # what Excel stores for a typed '=...
-        return cell
+    def bold(self, text: str) -> Styled:
+        return Styled(text, "bold")
 
     def autofilter(self, columns: int) -> None:
         if self.rows > 1 and columns:
-            self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{self.rows}"
+            self.ws.autofilter(0, 0, self.rows - 1, columns - 1)
+
+
+class _Book:
+    """The xlsxwriter workbook in ``constant_memory`` mode, its formats, and sheets in a chosen order."""
+
+    def __init__(self, target: Any, lang: Lang):
+        import xlsxwriter
+
+        self.wb = xlsxwriter.Workbook(
+            target, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+        )
+        self.wb.set_properties(
+            {
+                "title": w("report_title", lang),
+                "author": f"lifeservices-cli {__version__}",
+                "created": datetime(*FIXED_TIME),
+            }
+        )
+        add = self.wb.add_format
+        wrap = {"text_wrap": True, "valign": "top"}
+        self.formats: dict[str, Any] = {
+            "header": add({"bold": True, "bg_color": "#DDDDDD", **wrap}),
+            "bold": add({"bold": True, **wrap}),
+            "quoted": add({"quote_prefix": True}),
+        }
+        for status, (fill, color) in FILLS.items():
+            self.formats[f"status:{status}"] = add({"bg_color": f"#{fill}", "font_color": f"#{color}", **wrap})
+
+    def add(self, title: str, after: Any = None) -> Any:
+        ws = self.wb.add_worksheet(title)
+        if after is not None:  # move it right after ``after`` (xlsxwriter keeps sheets in creation order)
+            sheets = self.wb.worksheets_objs
+            sheets.insert(sheets.index(after) + 1, sheets.pop(sheets.index(ws)))
+            for index, sheet in enumerate(sheets):
+                sheet.index = index
+        return ws
+
+    def close(self) -> None:
+        self.wb.close()
 
 
 def sheets_needed(records: int) -> int:
@@ -201,7 +241,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
 class _Problems:
     """One sheet of problems per group (district, department or indicator), created as groups appear."""
 
-    def __init__(self, wb: Workbook, view: View, indicators: dict[str, CompiledIndicator], lang: Lang, used: set[str]):
+    def __init__(self, wb: _Book, view: View, indicators: dict[str, CompiledIndicator], lang: Lang, used: set[str]):
         self.wb, self.view, self.indicators, self.lang, self.used = wb, view, indicators, lang, used
         self.sheets: dict[str | None, _Sheet] = {}
         self.names = [
@@ -254,7 +294,11 @@ def _results_sheet(
     header = plan.header(lang)
     sheet.header(header)
     indicators = {ic.indicator.id: ic.indicator for ic in plan.indicators}
-    for row in rows(report):
+    for row in rows(report, every=True):  # the districts sheet counts every result
+        if not listed(report, row):
+            for r in row.results.values():
+                districts.setdefault(r.district, Counter())[r.status] += 1
+            continue
         out: list[Any] = [_data_cell(c) for c in row.cells]
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
@@ -285,18 +329,18 @@ def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
     for status in SHOWN:
         sheet.append([sheet.status(status, lang), s[status]])
     sheet.append([None, None])
-    sheet.append([sheet._styled(w("aggregates", lang), _BOLD), s["aggregates"]["checks"]])
+    sheet.append([sheet.bold(w("aggregates", lang)), s["aggregates"]["checks"]])
     for status in PROBLEMS + ("pass", "not_applicable"):
         sheet.append([sheet.status(status, lang), s["aggregates"][status]])
     sheet.append([None, None])
-    sheet.append([sheet._styled(w("inputs", lang), _BOLD), None])
+    sheet.append([sheet.bold(w("inputs", lang)), None])
     for info in report.inputs:
         sheet.append([info.source, info.records])
         sheet.append([f"  {info.entity} · {info.encoding}", None])
     for warning in report.warnings():
         sheet.append([f"! {warning}", None])
     sheet.append([None, None])
-    sheet.append([sheet._styled(w("clauses", lang), _BOLD), None])
+    sheet.append([sheet.bold(w("clauses", lang)), None])
     for ind in report.packset.indicators:
         spec = ind.spec
         sheet.append([f"{spec.clause.ref} {spec.title.get(lang)} [{ind.id}]", None])
@@ -328,35 +372,33 @@ def _districts_sheet(sheet: _Sheet, report: Report, districts: dict[str | None, 
     sheet.autofilter(len(names))
 
 
-def _deterministic(data: bytes) -> bytes:
-    """Fixed zip timestamps and document dates: the same report gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", body)
-            entry = zipfile.ZipInfo(info.filename, FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0
-            entry.external_attr = 0
-            dst.writestr(entry, body)
-    return out.getvalue()
+def write_file(report: Report, path: Path, *, by: View | None = None) -> None:
+    """Write the workbook to ``path`` (a temporary file beside it, then a rename)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        _write(report, str(tmp), by)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def render(report: Report, *, by: View | None = None) -> bytes:
     """The workbook as bytes: results, summary, per-district, and per-group problems with ``by``."""
+    buffer = io.BytesIO()
+    _write(report, buffer, by)
+    return buffer.getvalue()
+
+
+def _write(report: Report, target: Any, by: View | None) -> None:
     lang = report.lang
-    wb = Workbook(write_only=True)
-    wb.properties.creator = f"lifeservices-cli {__version__}"
-    wb.properties.title = w("report_title", lang)
+    book = _Book(target, lang)
     used = {w(k, lang).lower() for k in ("sheet_results", "sheet_summary", "sheet_districts")}
     indicators = {ind.id: ind for ind in report.packset.indicators}
-    problems = _Problems(wb, by, indicators, lang, used) if by is not None else None
+    problems = _Problems(book, by, indicators, lang, used) if by is not None else None
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
     results, summary, per_district = (
-        _Sheet(wb, w(k, lang), used) for k in ("sheet_results", "sheet_summary", "sheet_districts")
+        _Sheet(book, w(k, lang), used) for k in ("sheet_results", "sheet_summary", "sheet_districts")
     )
     _results_sheet(results, report, districts, problems)
     full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]
@@ -367,6 +409,4 @@ def render(report: Report, *, by: View | None = None) -> bytes:
             if a.status in PROBLEMS:
                 problems.add_aggregate(indicators[a.indicator], a)
         problems.finish()
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _deterministic(buffer.getvalue())
+    book.close()

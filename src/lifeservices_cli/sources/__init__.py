@@ -133,7 +133,8 @@ def _table(found: _layout.Layout, grid: Grid, ent, path: Path, packset: PackSet,
         for c, names in enumerate(header.names)
         if (names and _layout.is_serial(names[-1])) or _layout.match(names, ent)[0] in ("id", "name", "district")
     )
-    plain = grid.csv and found.header_first == 1 and found.header_last == 1 and found.units_line is None
+    # a CSV whose header is one row: the columnar path reads its lines after the header and units rows itself
+    plain = grid.csv and found.header_first == found.header_last
     table = Table(
         list(header.shown),
         iter(()),
@@ -143,7 +144,8 @@ def _table(found: _layout.Layout, grid: Grid, ent, path: Path, packset: PackSet,
         sheet=grid.sheet,
         names=header.names,
         units=found.units,
-        plain=plain and found.codes_line is None,
+        plain=plain,
+        skip_lines=max(found.header_last, found.units_line or 0, found.codes_line or 0),
         label_columns=labels,
     )
     table.layout = found.describe()

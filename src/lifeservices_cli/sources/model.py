@@ -114,8 +114,10 @@ class Table:
     layout: dict[str, Any] = field(default_factory=dict)
     #: Warnings found while laying the table out.
     warnings: list[str] = field(default_factory=list)
-    #: Whether the rows are a plain CSV body from line 2 on (the columnar path's condition).
+    #: Whether the rows are a plain CSV body after one header row (the columnar path's condition),
+    #: and the physical lines before the body (title rows, the header, a units row).
     plain: bool = False
+    skip_lines: int = 1
     #: A fresh iterator over the same rows (a second pass, e.g. to look at a whole column).
     again: Callable[[], Rows] | None = None
     #: The columns that are labels (id, name, district, 序号): where 小计/合计 are written.
