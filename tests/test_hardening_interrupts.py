@@ -60,7 +60,13 @@ def _start(
         stdout=stdout,
         stderr=subprocess.PIPE,
         env=env,
+        # a test runner started in the background ignores SIGINT, and so would its children
+        preexec_fn=_sigint_by_default,
     )
+
+
+def _sigint_by_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(proc: subprocess.Popen[bytes], found, what: str) -> None:
@@ -231,3 +237,160 @@ def test_kill_during_a_large_check_removes_the_result_spool(inputs, tmp_path, na
     assert proc.returncode == code, err
     assert err.decode().strip() == "lifeservices: error: terminated"
     assert list(out.iterdir()) == []  # the hidden spool is gone, no report
+
+
+# --------------------------------------------------------------------------- signals at any phase
+
+
+def test_a_signal_in_the_batch_pools_shutdown_reaches_the_caller(tmp_path, monkeypatch):
+    # polars handles SIGINT too: it raises KeyboardInterrupt from the call it was in, and our
+    # handler then raises Interrupted wherever the program is next, e.g. in the pool's shutdown
+    # as the batch generator is closed. Left to the collector, that close ran in a finaliser and
+    # its Interrupted was printed as "Exception ignored in <generator ...>" with a traceback.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lifeservices_cli.checker import check_files
+
+    real = ThreadPoolExecutor.shutdown
+
+    def shutdown(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise Interrupted(signal.SIGTERM)
+
+    def progress(share: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", shutdown)
+    source = _community_csv(tmp_path / "c.csv", 2000)
+    with pytest.raises(BaseException) as stopped:  # not KeyboardInterrupt, which would stop pytest
+        check_files([source], engine="columns", progress=progress)
+    assert stopped.type is Interrupted
+
+
+def test_a_signal_while_the_interpreter_joins_threads_prints_no_traceback(tmp_path):
+    # The command is over; the interpreter waits for a thread (the batch pool's worker finishing
+    # its batch) in threading._shutdown, where an exception is printed with a traceback.
+    script = (
+        "import threading, time\n"
+        "from lifeservices_cli import interrupts\n"
+        "def main():\n"
+        "    threading.Thread(target=time.sleep, args=(3,)).start()\n"
+        "    print('done', flush=True)\n"
+        "interrupts.run(main)\n"
+    )
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_sigint_by_default,
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == b"done\n"
+        _wait_for(proc, lambda pid: _thread_count(pid) == 2 and _state(pid) in "S", "waiting for its thread")
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert err.decode() == "" and proc.returncode == 0, err.decode()
+
+
+def _thread_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return fh.read().rsplit(")", 1)[1].split()[0]
+
+
+def _handles_sigterm(pid: int) -> bool:
+    """The program's handler is in place: SIGTERM is caught (Python itself leaves it alone)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        caught = next(line for line in fh if line.startswith("SigCgt:")).split()[1]
+    return bool(int(caught, 16) & (1 << (signal.SIGTERM - 1)))
+
+
+#: When the signal comes, in seconds after the handler is in place: the rest of the start-up
+#: (typer, the pack), reading, the columnar batches and the pool's shutdown, rendering, writing.
+DELAYS = [0.0, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
+DELAYS += [0.8 + 0.1 * i for i in range(16)]  # ... up to 2.3 s
+
+
+def test_signals_at_many_moments_never_print_a_traceback(inputs, tmp_path):
+    # A busy process shares the cores, as on a loaded machine: the windows between steps widen.
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    formats = ["json", "csv", "xlsx", "html"]
+    seen = []
+    try:
+        for k, delay in enumerate(DELAYS):
+            stop = signal.SIGINT if k % 2 == 0 else signal.SIGTERM
+            fmt = formats[k % len(formats)]
+            run = tmp_path / f"run{k}"
+            out, scratch = run / "out", run / "tmp"
+            out.mkdir(parents=True)
+            scratch.mkdir()
+            report = out / f"report.{fmt}"
+            report.write_bytes(b"the previous report")
+            extra = ["--save", "--period", "2024", "--history", str(run / "history.sqlite")] if k % 4 == 3 else []
+            proc = _start(
+                "check", inputs["columns"], "-f", fmt, "-o", report, *extra, cwd=run, env={"TMPDIR": str(scratch)}
+            )
+            _wait_for(proc, _handles_sigterm, "handling signals")
+            time.sleep(delay)
+            proc.send_signal(stop)
+            _, raw = proc.communicate(timeout=TIMEOUT)
+            err = raw.decode("utf-8", "replace")
+            where = f"{stop.name} {delay:.3f} s in, -f {fmt} {' '.join(extra)}: exit {proc.returncode}\n{err}"
+            assert "Traceback" not in err and "Exception ignored" not in err, where
+            if proc.returncode in (0, 1):  # done before the signal came: a whole report
+                assert report.read_bytes() != b"the previous report", where
+                continue
+            assert proc.returncode == (130 if stop == signal.SIGINT else 143), where
+            assert err.strip() == (INTERRUPTED if stop == signal.SIGINT else "lifeservices: error: terminated"), where
+            assert report.read_bytes() == b"the previous report", where  # untouched
+            assert [p.name for p in out.iterdir()] == [report.name], where  # no spool, no temporary file
+            assert list(scratch.iterdir()) == [], where
+            seen.append(proc.returncode)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert len(seen) >= len(DELAYS) - 2  # nearly every signal landed while the check was at work
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop):
+    # Python runs signal handlers wherever the program is, finalisers included (a thread pool's
+    # weak-reference callback as it is freed, a generator closed by the collector, __del__).
+    # An exception there is printed with a traceback and dropped: the program went on, signals
+    # ignored, and wrote its report as if nobody had pressed Ctrl-C.
+    script = (
+        "import signal, time\n"
+        "from lifeservices_cli import interrupts\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        f"        signal.raise_signal(signal.{stop})  # the handler runs in here\n"
+        "        time.sleep(0)\n"
+        "def main():\n"
+        "    Finalised()\n"
+        "    for _ in range(100):\n"
+        "        time.sleep(0.1)\n"
+        "    print('went on', flush=True)\n"
+        "interrupts.run(main)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_sigint_by_default,
+    )
+    code, line = (130, INTERRUPTED) if stop == "SIGINT" else (143, "lifeservices: error: terminated")
+    assert (proc.returncode, proc.stderr, proc.stdout) == (code, line + "\n", "")
+
+
+def test_the_command_handles_signals_before_anything_slow_is_imported():
+    # Until `interrupts.install` runs, Ctrl-C is Python's KeyboardInterrupt, with a traceback. The
+    # package and the entry point come first: they must not import typing (30 ms) or enum.
+    script = "import sys, lifeservices_cli.__main__; print(sorted({'typing', 'enum', 're'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT)
+    assert (proc.stdout, proc.stderr) == ("[]\n", "")

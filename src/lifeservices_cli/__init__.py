@@ -11,7 +11,9 @@ The Python API (``lifeservices_cli.api``) is re-exported here and imported on fi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Not ``typing`` (30 ms): the ``lifeservices`` command imports this package before it can catch
+# Ctrl-C (``__main__``), and a signal in that window ends in the interpreter's own traceback.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -40,6 +42,8 @@ __all__ = [
 _API = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from lifeservices_cli.api import (
         AggregateResult,
         By,

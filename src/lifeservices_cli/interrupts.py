@@ -13,7 +13,8 @@ so the clean-up itself is never cut short.
 (128 + the signal, as shells report it) with "terminated", so a large run's result spool in
 the report's folder is removed then too.
 
-Only imports ``gc``, ``signal`` and ``sys``: it must be in place before anything slow is imported.
+Only imports ``gc``, ``_signal`` and ``sys``: it must be in place before anything slow is imported
+(``signal`` builds its enums first, ``collections.abc`` is not needed at run time).
 
 The entry points also turn the cyclic garbage collector off while the program starts (typer,
 pydantic and the pack build tens of thousands of long-lived objects, and collecting them over
@@ -22,10 +23,13 @@ and over is wasted time) and back on with ``started`` once the real work begins;
 
 from __future__ import annotations
 
+import _signal as signal  # the C module ``signal`` wraps: the same functions, plain numbers
 import gc
-import signal
 import sys
-from collections.abc import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXIT_CODE = 130  # 128 + SIGINT, what shells report for a program stopped by Ctrl-C
 MESSAGE = "lifeservices: error: interrupted"
@@ -41,19 +45,49 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+def _ignore() -> None:
+    for name in _STOPS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_IGN)
+
+
 def _handler(signum: int, frame: object) -> None:
-    for name in _STOPS:  # the clean-up on the way out is not interrupted
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    _ignore()  # the clean-up on the way out is not interrupted
     raise Interrupted(signum)
+
+
+_over = False  # the command has returned: a late stop changes nothing
+
+
+def _unraisable(info: object) -> None:
+    """A stop raised where Python cannot pass it on — a finaliser (``__del__``, a weak reference's
+    callback such as the one of a thread pool being freed, a generator closed by the collector) —
+    is printed as "Exception ignored in ..." with a traceback and dropped, and the program would
+    go on with signals ignored. Instead it is sent again, from another thread so that it is not
+    handled in here, and raised where the program is next."""
+    stop = getattr(info, "exc_value", None)
+    if not isinstance(stop, (Interrupted, KeyboardInterrupt)):
+        sys.__unraisablehook__(info)  # type: ignore[arg-type]
+        return
+    if _over:
+        return
+    import _thread
+    import os
+
+    signum = getattr(stop, "signum", signal.SIGINT)
+    signal.signal(signum, _handler)
+    _thread.start_new_thread(os.kill, (os.getpid(), signum))
 
 
 def install() -> None:
     """Handle Ctrl-C, SIGTERM and SIGHUP from now on (unless ignored, e.g. SIGINT in a background job)."""
+    sys.unraisablehook = _unraisable
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _handler)
     for name in _STOPS[1:]:
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
             signal.signal(number, _handler)
 
 
@@ -63,12 +97,22 @@ def run(main: Callable[[], object]) -> None:
     try:
         main()
     except (Interrupted, KeyboardInterrupt) as stop:
+        # polars catches SIGINT too and raises KeyboardInterrupt from the call it was in, while
+        # our handler is still due to run: it must not raise again in here
+        _ignore()
         signum = getattr(stop, "signum", signal.SIGINT)
         try:
             print(MESSAGE if signum == signal.SIGINT else TERMINATED, file=sys.stderr, flush=True)
         except OSError:  # standard error is gone too: the exit code says it
             pass
         raise SystemExit(EXIT_CODE if signum == signal.SIGINT else 128 + signum) from None
+    finally:
+        # The command is over (its outputs written, or removed). What remains is the interpreter
+        # joining threads (the batch pool's worker, ``threading._shutdown``): a signal raised
+        # there is printed as "Exception ignored in ..." with a traceback, and changes nothing.
+        global _over
+        _over = True
+        _ignore()
 
 
 def started() -> None:

@@ -44,6 +44,8 @@ def _ordered_map(compute: Any, items: Iterator[tuple[pl.DataFrame, int]]) -> Ite
             yield future.result(), done_tag
     finally:  # interrupted or failed: drop what has not started, do not wait for it
         pool.shutdown(wait=False, cancel_futures=True)
+        if hasattr(items, "close"):  # the reader's file is closed now, not in a finaliser
+            items.close()
 
 
 def run(
@@ -108,9 +110,12 @@ def _run(
             frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
         return frame
 
+    # closed below, not left to the garbage collector: an interruption while the pool shuts
+    # down in a finaliser is printed as "Exception ignored in ..." with a traceback
+    work = _ordered_map(compute, batches(plan))
     try:
         size = max(data.stat().st_size, 1)
-        for frame, done in _ordered_map(compute, batches(plan)):
+        for frame, done in work:
             hard_rows = frame.select(pl.arg_where(pl.col("hard"))).to_series().to_list()
             lines = frame["_line"]
             counts: Counter[str] = Counter()
@@ -171,6 +176,8 @@ def _run(
         aggregator.restore(saved)
         binding.info.records = records
         raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
+    finally:
+        work.close()
     binding.finish(_duplicates(plan, ids))
 
 

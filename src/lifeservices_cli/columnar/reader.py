@@ -10,7 +10,8 @@ import polars as pl
 
 from lifeservices_cli.columnar.plan import Plan
 from lifeservices_cli.columnar.rationals import NotFast
-from lifeservices_cli.lineblocks import line_blocks
+from lifeservices_cli.errors import UsageError
+from lifeservices_cli.lineblocks import MAX_LINE, TOO_LONG, LineTooLong, line_blocks
 
 BLOCK_BYTES = 1 << 19  # about 8,000 rows of a typical community file
 
@@ -45,7 +46,14 @@ def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
                 raise _Spans
             done += len(head)
         line = skip + 1
-        for block in line_blocks(fh, done, None, BLOCK_BYTES):
+        blocks = line_blocks(fh, done, None, BLOCK_BYTES, MAX_LINE)
+        while True:
+            try:
+                block = next(blocks, None)
+            except LineTooLong:
+                raise UsageError(TOO_LONG, plan.source, line) from None
+            if block is None:
+                break
             done += len(block)
             lines = block.count(b"\n") + (not block.endswith(b"\n"))
             if block.count(b"\r") != block.count(b"\r\n"):

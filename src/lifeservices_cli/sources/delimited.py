@@ -5,15 +5,21 @@ from __future__ import annotations
 import codecs
 import csv
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.lineblocks import MAX_LINE, TOO_LONG
 from lifeservices_cli.sources.grid import Grid, GridRows
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 CHUNK = 1 << 20
 SAMPLE = CHUNK  # what encoding detection weighs once a file turns out not to be pure UTF-8
+#: Cells in one row at most: Excel's 16,384 columns. Finding the header costs time for every
+#: column (100,000 columns took 47 s for three rows); no planning table is wider.
+MAX_COLUMNS = 16_384
 
 
 def detect_encoding(path: Path) -> str:
@@ -87,11 +93,28 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
 
     def rows() -> GridRows:
         with path.open("r", encoding=enc, errors="surrogateescape", newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
+            reader = csv.reader(_lines(fh, path), delimiter=delimiter)
             previous = 0
             for row in reader:
                 start, previous = previous + 1, reader.line_num
+                if len(row) > MAX_COLUMNS:
+                    raise UsageError(
+                        f"a row of {len(row):,} cells, more than the {MAX_COLUMNS:,} columns a table may have",
+                        path,
+                        start,
+                    )
                 if row and any(cell.strip() for cell in row):
                     yield start, row
 
     return Grid(rows(), enc, delimiter=delimiter, csv=True, again=rows)
+
+
+def _lines(fh: Any, path: Path) -> Iterator[str]:
+    """The file's lines, none longer than ``MAX_LINE`` characters (a longer one: exit 2, before
+    more of it is read)."""
+    number = 0
+    while line := fh.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise UsageError(TOO_LONG, path, number)
+        yield line
