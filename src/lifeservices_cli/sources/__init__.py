@@ -16,7 +16,7 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs import PackSet
 from lifeservices_cli.sources import layout as _layout
-from lifeservices_cli.sources.binding import Binding, Options, bind, bind_table, choose_entity
+from lifeservices_cli.sources.binding import Binding, Options, _winner, bind, bind_table, choose_entity
 from lifeservices_cli.sources.delimited import detect_encoding, read_csv_grid
 from lifeservices_cli.sources.grid import Grid
 from lifeservices_cli.sources.model import SHEET_MARK, InputInfo, Record, RowProblem, Table
@@ -113,14 +113,8 @@ def _bind_workbook(path: Path, packset: PackSet, options: Options, lang: Lang) -
 def _bind_grid(grid: Grid, path: Path, packset: PackSet, options: Options, lang: Lang) -> Binding:
     entities = packset.entities
     found = _layout.Layout(grid, entities, path, asked=options.entity, header_rows=options.header_rows)
-    header = found.header.shown
-    if options.entity is None and len(found.tied) > 1:
-        from lifeservices_cli.sources.binding import _winner
-
-        name = _winner({n: found.scores[n] for n in found.tied}, header, packset, path, found.where)
-    else:
-        name = found.entity_name
-    ent = entities[name]
+    # the entity whose fields the header covers best (the one asked for: its score is all there is)
+    ent = entities[_winner(found.scores, found.header.shown, packset, path, found.where)]
     table = _table(found, grid, ent, path, packset, options)
     sample = [cells for _, cells in found.look[found.body :]]
     return bind_table(table, path, packset, lang=lang, options=options, chosen=ent, sample=sample)

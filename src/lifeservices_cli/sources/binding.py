@@ -332,7 +332,6 @@ def bind(
     options = options or Options()
     info = InputInfo(str(path), entity.name, table.encoding, sheet=table.sheet)
     info.layout = table.layout
-    info.warnings.extend(table.warnings)
     if table.layout.get("uncalculated"):
         cells = table.layout["uncalculated"]
         shown = ", ".join(cells[:12]) + (f" … (+{len(cells) - 12})" if len(cells) > 12 else "")
@@ -525,8 +524,7 @@ def bind_table(
     if districts:
         _canonical_districts(binding)
     _check_marks(binding, columns, sample or [])
-    if table.totals is not None:
-        binding._start_sums()
+    binding._start_sums()
     return binding
 
 

@@ -261,9 +261,6 @@ class Layout:
             scores = {name: score(found, ent) for name, ent in choices.items()}
         self.header = found
         self.scores = scores
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        self.entity_name = ranked[0][0]
-        self.tied = [name for name, s in ranked if s == ranked[0][1]]
         self.header_first = lines[found.start]
         self.header_last = lines[found.start + found.height - 1]
         self.above = self.look[: found.start]

@@ -112,8 +112,6 @@ class Table:
     totals: list[dict[str, Any]] = field(default_factory=list)
     #: What reading found out about the table's shape (for ``InputInfo.layout``).
     layout: dict[str, Any] = field(default_factory=dict)
-    #: Warnings found while laying the table out.
-    warnings: list[str] = field(default_factory=list)
     #: Whether the rows are a plain CSV body after one header row (the columnar path's condition),
     #: and the physical lines before the body (title rows, the header, a units row).
     plain: bool = False

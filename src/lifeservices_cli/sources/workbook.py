@@ -21,7 +21,6 @@ import datetime as dt
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -475,19 +474,3 @@ def _xls_facts(path: Path) -> dict[str, Facts]:
     finally:
         book.release_resources()
     return facts
-
-
-def sheet_names(path: Path) -> list[str]:
-    return Workbook(path).sheets
-
-
-def read_grids(path: Path, wanted: list[str] | None = None) -> Iterator[Grid]:
-    """The sheets of a workbook as grids (``wanted``: these, in this order)."""
-    book = Workbook(path)
-    for name in wanted or book.sheets:
-        if name not in book.sheets:
-            raise UsageError(f"no sheet {name!r}; the sheets are: {', '.join(book.sheets)}", path)
-        yield book.grid(name)
-
-
-_SPACES = re.compile(r"\s+")
