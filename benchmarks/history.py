@@ -59,7 +59,8 @@ def _cpu() -> float:
 
 def child(data: Path, url: str, out: Path) -> dict[str, Any]:
     """Check ``data`` and save it in ``url``; the two phases' figures."""
-    from lifeservices_cli import api, interrupts
+    from lifeservices_cli import api
+    from lifeservices_cli.cli import interrupts
     from lifeservices_cli.history.save import save_run
     from lifeservices_cli.history.store import open_store
 

@@ -51,7 +51,7 @@ print(n)
 """
 READ_TOOL = """
 import sys
-from lifeservices_cli.packs import load_packs
+from lifeservices_cli.packs.loader import load_packs
 from lifeservices_cli.sources import open_bindings
 n = 0
 for binding in open_bindings(sys.argv[1], load_packs()):

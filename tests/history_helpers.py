@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 MONITORING = ROOT / "examples" / "monitoring"

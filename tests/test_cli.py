@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli import __version__
-from lifeservices_cli.cli import app
+from lifeservices_cli._version import __version__
+from lifeservices_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

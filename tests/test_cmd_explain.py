@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from lifeservices_cli.authoring.example import worked_example
 from lifeservices_cli.authoring.explain import explain
-from lifeservices_cli.checker import check_records
-from lifeservices_cli.cli import app
-from lifeservices_cli.packs import load_packs
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.pipeline import check_records
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = "2024-06-01"
@@ -149,7 +149,7 @@ def test_bad_as_of_and_format():
     result = run("explain", "fire-acceptance-simplified", "--as-of", "next week")
     assert (result.exit_code, result.stderr) == (
         2,
-        "lifeservices: error: --as-of 'next week' is not a date; write it as YYYY-MM-DD\n",
+        "lifeservices: error: --as-of 'next week' is not a date; use YYYY-MM-DD, e.g. 2024-06-30\n",
     )
     result = run("explain", "fire-acceptance-simplified", "-f", "yaml")
     assert (result.exit_code, result.stderr) == (

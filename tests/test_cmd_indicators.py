@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeservices_cli.authoring.listing import listing, rule_text
-from lifeservices_cli.cli import app
-from lifeservices_cli.packs import load_packs
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs.loader import load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_FIVE = [

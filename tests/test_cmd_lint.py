@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeservices_cli.authoring.lint import CODES, lint, severity
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,11 +11,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from lifeservices_cli import yamlio
 from lifeservices_cli.authoring.schema import entity_schema, pack_schema
 from lifeservices_cli.authoring.schema import tests_schema as pack_tests_schema
-from lifeservices_cli.cli import app
-from lifeservices_cli.packs import bundled_path, load_packs
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs import yamlio
+from lifeservices_cli.packs.loader import bundled_path, load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -242,7 +242,7 @@ def test_the_schema_is_the_same_whatever_the_hash_seed():
 
     def schema(seed: str) -> str:
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        code = "from lifeservices_cli.cli import app; app(['schema', 'community'])"
+        code = "from lifeservices_cli.cli.app import app; app(['schema', 'community'])"
         return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
 
     first = schema("1")

@@ -7,10 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli import units
 from lifeservices_cli.authoring.template import EN_UNITS, csv_bytes, field_header, header_field, headers
-from lifeservices_cli.cli import app
-from lifeservices_cli.packs import load_packs
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.semantics import units
 
 ENTITIES = ["community", "compound", "facility", "district", "person"]
 

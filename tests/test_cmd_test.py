@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from lifeservices_cli import packs
 from lifeservices_cli.authoring.packtest import run as run_cases
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs import loader as packs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.test_hardening_inputs import COMMUNITY, ROW, results, run_process, write
 
-from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
+from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
 from lifeservices_cli.sources.delimited import MAX_COLUMNS
 
 MiB = 1 << 20

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 from test_hardening_inputs import run_process
 
 PACK = """\

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 NAME = "名\u202e称\u2028二\x1b[31m红\x1b]0;title\x07\ufffe"

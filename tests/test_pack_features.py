@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lifeservices_cli.checker import check_records
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.packs import PackError, load_packs
+from lifeservices_cli.packs.loader import PackError, load_packs
+from lifeservices_cli.pipeline import check_records
 
 PROVINCE = """\
 id: province-2024

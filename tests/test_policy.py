@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lifeservices_cli.packs import bundled_path, load_packs
+from lifeservices_cli.packs.loader import bundled_path, load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = (ROOT / "indicators" / "baicheng-2022-323.txt").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from junitparser import JUnitXml
 from typer.testing import CliRunner
 
 from lifeservices_cli import outputs
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format
 

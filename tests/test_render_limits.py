@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import COMMUNITY_HEADER, COMPOUND_HEADER
-from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.pipeline import check_files
 from lifeservices_cli.render import Format, Options, github, junit, sarif
 from test_render_sarif import validate as validate_sarif
 

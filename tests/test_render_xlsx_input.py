@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.pipeline import check_files
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.sources import cell_text
 

@@ -9,8 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
+from lifeservices_cli.cli.app import app
+from lifeservices_cli.pipeline import check_files
 from lifeservices_cli.render.json import render
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,11 +11,11 @@ The Python API (``lifeservices_cli.api``) is re-exported here and imported on fi
 
 from __future__ import annotations
 
+from lifeservices_cli._version import __version__
+
 # Not ``typing`` (30 ms): the ``lifeservices`` command imports this package before it can catch
 # Ctrl-C (``__main__``), and a signal in that window ends in the interpreter's own traceback.
 TYPE_CHECKING = False
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

@@ -6,11 +6,11 @@ at any moment exits 130 with one line, never a traceback (see ``interrupts``).
 
 import gc
 
-from lifeservices_cli import interrupts
+from lifeservices_cli.cli import interrupts
 
 
 def _app() -> None:
-    from lifeservices_cli.cli import app
+    from lifeservices_cli.cli.app import app
 
     app()
 

@@ -26,13 +26,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, overload
 
-from lifeservices_cli import checker
-from lifeservices_cli.engine import AggregateResult, Result
+from lifeservices_cli import pipeline as checker
+from lifeservices_cli.engine.records import AggregateResult, Result
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.packs import PackError, PackSet
-from lifeservices_cli.packs import load_packs as _load_packs
+from lifeservices_cli.packs.loader import PackError, PackSet
+from lifeservices_cli.packs.loader import load_packs as _load_packs
 from lifeservices_cli.render import Format, Options, View
-from lifeservices_cli.report import FailOn, Report
+from lifeservices_cli.report.model import FailOn, Report
 
 #: The status of one check: record-level ``pass``/``fail`` (standards), ``eligible``/``not_eligible``
 #: (eligibility rules), or why it could not be decided. Aggregates use the first five.
@@ -228,16 +228,8 @@ def write_json(report: Report, path: PathLike) -> None:
     ``UsageError`` when the file cannot be written.
     """
     from lifeservices_cli import outputs
-    from lifeservices_cli.render import json as json_report
 
-    target = Path(path)
-    outputs.check_writable(target)
-    try:
-        if not outputs.special(target) and json_report.write_in_place(report, target):
-            return
-    except OSError as exc:
-        raise UsageError(f"cannot write the output: {exc.strerror or exc}", target) from None
-    outputs.write_atomic(target, lambda out: json_report.write(report, out))
+    outputs.write_json(report, Path(path))
 
 
 _FORMATS = tuple(f.value for f in Format)
@@ -260,9 +252,6 @@ def _packset(given: PackSet | PathLike | Iterable[PathLike] | None) -> PackSet:
 def _day(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    from lifeservices_cli.dates import parse_date
+    from lifeservices_cli.semantics.dates import as_of_day
 
-    day = parse_date(value)
-    if day is None:
-        raise UsageError(f"as_of {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-30")
-    return day
+    return as_of_day(value, "as_of")

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.render import Format
+from lifeservices_cli.render import Format, Options
 
 AUTO = "auto"
 
@@ -238,3 +238,70 @@ def append(path: Path, data: str | bytes) -> None:
             fh.write(payload)
     except OSError as exc:
         raise UsageError(f"cannot write the job summary: {exc.strerror or exc}", path) from None
+
+
+def deliver(report: Any, targets: Sequence[Target], given: Options, environ: Mapping[str, str]) -> None:
+    """Render every target of ``report`` (all before any is written), then write the files and
+    standard output: streamed formats from the result store, formats that write their own file
+    at write time, the rest atomically; under GitHub Actions the Markdown job summary too.
+    ``given``: the options of every format (colour and width apply to the terminal table only)."""
+    import importlib
+    from dataclasses import replace
+    from functools import partial
+
+    from lifeservices_cli.render import FORMATS
+
+    rendered: list[tuple[Target, Any]] = []
+    full = full_report(targets)
+    for target in targets:  # render everything before writing anything
+        terminal = target.path is None and target.format is Format.table
+        spec = FORMATS[target.format]
+        if spec.streams:  # streamed from the result store: never one huge string
+            module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+            rendered.append((target, partial(module.write, report)))
+            continue
+        options = replace(
+            given, color=terminal and given.color, width=given.width if terminal else None, full_report=full
+        )
+        # it writes its file itself, at write time (a device or a pipe gets the rendered bytes written through)
+        if spec.writes_files and target.path is not None and not special(target.path):
+            module = importlib.import_module(f"lifeservices_cli.render.{spec.module}")
+            rendered.append((target, partial(module.write_file, report, **target.format.options(options))))
+            continue
+        rendered.append((target, target.format.render(report, options)))
+    summary = step_summary(targets, environ)
+    if summary is not None:  # under GitHub Actions: the full table in the job summary
+        rendered.append((Target(Format.markdown, summary), Format.markdown.render(report, Options())))
+    for target, data in rendered:
+        if target.path is not None and target.format is Format.json:
+            write_json(report, target.path)
+        elif target.path is not None and FORMATS[target.format].writes_files and callable(data):
+            data(target.path)
+        elif target.path is not None and target.path == summary:
+            append(target.path, data)
+        elif target.path is not None:
+            write_atomic(target.path, data)
+    for target, data in rendered:
+        if target.path is None:
+            if callable(data):
+                data(sys.stdout)
+            elif isinstance(data, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+            else:
+                sys.stdout.write(data)
+    sys.stdout.flush()
+
+
+def write_json(report: Any, target: Path) -> None:
+    """The JSON report into ``target``: in place when the results were spooled in its folder,
+    else streamed through a temporary file and a rename. ``UsageError`` when it cannot be written."""
+    from lifeservices_cli.render import json as json_report
+
+    check_writable(target)
+    try:
+        if not special(target) and json_report.write_in_place(report, target):
+            return
+    except OSError as exc:
+        raise UsageError(f"cannot write the output: {exc.strerror or exc}", target) from None
+    write_atomic(target, lambda out: json_report.write(report, out))

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from lifeservices_cli import packs
-from lifeservices_cli.compiler import CompiledIndicator
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.packs import loader as packs
+from lifeservices_cli.packs.compiler import CompiledIndicator
 
 #: What a bundled file is called in output, so no machine path is ever shown.
 BUNDLED_MARK = "(bundled) "

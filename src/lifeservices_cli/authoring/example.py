@@ -17,13 +17,13 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from lifeservices_cli.comparators import compare
-from lifeservices_cli.compiler import Check, CompiledIndicator, Entity
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.formula import Formula
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs import PackSet
-from lifeservices_cli.values import Unknown, Value, missing
+from lifeservices_cli.packs.compiler import Check, CompiledIndicator, Entity
+from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.semantics.comparators import compare
+from lifeservices_cli.semantics.values import Unknown, Value, missing
 
 from .common import decimal_text
 
@@ -319,8 +319,8 @@ def _cells(entity: Entity, values: Values, lang: Lang) -> dict[str, str]:
 
 def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: Lang) -> WorkedExample:
     """Example records for ``ind`` checked as ``check`` would check them on ``as_of``."""
-    from lifeservices_cli.checker import check_records
-    from lifeservices_cli.numbers import ZERO, to_json
+    from lifeservices_cli.pipeline import check_records
+    from lifeservices_cli.semantics.numbers import ZERO, to_json
 
     when = _in_force_day(ind, as_of)
     counted = packset.get(ind.spec.aggregate.of) if ind.spec.aggregate is not None else ind
@@ -372,7 +372,7 @@ def _in_force_day(ind: CompiledIndicator, as_of: date) -> date:
     """``as_of`` when the indicator is in force then, else the first day it is."""
     if ind.checks_at(as_of) is not None:
         return as_of
-    from lifeservices_cli.dates import parse_date
+    from lifeservices_cli.semantics.dates import parse_date
 
     days = [start for crit in ind.criteria for start, _ in crit.versions if start is not None]
     if ind.spec.effective_from:

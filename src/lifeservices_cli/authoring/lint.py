@@ -21,9 +21,10 @@ from typing import Any
 
 import yaml
 
-from lifeservices_cli import packs, yamlio
-from lifeservices_cli.models import Pack, PackTest
-from lifeservices_cli.packs import PackSet, Problem
+from lifeservices_cli.packs import loader as packs
+from lifeservices_cli.packs import yamlio
+from lifeservices_cli.packs.loader import PackSet, Problem
+from lifeservices_cli.packs.models import Pack, PackTest
 
 from .common import shown, top_level_files, unshown
 from .packtest import Case, collect, pack_paths

@@ -19,13 +19,14 @@ from typing import Any
 
 import pydantic
 
-from lifeservices_cli import packs, yamlio
-from lifeservices_cli.dates import parse_date
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.models import Expectation, PackTest
-from lifeservices_cli.pack_errors import loc_text, pydantic_problems
-from lifeservices_cli.packs import PackSet, Problem
+from lifeservices_cli.packs import loader as packs
+from lifeservices_cli.packs import yamlio
+from lifeservices_cli.packs.loader import PackSet, Problem
+from lifeservices_cli.packs.models import Expectation, PackTest
+from lifeservices_cli.packs.problems import loc_text, pydantic_problems
+from lifeservices_cli.semantics.dates import parse_date
 
 from .common import exact_text, shown, top_level_files, unshown
 
@@ -202,7 +203,7 @@ def _packset_for(case: PackTest, shared: PackSet, paths: Sequence[Path] | None) 
 
 def run_case(case: Case, shared: PackSet, paths: Sequence[Path] | None, lang: Lang) -> CaseResult:
     """Check the case's records and compare every expectation."""
-    from lifeservices_cli.checker import check_records
+    from lifeservices_cli.pipeline import check_records
 
     out = CaseResult(case)
     test = case.test

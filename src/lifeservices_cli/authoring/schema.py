@@ -12,12 +12,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from lifeservices_cli import units
-from lifeservices_cli.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS
-from lifeservices_cli.compiler import Entity
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.models import FieldSpec, Pack, PackTest
-from lifeservices_cli.packs import PackSet
+from lifeservices_cli.packs.compiler import Entity
+from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.models import FieldSpec, Pack, PackTest
+from lifeservices_cli.semantics import units
+from lifeservices_cli.semantics.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS
 
 from .common import did_you_mean
 from .template import field_header
@@ -183,7 +183,7 @@ def schema_for(packset: PackSet, name: str, lang: Lang = "zh") -> dict[str, Any]
     if name == "tests":
         return tests_schema()
     if name == "report":
-        from lifeservices_cli.report_schema import report_schema
+        from lifeservices_cli.report.schema import report_schema
 
         return report_schema()
     if name not in packset.entities:

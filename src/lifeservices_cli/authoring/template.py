@@ -13,14 +13,14 @@ import io
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli import units
-from lifeservices_cli.cells import match_header
-from lifeservices_cli.compiler import Entity
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.models import FieldSpec
-from lifeservices_cli.packs import PackSet
+from lifeservices_cli.packs.compiler import Entity
+from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.models import FieldSpec
 from lifeservices_cli.render.rows import is_formula_like, neutralise
+from lifeservices_cli.semantics import units
+from lifeservices_cli.semantics.cells import match_header
 
 from .common import did_you_mean
 

@@ -19,7 +19,7 @@ from lifeservices_cli.history.runs import Run
 from lifeservices_cli.history.save import result_frames
 
 if TYPE_CHECKING:
-    from lifeservices_cli.report import Report
+    from lifeservices_cli.report.model import Report
 
 LISTED = 20
 

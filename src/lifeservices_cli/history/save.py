@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import sqlalchemy as sa
 
-from lifeservices_cli import __version__
+from lifeservices_cli._version import __version__
 from lifeservices_cli.history import schema
 from lifeservices_cli.history.store import Store
-from lifeservices_cli.numbers import to_json
+from lifeservices_cli.semantics.numbers import to_json
 
 if TYPE_CHECKING:
-    from lifeservices_cli.report import Report
+    from lifeservices_cli.report.model import Report
 
 BATCH = 20_000
 # A spooled entry's keys up to "shortfall" (report.result_dict's order: source … status, check when
@@ -275,7 +275,7 @@ def bulk_insert(conn: sa.Connection, rows: Any) -> None:
 
 
 def _pack_hash(path: str) -> str | None:
-    from lifeservices_cli.packs import bundled_path
+    from lifeservices_cli.packs.loader import bundled_path
 
     if path.startswith("(bundled) "):
         return _file_hash(str(bundled_path().parent / path.removeprefix("(bundled) ")))

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from lifeservices_cli.render.common import View
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 
 @dataclass(frozen=True)

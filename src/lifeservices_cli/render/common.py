@@ -15,11 +15,21 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
-from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult, Result
+from lifeservices_cli.engine.records import (
+    ELIGIBLE,
+    FAIL,
+    INVALID,
+    MISSING,
+    NA,
+    NOT_ELIGIBLE,
+    PASS,
+    AggregateResult,
+    Result,
+)
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.numbers import ZERO, display
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.words import w
+from lifeservices_cli.semantics.numbers import ZERO, display
 
 #: Statuses that are problems under the strictest ``--fail-on`` (what the failure lists show).
 PROBLEMS = (FAIL, INVALID, MISSING)

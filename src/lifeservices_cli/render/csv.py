@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import ZERO
 from lifeservices_cli.render.common import clean, number_text, status_text, value_text
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
+from lifeservices_cli.semantics.numbers import ZERO
 
 if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
     from lifeservices_cli.render.rows import IndicatorColumns, Row

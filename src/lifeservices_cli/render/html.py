@@ -13,10 +13,10 @@ from __future__ import annotations
 import html
 from collections import Counter
 
-from lifeservices_cli import __version__
-from lifeservices_cli.engine import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
+from lifeservices_cli._version import __version__
+from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
     SHOWN,
@@ -38,7 +38,7 @@ from lifeservices_cli.render.common import (
 )
 from lifeservices_cli.render.html_assets import CSP, SCRIPT, STYLE
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 MAX_ROWS = 5000
 MAX_PER_GROUP = 100

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lifeservices_cli.render.common import clean
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 
 def _dump(value: Any, indent: int | None = None) -> str:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections import Counter
 from xml.sax.saxutils import escape, quoteattr
 
-from lifeservices_cli.engine import FAIL, INVALID, MISSING, NA, AggregateResult, Result
+from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, NA, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import (
     group_name,
     labelled,
@@ -33,7 +33,7 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 
 def text(value: object) -> str:

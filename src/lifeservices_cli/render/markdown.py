@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
+from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -28,7 +28,7 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 MAX_PROBLEMS = 50
 MARKS = {PASS: "✅", FAIL: "❌", INVALID: "⛔", MISSING: "⚠️", NA: "➖", ELIGIBLE: "✅", NOT_ELIGIBLE: "➖"}

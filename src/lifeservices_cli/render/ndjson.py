@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from typing import IO
 
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 
 def write(report: Report, out: IO[str]) -> None:

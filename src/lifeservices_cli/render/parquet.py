@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 _BLOCK = 50_000  # in-memory results per frame
 

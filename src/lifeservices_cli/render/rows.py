@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lifeservices_cli.engine import Result
+from lifeservices_cli.engine.records import Result
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import clean
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources import InputInfo
 
 #: What a spreadsheet would run as a formula when a cell starts with it (OWASP "CSV injection").

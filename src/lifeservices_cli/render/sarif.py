@@ -21,14 +21,14 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from lifeservices_cli import __version__
-from lifeservices_cli.engine import FAIL, INVALID, MISSING, AggregateResult, Result
+from lifeservices_cli._version import __version__
+from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import ZERO, to_json
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
+from lifeservices_cli.semantics.numbers import ZERO, to_json
 from lifeservices_cli.sources.model import file_of
 
 #: The OASIS standard's schema (2.1.0 with its errata 01), as SARIF validators and GitHub name it.

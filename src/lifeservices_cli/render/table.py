@@ -18,9 +18,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lifeservices_cli.engine import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
+from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
     Groups,
@@ -41,7 +41,7 @@ from lifeservices_cli.render.common import (
     worst_per_indicator,
 )
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
 
 LIMIT = 30
 MAX_TEXT = 500  # characters of one text from the data in a cell; the JSON and CSV reports keep it whole

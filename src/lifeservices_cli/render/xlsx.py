@@ -23,11 +23,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli import __version__
-from lifeservices_cli.engine import AggregateResult, Result
+from lifeservices_cli._version import __version__
+from lifeservices_cli.engine.records import AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.numbers import ZERO
-from lifeservices_cli.packs import CompiledIndicator
+from lifeservices_cli.packs.loader import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
     SHOWN,
@@ -43,7 +42,8 @@ from lifeservices_cli.render.common import (
 from lifeservices_cli.render.csv import indicator_cells
 from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
 from lifeservices_cli.render.words import w
-from lifeservices_cli.report import Report
+from lifeservices_cli.report.model import Report
+from lifeservices_cli.semantics.numbers import ZERO
 
 FILLS = {
     "pass": ("C6EFCE", "006100"),

@@ -11,15 +11,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli import units
-from lifeservices_cli.cells import Converter, make_converter, normalize
-from lifeservices_cli.compiler import Entity
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.packs import PackSet
+from lifeservices_cli.packs.compiler import Entity
+from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.semantics import units
+from lifeservices_cli.semantics.cells import Converter, make_converter, normalize
+from lifeservices_cli.semantics.values import Value, missing
 from lifeservices_cli.sources import layout as lay
 from lifeservices_cli.sources.model import InputInfo, Record, RowProblem, Table
-from lifeservices_cli.values import Value, missing
 
 CHECK_MARKS = frozenset({"√", "✓", "✔", "☑", "✅"})
 #: Units whose values do not add up in a 合计 row.
@@ -273,7 +273,7 @@ def _lines(lines: list[int]) -> str:
 
 def _plain(value: Fraction, column: Column) -> str:
     """A value in the unit its column is written in, as plain decimal text."""
-    from lifeservices_cli.numbers import display
+    from lifeservices_cli.semantics.numbers import display
 
     return display(value / column.factor, 6)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.lineblocks import MAX_LINE, TOO_LONG
 from lifeservices_cli.sources.grid import Grid, GridRows
+from lifeservices_cli.sources.lineblocks import MAX_LINE, TOO_LONG
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli import units
-from lifeservices_cli.cells import match_header
-from lifeservices_cli.compiler import Entity
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.packs.compiler import Entity
+from lifeservices_cli.semantics import units
+from lifeservices_cli.semantics.cells import match_header
 from lifeservices_cli.sources.grid import Grid, cell_ref, column_name, range_ref
 from lifeservices_cli.sources.model import Rows, Table
 

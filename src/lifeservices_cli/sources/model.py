@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lifeservices_cli.values import Value
+from lifeservices_cli.semantics.values import Value
 
 #: A row problem found while reading: a code (``not_mapping``, ``nested``) and the column index, if any.
 RowProblem = tuple[str, int | None]

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from lifeservices_cli import yamlio
-from lifeservices_cli.cells import python_value_to_cell
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.packs import yamlio
+from lifeservices_cli.semantics.cells import python_value_to_cell
 from lifeservices_cli.sources.model import RowProblem, Table
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]|[^\s\[\]{},:"]+')

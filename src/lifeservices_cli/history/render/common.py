@@ -14,7 +14,7 @@ import html
 import io
 from typing import Any
 
-from lifeservices_cli import __version__
+from lifeservices_cli._version import __version__
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.render.common import status_text, visible
 from lifeservices_cli.render.markdown import md

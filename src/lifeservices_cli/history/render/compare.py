@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from lifeservices_cli import __version__
+from lifeservices_cli._version import __version__
 from lifeservices_cli.history.compare import CHANGES, PERSON, Comparison, district_counts
 from lifeservices_cli.history.render.common import (
     DOCUMENT_VERSION,

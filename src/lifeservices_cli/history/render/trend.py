@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifeservices_cli import __version__
+from lifeservices_cli._version import __version__
 from lifeservices_cli.history.compare import PERSON
 from lifeservices_cli.history.render.common import (
     DOCUMENT_VERSION,

@@ -1,0 +1,208 @@
+"""``lifeservices check``: parse the options, call the pipeline, render every report, deliver them.
+
+Exit codes: 0 nothing counted as failed; 1 checks failed (see ``--fail-on``); 2 the run
+could not be done (bad usage, unreadable file, bad pack, unknown entity); 3 an internal
+error (a bug: please report it with ``--debug`` output).
+"""
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lifeservices_cli.cli import common
+from lifeservices_cli.cli.common import (
+    AsOfOption,
+    EncodingOption,
+    EntityOption,
+    FailOn,
+    HeaderRowsOption,
+    IndicatorsOption,
+    LangOption,
+    SheetOption,
+    UnitOption,
+)
+from lifeservices_cli.errors import UsageError
+
+
+class By(StrEnum):
+    indicator = "indicator"
+    district = "district"
+    department = "department"
+
+
+class Results(StrEnum):
+    all = "all"
+    problems = "problems"
+    none = "none"
+
+
+def _note_split(report: Any, targets: list[Any], lang: str) -> None:
+    """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
+    from lifeservices_cli.render import Format
+
+    if not any(t.format is Format.xlsx for t in targets) or report.listing != "all":
+        return  # with --results problems|none the summary sheet alone says whether the results went on
+    from lifeservices_cli.render.words import w
+    from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # xlsxwriter: only for an xlsx report
+
+    parts = sheets_needed(report.summary()["records"])
+    if parts > 1:
+        typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+
+
+def check(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Data files: .csv/.tsv (UTF-8 or GBK/GB18030), .xlsx, .yaml/.yml, .json.", show_default=False
+        ),
+    ],
+    entity: EntityOption = None,
+    indicators: IndicatorsOption = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report on standard output (or --output): auto, table, json, ndjson, csv, parquet, xlsx, junit, "
+            "sarif, github, markdown, html. auto: github when GITHUB_ACTIONS=true, else table.",
+        ),
+    ] = "auto",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format report to this file instead.")
+    ] = None,
+    reports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            "-r",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. --report html=out/report.html.",
+        ),
+    ] = None,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="Group problems by indicator (default), district or department (table, markdown, html, xlsx).",
+        ),
+    ] = None,
+    results: Annotated[
+        Results,
+        typer.Option(
+            "--results",
+            help="Which results of records every report lists: all, problems (fail, invalid or missing data: "
+            "passes and not-applicable left out) or none. The counts and the aggregates stay complete.",
+        ),
+    ] = Results.all,
+    lang: LangOption = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="What makes the exit code 1: any (fail, invalid or missing data), fail (only fail), never.",
+        ),
+    ] = FailOn.any,
+    encoding: EncodingOption = None,
+    csv_encoding: Annotated[
+        str,
+        typer.Option("--csv-encoding", help="Encoding of the CSV report: utf-8-sig (UTF-8 with BOM), utf-8, gb18030."),
+    ] = "utf-8-sig",
+    sheet: SheetOption = None,
+    header_rows: HeaderRowsOption = None,
+    unit: UnitOption = None,
+    as_of: AsOfOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", metavar="ID", help="Check only this indicator (repeatable).")
+    ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", metavar="ID", help="Skip this indicator (repeatable).")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="ID.threshold=V|PARAM=V",
+            help="Change a threshold or parameter for this run (repeatable), e.g. --set "
+            "new-community-facility-area.threshold=600; the report lists every setting.",
+        ),
+    ] = None,
+    save: Annotated[bool, typer.Option("--save", help="Save this run in the history store (see history).")] = False,
+    period: Annotated[
+        str | None, typer.Option("--period", metavar="LABEL", help="With --save: the period (default: --as-of).")
+    ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option("--history", metavar="URL", help="History store (path, sqlite:///…, postgresql://…)."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="REPORT.json|RUN",
+            help="Problems already in this report or saved run are known: only new ones decide the exit code.",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Check data files against the indicator packs and report pass/fail per record and per district."""
+    from lifeservices_cli import api, outputs
+    from lifeservices_cli.cli import history as monitoring
+    from lifeservices_cli.cli import interrupts, progress
+    from lifeservices_cli.render import Format, Options, View
+    from lifeservices_cli.render.csv import check_encoding
+
+    language = common.lang_of(lang)
+    tty = sys.stdout.isatty()
+    outcome = None
+    with common.guard(debug, start=False):
+        if period is not None and not save:
+            raise UsageError("--period labels a saved run: add --save")
+        targets = outputs.plan(fmt, output, reports or [], os.environ, tty, inputs=[*paths, *(indicators or [])])
+        csv_encoding = check_encoding(csv_encoding)  # bad options stop the run before any data is read
+        day = common.day(as_of)
+        reading = common.read_options(entity, encoding, sheet, header_rows, unit)
+        packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
+        interrupts.started()  # the data may be large: collect garbage from here on
+        json_files = [t.path for t in targets if t.format is Format.json and t.path and not outputs.special(t.path)]
+        with progress.bar(paths, sys.stderr, language) as shown:
+            report = api.check_files(
+                paths,
+                packs=packset,
+                entity=reading.entity,
+                encoding=reading.encoding,
+                sheet=reading.sheets,
+                header_rows=reading.header_rows,
+                units=reading.units,
+                lang=language,  # type: ignore[arg-type]
+                as_of=day,
+                spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
+                progress=shown,
+            )
+        report.listing = results.value  # type: ignore[assignment]
+        if baseline is not None:
+            outcome = monitoring.check_baseline(report, baseline, history, fail_on.value)
+        options = Options(by=View(by.value) if by else None, csv_encoding=csv_encoding, color=tty, width=common.width())
+        _note_split(report, targets, language)
+        outputs.deliver(report, targets, options, os.environ)
+        for line in monitoring.baseline_lines(outcome) if outcome is not None else []:
+            typer.echo(line, err=True)
+        if save:
+            options = {
+                "entity": entity,
+                "sheet": sheet,
+                "encoding": encoding,
+                "only": only,
+                "skip": skip,
+                "header_rows": header_rows,
+                "unit": unit,
+            }
+            typer.echo(monitoring.check_save(report, history, period, options), err=True)
+
+    if outcome is not None:
+        raise typer.Exit(1 if outcome.new else 0)
+    raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Records × indicators → results: the record engine, the aggregates, and the columnar engine beside it."""

@@ -1,0 +1,212 @@
+"""Checking one input in columns: batches computed one ahead, hard rows to the record engine, results to the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lifeservices_cli.engine.columnar.plan import Plan
+from lifeservices_cli.engine.columnar.rationals import NotFast
+from lifeservices_cli.engine.columnar.reader import _as_utf8, _Spans, batches
+from lifeservices_cli.engine.records import Engine
+
+# --------------------------------------------------------------------------- the driver
+
+#: Batches computed ahead of the one being written (0: none). polars uses both cores on one
+#: batch already; one ahead lets the spool's disk writes overlap the next batch's computing.
+WORKERS = 1
+
+
+def _ordered_map(compute: Any, items: Iterator[tuple[pl.DataFrame, int]]) -> Iterator[tuple[pl.DataFrame, int]]:
+    """``(compute(batch), tag)`` for each item, in order, with ``WORKERS`` batches in flight."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    if not WORKERS:
+        for batch, tag in items:
+            yield compute(batch), tag
+        return
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="lifeservices-batch")
+    pending: deque[tuple[Future[pl.DataFrame], int]] = deque()
+    try:
+        for batch, tag in items:
+            pending.append((pool.submit(compute, batch), tag))
+            if len(pending) > WORKERS:
+                future, done_tag = pending.popleft()
+                yield future.result(), done_tag
+        while pending:
+            future, done_tag = pending.popleft()
+            yield future.result(), done_tag
+    finally:  # interrupted or failed: drop what has not started, do not wait for it
+        pool.shutdown(wait=False, cancel_futures=True)
+        if hasattr(items, "close"):  # the reader's file is closed now, not in a finaliser
+            items.close()
+
+
+def run(
+    binding: Any,
+    engine: Engine,
+    aggregator: Any,
+    store: Any,
+    report_dict: Any,
+    progress: Callable[[float], None] | None = None,
+) -> None:
+    """Check one bound CSV input in columns, adding its results to ``store``.
+
+    Raises ``NotFast`` (with everything it added rolled back) when the input turns out not to
+    fit, e.g. a row with more cells than the header.
+    """
+    if binding.table.encoding in ("utf-8", "utf-8-sig"):
+        _run(binding, engine, aggregator, store, report_dict, binding.path, progress)
+        return
+    copy = _as_utf8(binding.path, binding.table.encoding)
+    try:
+        _run(binding, engine, aggregator, store, report_dict, copy, progress)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _run(
+    binding: Any,
+    engine: Engine,
+    aggregator: Any,
+    store: Any,
+    report_dict: Any,
+    data: Path,
+    progress: Callable[[float], None] | None,
+) -> None:
+    from collections import Counter
+
+    from lifeservices_cli.report.store import SEPARATOR
+
+    entity = binding.entity
+    plan = Plan(
+        engine,
+        entity,
+        binding.table.header,
+        binding.info.source,
+        binding.table.encoding,
+        binding.table.delimiter,
+        data,
+        {index: (fname, conv) for index, fname, conv in binding.bound},
+        binding.absent,
+        {c.index: c.factor for c in binding.columns},
+        sorted(set(binding.districts.values()) - {binding.districts.get("\0cities")}) if binding.districts else None,
+    )
+    plan.labels = binding.table.label_columns  # where 小计/合计 would be written
+    plan.skip_lines = binding.table.skip_lines  # the lines before the first record
+    mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
+    ids: list[pl.DataFrame] = []
+    wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]
+
+    def compute(batch: pl.DataFrame) -> pl.DataFrame:
+        frame = plan.frame(batch)
+        if wanted:
+            frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
+        return frame
+
+    # closed below, not left to the garbage collector: an interruption while the pool shuts
+    # down in a finaliser is printed as "Exception ignored in ..." with a traceback
+    work = _ordered_map(compute, batches(plan))
+    try:
+        size = max(data.stat().st_size, 1)
+        for frame, done in work:
+            hard_rows = frame.select(pl.arg_where(pl.col("hard"))).to_series().to_list()
+            lines = frame["_line"]
+            counts: Counter[str] = Counter()
+            total = 0
+            names = [f"c{i}" for i in range(len(plan.header))]
+            slow_ids: list[tuple[str, int]] = []
+            slow, slow_texts = [], []
+            groups = {by: frame[f"_g_{by}"] for _, _, by in wanted}
+            for i in hard_rows:
+                cells = [frame[name][i] or "" for name in names]
+                record = binding.build(lines[i], cells)
+                if isinstance(record.values.get("id"), str):
+                    slow_ids.append((record.values["id"], lines[i]))  # type: ignore[arg-type]
+                results = list(engine.check(record, entity.name))
+                slow.append((record, results))
+                slow_texts.append(SEPARATOR.join(json.dumps(report_dict(r), ensure_ascii=False) for r in results))
+                for by in groups:
+                    value = record.values.get(by)
+                    groups[by][i] = value if isinstance(value, str) else None
+            for _, agg, by in wanted:  # groups are reported in the order they first appear
+                for group in groups[by].unique(maintain_order=True).to_list():
+                    aggregator.register(agg, group)
+            easy = frame.filter(~pl.col("hard"))
+            for k in range(len(plan.indicators)):
+                for status, n in easy[f"s{k}"].value_counts().iter_rows():
+                    counts[status] += n
+                    total += n
+            for k, agg, by in wanted:
+                for group, status, n in easy.group_by([f"_g_{by}", f"s{k}"], maintain_order=True).len().iter_rows():
+                    aggregator.count(agg, group, status, n)
+            for record, results in slow:
+                for result in results:
+                    aggregator.add(result, record)
+                    counts[result.status] += 1
+                total += len(results)
+            binding.info.records += len(easy)
+            text = frame["text"]
+            if hard_rows:
+                text = text.scatter(hard_rows, slow_texts)
+            if len(text):  # polars writes the batch's entries straight into the spool, never as Python text
+                entries = text.to_frame()
+                store.add_entries(
+                    lambda fh, entries=entries: entries.write_csv(
+                        fh, include_header=False, quote_style="never", line_terminator=SEPARATOR
+                    ),
+                    total,
+                    counts,
+                )
+            if "id" in plan.columns:
+                ids.append(easy.filter(pl.col("_id").is_not_null()).select(_ID_HASH, pl.col("_line").cast(pl.Int64)))
+                slow_frame = pl.DataFrame(slow_ids, schema={"_id": pl.Utf8, "_line": pl.Int64}, orient="row")
+                ids.append(slow_frame.select(_ID_HASH, pl.col("_line")))
+            if progress is not None:
+                progress(done / size)
+    except (_Spans, pl.exceptions.PolarsError) as exc:
+        # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
+        store.rollback(mark)
+        aggregator.restore(saved)
+        binding.info.records = records
+        raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
+    finally:
+        work.close()
+    binding.finish(_duplicates(plan, ids))
+
+
+def plan_group(plan: Plan, by: str) -> pl.Expr:
+    if by in plan.env.texts:
+        return pl.col(f"f.{by}")
+    return pl.lit(None, dtype=pl.Utf8)
+
+
+_ID_HASH = pl.col("_id").hash(seed=5).alias("h")
+
+
+def _duplicates(plan: Plan, ids: list[pl.DataFrame]) -> dict[str, list[int]]:
+    """Record ids that appear on more than one line, with their lines.
+
+    Only a 64-bit hash and the line of each id are kept while checking (not a million texts);
+    the lines whose hashes repeat are read again for their ids, so a hash collision is no duplicate.
+    """
+    if not ids:
+        return {}
+    lines = set(pl.concat(ids).filter(pl.col("h").is_duplicated()).get_column("_line").to_list())
+    if not lines:
+        return {}
+    index = plan.columns["id"][0]
+    convert = plan.converters[index]
+    seen: dict[str, list[int]] = {}
+    for batch, _ in batches(plan):
+        for line, raw in batch.filter(pl.col("_line").is_in(lines)).select("_line", f"c{index}").iter_rows():
+            value = convert(raw or "", line)
+            if isinstance(value, str):
+                seen.setdefault(value, []).append(line)
+    return {rid: sorted(found) for rid, found in seen.items() if len(found) > 1}

@@ -1,0 +1,153 @@
+"""Reading a CSV input in blocks of whole lines, as the record reader reads its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lifeservices_cli.engine.columnar.plan import Plan
+from lifeservices_cli.engine.columnar.rationals import NotFast
+from lifeservices_cli.errors import UsageError
+from lifeservices_cli.sources.lineblocks import MAX_LINE, TOO_LONG, LineTooLong, line_blocks
+
+BLOCK_BYTES = 1 << 19  # about 8,000 rows of a typical community file
+
+
+class _Spans(Exception):
+    """A quoted cell spans lines: rows are not lines, and the record reader counts them."""
+
+
+#: What Python's ``str.strip`` removes (the record reader's test of a blank row): polars' own
+#: white space lacks U+001C–U+001F.
+_WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
+
+
+def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
+    """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
+    dropped), each with the bytes of the file read so far.
+
+    The file is read in blocks of whole lines (``BLOCK_BYTES``), each parsed on its own, so
+    memory stays flat whatever the file's size. Each block is parsed behind a line of empty
+    cells (so a blank first line or a byte-order mark at its start is read as the record
+    reader reads it). A block whose rows are not its lines — a quoted cell with a line break,
+    or a carriage return alone, which Python's csv module takes for a line end — raises ``_Spans``.
+    """
+    names = [f"c{i}" for i in range(len(plan.header))]
+    lead = plan.delimiter.encode() * (len(names) - 1) + b"\n"
+    skip = getattr(plan, "skip_lines", 1)  # the title rows, the header and a units row: lines, one each
+    with plan.path.open("rb") as fh:
+        done = 0
+        for _ in range(skip):
+            head = fh.readline()
+            if head.count(b'"') % 2 or head.count(b"\r") != head.count(b"\r\n"):
+                raise _Spans
+            done += len(head)
+        line = skip + 1
+        blocks = line_blocks(fh, done, None, BLOCK_BYTES, MAX_LINE)
+        while True:
+            try:
+                block = next(blocks, None)
+            except LineTooLong:
+                raise UsageError(TOO_LONG, plan.source, line) from None
+            if block is None:
+                break
+            done += len(block)
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            if block.count(b"\r") != block.count(b"\r\n"):
+                raise _Spans
+            batch = pl.read_csv(
+                lead + block,
+                has_header=False,
+                new_columns=names,
+                separator=plan.delimiter,
+                infer_schema=False,
+                quote_char='"',
+                encoding="utf8",
+                truncate_ragged_lines=False,
+                raise_if_empty=False,
+            )
+            if batch.width != len(names) or batch.height != lines + 1:
+                raise _Spans
+            batch = batch.slice(1).with_row_index("_line", offset=line)
+            line += lines
+            blank = pl.all_horizontal([pl.col(n).str.strip_chars(_WHITE).fill_null("") == "" for n in names])
+            batch = batch.filter(~blank)
+            _no_totals(plan, batch, names)
+            yield batch, done
+
+
+_TOTAL_WORDS = r"(小计|合计|总计|汇总|共计)"
+_FOOTER_WORDS = r"^\s*(注|说明|备注|附注|填表|填报|制表|统计人|审核|负责人|单位负责人|分管领导|联系|电话|报送)"
+
+
+def _no_totals(plan: Plan, batch: pl.DataFrame, names: list[str]) -> None:
+    """Raise ``NotFast`` when the batch holds a 小计/合计 row, a footer or a repeated header: the
+    record reader sets those aside (and checks the totals), so it takes the whole file."""
+    from lifeservices_cli.sources import layout
+
+    labels = [f"c{i}" for i in getattr(plan, "labels", ()) if i < len(names)]
+    first = pl.coalesce([pl.when(pl.col(n).str.strip_chars(_WHITE) != "").then(pl.col(n)) for n in names])
+    suspect = first.str.contains(_FOOTER_WORDS) | first.str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
+    for n in labels:
+        suspect = suspect | pl.col(n).str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
+    suspect = suspect | (pl.col(names[0]).str.strip_chars() == plan.header[0].strip())
+    rows = batch.filter(suspect.fill_null(False))
+    if not rows.height:
+        return
+    header = [layout._squash(h) for h in plan.header]
+    for row in rows.select(names).iter_rows():
+        cells = [c or "" for c in row]
+        texts = [cells[int(n[1:])] for n in labels] + [next((c for c in cells if c.strip()), "")]
+        if layout.is_footer(texts[-1]) or any(layout.total_label(c) for c in texts if c.strip()):
+            raise NotFast("a total or footer row")
+        if [layout._squash(c) for c in cells] == header:
+            raise NotFast("a repeated header row")
+
+
+def why_not(binding: Any) -> str | None:
+    """Why an input cannot use the columnar path (None when it can)."""
+    table, path = binding.table, binding.path
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return "not a CSV file"
+    if table.encoding not in ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"):
+        return f"encoding {table.encoding}"
+    if not table.plain:
+        return "the header is more than one row"
+    if table.layout.get("check_mark_columns"):
+        return "a check-mark column"
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the name did not decode from: polars cannot open it
+        return "the file name is not UTF-8"
+    return None
+
+
+def _as_utf8(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a GB18030/GBK file in the temporary folder (polars reads UTF-8 only).
+
+    Lines stay lines, so record lines are unchanged; bytes that are not valid in the encoding
+    raise ``NotFast`` so the record reader can name their lines.
+    """
+    import codecs
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    out = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)  # noqa: SIM115 - removed by the caller
+    try:
+        with path.open("rb") as fh, out:
+            while chunk := fh.read(1 << 20):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        Path(out.name).unlink(missing_ok=True)
+        raise NotFast(f"bytes that are not valid {encoding}") from None
+    except OSError as exc:  # e.g. a full temporary folder: the record reader needs no copy
+        Path(out.name).unlink(missing_ok=True)
+        raise NotFast(f"cannot make a UTF-8 copy: {exc.strerror or exc}") from None
+    except BaseException:  # interrupted: no partial copy of the data is left behind
+        Path(out.name).unlink(missing_ok=True)
+        raise
+    return Path(out.name)

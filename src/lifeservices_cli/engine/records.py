@@ -1,0 +1,438 @@
+"""The engine: records × indicators → results, and results → per-group aggregates.
+
+Pure and total: it never raises on data. Every outcome is a status with a reason. Formulas
+are compiled already (``packs.py``); here they are only evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.packs.compiler import Check, CompiledIndicator
+from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.models import FieldSpec
+from lifeservices_cli.semantics.comparators import compare
+from lifeservices_cli.semantics.numbers import ZERO, display
+from lifeservices_cli.semantics.values import Unknown, Value, invalid, merge, missing
+from lifeservices_cli.sources import Record
+
+PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
+ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
+STATUSES = (PASS, FAIL, NA, MISSING, INVALID, ELIGIBLE, NOT_ELIGIBLE)
+_SEP = {"zh": "；", "en": "; "}
+
+
+@dataclass(slots=True)
+class Result:
+    """One indicator checked against one record."""
+
+    source: str
+    line: int
+    record_id: str | None
+    record_name: str | None
+    district: str | None
+    indicator: str
+    status: str
+    value: Fraction | bool | None
+    threshold: Fraction | bool | None
+    comparator: str | None
+    unit: str | None
+    gap: Fraction | None
+    message: str
+    shortfall: Fraction | None = None
+    #: Which of the indicator's checks the value, threshold, comparator and unit are (0 for one check).
+    check: int = 0
+    #: The row's reporting year, for an entity with a ``reporting_year`` (district rows: what, with
+    #: the district, identifies a record that has no id or name); None otherwise or when it is no year.
+    year: int | None = None
+
+
+@dataclass(slots=True)
+class AggregateResult:
+    """An aggregate indicator for one group (e.g. one district)."""
+
+    indicator: str
+    group: str | None
+    status: str
+    value: Fraction | None
+    numerator: int
+    denominator: int
+    unknown: int
+    threshold: Fraction | bool
+    comparator: str
+    unit: str | None
+    gap: Fraction | None
+    message: str
+
+
+def _unknown_status(u: Unknown) -> str:
+    return INVALID if u.is_invalid else MISSING
+
+
+def _field_titles(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang) -> str:
+    fields = packset.entities[ind.spec.entity].spec.fields
+    return "、".join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
+
+
+_DIVISION = re.compile(r"^division by zero in '(?P<expr>.*)' \(= 0\)$")
+
+
+def _reason(reason: str, lang: Lang) -> str:
+    """Data reasons come in the run's language already; the formula's arithmetic ones are translated here."""
+    m = _DIVISION.match(reason)
+    return t("msg.division_by_zero", lang, expr=m.group("expr")) if m else reason
+
+
+def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang, applicability: bool) -> str:
+    if u.is_invalid:
+        return t("msg.invalid", lang, reasons="; ".join(_reason(r, lang) for r in u.invalid))
+    key = "msg.missing_applicability" if applicability else "msg.missing"
+    return t(key, lang, fields=_field_titles(ind, packset, u, lang))
+
+
+def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
+    if isinstance(value, bool):
+        shown = t("words.yes", lang) if value else t("words.no", lang)
+        return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
+    unit = f" {check.unit}" if check.unit else ""
+    against = None if isinstance(threshold, Unknown) else threshold
+    rule = check.rule_text(lang, against=value)
+    if check.threshold_formula is not None and against is not None:
+        shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
+        word = check.word if check.word and lang == "zh" else check.comparator
+        rule = f"{word} {shown} {display(against, against=value)}{unit}"  # type: ignore[arg-type]
+    number = display(value, against=against)  # type: ignore[arg-type]
+    if lang == "zh":
+        return f"{check.title.get(lang)} = {number}{unit}（{rule}）"
+    return f"{check.title.get(lang)} = {number}{unit} ({rule})"
+
+
+class Engine:
+    """Checks records against the record-level indicators of a pack set, as of one day.
+
+    The rules in force on ``as_of`` (dated values, ``effective_from``/``effective_to``) are
+    chosen once here; indicators not in force then are listed in ``not_in_force``. An entity with
+    a ``reporting_year`` (one row per district and year) is judged by the row's year instead: an
+    indicator applies to a row when it is in force on some day of that year, with the rules in
+    force on the last such day; a row of a year outside its period is ``not_applicable``.
+
+    Fields with a ``maximum``, or dates that cannot be after ``as_of`` (``not_after_as_of``), are
+    screened here, where the day of assessment is known: a value beyond is invalid data.
+    """
+
+    def __init__(self, packset: PackSet, lang: Lang = "zh", as_of: date | None = None):
+        self.packset = packset
+        self.lang = lang
+        self.as_of = as_of or date.today()
+        self.constants = packset.constants_at(self.as_of)
+        self.checks: dict[str, tuple[Check, ...]] = {}
+        self.not_in_force: list[str] = []
+        self._by_entity: dict[str, list[tuple[CompiledIndicator, tuple[Check, ...]]]] = {}
+        self._years: dict[str, str] = {}  # entity -> its reporting-year field
+        self._screens: dict[str, list[tuple[str, FieldSpec]]] = {}
+        for name, entity in packset.entities.items():
+            if entity.spec.reporting_year is not None:
+                self._years[name] = entity.spec.reporting_year
+            screened = [(f, s) for f, s in entity.spec.fields.items() if s.maximum is not None or s.not_after_as_of]
+            if screened:
+                self._screens[name] = screened
+        self._year_checks: dict[tuple[str, int], tuple[Check, ...] | tuple[str, str]] = {}
+        for ind in packset.indicators:
+            checks = ind.checks_at(self.as_of)
+            if checks is None and ind.spec.entity in self._years and ind.spec.kind != "aggregate":
+                checks = ind.checks  # the row's year chooses (``_for_year``)
+            if checks is None:
+                self.not_in_force.append(ind.id)
+                continue
+            self.checks[ind.id] = checks
+            if ind.spec.kind != "aggregate":
+                self._by_entity.setdefault(ind.spec.entity, []).append((ind, checks))
+
+    def by_records_only(self, entity: str) -> bool:
+        """Whether ``entity``'s rows need this engine's per-row screens or year gate (not columns)."""
+        return entity in self._years or entity in self._screens
+
+    def _screen(self, record: Record, entity: str) -> None:
+        """Values beyond a field's ``maximum``, or dates after ``as_of`` where that cannot be, become invalid."""
+        lang = self.lang
+        for fname, spec in self._screens.get(entity, ()):
+            value = record.values.get(fname)
+            column = spec.title.get(lang)
+            if spec.maximum is not None and isinstance(value, Fraction) and value > Fraction(str(spec.maximum)):
+                most = display(Fraction(str(spec.maximum)))
+                raw = display(value)
+                reason = t("cell.above_maximum", lang, line=record.line, column=column, raw=raw, maximum=most)
+                record.values[fname] = invalid(reason)
+            elif spec.not_after_as_of and isinstance(value, date) and value > self.as_of:
+                day = self.as_of.isoformat()
+                reason = t("cell.after_as_of", lang, line=record.line, column=column, raw=value.isoformat(), as_of=day)
+                record.values[fname] = invalid(reason)
+
+    def _for_year(self, ind: CompiledIndicator, record: Record) -> tuple[Check, ...] | tuple[str, str]:
+        """The checks in force for the row's reporting year, or the status and message that say why none."""
+        lang = self.lang
+        name = self._years[ind.spec.entity]
+        year = record.values.get(name, missing(name))
+        if isinstance(year, Unknown):
+            return _unknown_status(year), _unknown_message(ind, self.packset, year, lang, applicability=True)
+        if not isinstance(year, Fraction) or year.denominator != 1 or not 1 <= year <= 9998:
+            column = self.packset.entities[ind.spec.entity].spec.fields[name].title.get(lang)
+            reason = t("cell.not_year", lang, line=record.line, column=column, raw=display(year))
+            return INVALID, t("msg.invalid", lang, reasons=reason)
+        key = (ind.id, int(year))
+        found = self._year_checks.get(key)
+        if found is None:
+            found = self._year_checks[key] = self._year_rules(ind, int(year))
+        return found
+
+    def _year_rules(self, ind: CompiledIndicator, year: int) -> tuple[Check, ...] | tuple[str, str]:
+        start, end = ind.period
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        if end is not None and first > end:
+            return NA, t("msg.year_after", self.lang, year=year, day=end.isoformat())
+        checks = ind.checks_at(last if end is None else min(last, end))
+        if checks is None or (start is not None and last < start):
+            day = start or min(v for c in ind.criteria for v, _ in c.versions if v is not None)
+            return NA, t("msg.year_before", self.lang, year=year, day=day.isoformat())
+        return checks
+
+    def indicators_for(self, entity: str) -> list[tuple[CompiledIndicator, tuple[Check, ...]]]:
+        """The record-level indicators in force for ``entity``, with their checks."""
+        return list(self._by_entity.get(entity, ()))
+
+    def check(self, record: Record, entity: str) -> Iterator[Result]:
+        record.values.update(self.constants)
+        for ind, checks in self._by_entity.get(entity, ()):
+            yield self.evaluate(ind, record, checks)
+
+    def evaluate(self, ind: CompiledIndicator, record: Record, checks: tuple[Check, ...] | None = None) -> Result:
+        lang = self.lang
+        values = record.values
+        if checks is None:
+            values.update(self.constants)
+            checks = self.checks[ind.id]
+        head = checks[0]
+        result = Result(
+            record.source,
+            record.line,
+            record.text("id"),
+            record.text("name"),
+            record.text("district"),
+            ind.id,
+            NA,
+            None,
+            head.threshold,
+            head.comparator,
+            head.unit,
+            None,
+            "",
+        )
+        year_field = self._years.get(ind.spec.entity)
+        if year_field is not None:
+            year = values.get(year_field)
+            if isinstance(year, Fraction) and year.denominator == 1 and 1 <= year <= 9998:
+                result.year = int(year)
+        if record.problems:
+            result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
+            return result
+        entity = ind.spec.entity
+        if entity in self._screens:
+            self._screen(record, entity)
+        if entity in self._years:
+            chosen = self._for_year(ind, record)
+            if isinstance(chosen[0], str):
+                result.status, result.message = chosen  # type: ignore[assignment]
+                return result
+            checks = chosen  # type: ignore[assignment]
+        if ind.applies_if is not None:
+            applies = ind.applies_if(values)
+            if isinstance(applies, Unknown):
+                result.status = _unknown_status(applies)
+                result.message = _unknown_message(ind, self.packset, applies, lang, applicability=True)
+                return result
+            if not applies:
+                title = ind.spec.applies_title.get(lang) if ind.spec.applies_title else ind.applies_if.text
+                result.message = t("msg.not_applicable", lang, condition=title)
+                return result
+        outcomes: list[tuple[Check, Value, bool | Unknown]] = []
+        thresholds: dict[int, Value] = {}
+        for check in checks:
+            value = check.metric(values)
+            threshold = check.threshold if check.threshold_formula is None else check.threshold_formula(values)
+            thresholds[id(check)] = threshold
+            ok: bool | Unknown
+            if isinstance(value, Unknown):
+                ok = merge(value, threshold) if isinstance(threshold, Unknown) else value
+            else:
+                ok = threshold if isinstance(threshold, Unknown) else compare(check.comparator, value, threshold)
+            outcomes.append((check, value, ok))
+        decision, primary = _combine(ind.combine, outcomes)
+        check, value, _ = primary
+        threshold = thresholds[id(check)]
+        result.threshold = None if isinstance(threshold, Unknown) else threshold  # type: ignore[assignment]
+        result.comparator, result.unit = check.comparator, check.unit
+        result.check = next(i for i, c in enumerate(checks) if c is check)
+        if isinstance(decision, Unknown):
+            result.status = _unknown_status(decision)
+            result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)
+            return result
+        if not isinstance(value, Unknown):
+            result.value = value  # type: ignore[assignment]
+            if isinstance(value, Fraction) and isinstance(threshold, Fraction):
+                result.gap = value - threshold
+        eligibility = ind.spec.kind == "eligibility"
+        if eligibility:
+            result.status = ELIGIBLE if decision else NOT_ELIGIBLE
+            deciding = [o for o in outcomes if o[2] is decision] or outcomes
+            reason = _SEP[lang].join(
+                _describe(c, v, thresholds[id(c)], lang) for c, v, _ in deciding if not isinstance(v, Unknown)
+            )
+            result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
+            return result
+        result.status = PASS if decision else FAIL
+        shown = [o for o in outcomes if o[2] is decision] if ind.combine == ("any" if decision else "all") else outcomes
+        result.message = _SEP[lang].join(
+            _describe(c, v, thresholds[id(c)], lang) for c, v, _ in shown if not isinstance(v, Unknown)
+        )
+        if not decision and ind.shortfall is not None:
+            need = ind.shortfall({**values, "threshold": threshold})
+            if isinstance(need, Fraction) and need > 0:
+                result.shortfall = need
+                unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
+                result.message += t("msg.shortfall", lang, value=display(need, against=ZERO), unit=unit)
+        return result
+
+
+def _combine(
+    how: str, outcomes: list[tuple[Check, Value, bool | Unknown]]
+) -> tuple[bool | Unknown, tuple[Check, Value, bool | Unknown]]:
+    """Three-valued all/any: a known deciding outcome wins over unknown ones."""
+    if how == "one":
+        return outcomes[0][2], outcomes[0]
+    decisive = False if how == "all" else True
+    for outcome in outcomes:
+        if outcome[2] is decisive:
+            return decisive, outcome
+    unknowns = [o for o in outcomes if isinstance(o[2], Unknown)]
+    if unknowns:
+        return merge(*(o[2] for o in unknowns if isinstance(o[2], Unknown))), unknowns[0]
+    return not decisive, outcomes[0]
+
+
+@dataclass
+class _Tally:
+    passed: int = 0
+    failed: int = 0
+    missing: int = 0
+    invalid: int = 0
+
+
+@dataclass
+class Aggregator:
+    """Counts the results of record-level indicators per group, for the aggregate indicators."""
+
+    engine: Engine
+    _tallies: dict[str, dict[str | None, _Tally]] = field(default_factory=dict)
+    _wanted: dict[str, list[CompiledIndicator]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for ind in self.engine.packset.indicators:
+            in_force = ind.id in self.engine.checks
+            if ind.spec.kind == "aggregate" and ind.spec.aggregate is not None and in_force:
+                self._wanted.setdefault(ind.spec.aggregate.of, []).append(ind)
+                self._tallies[ind.id] = {}
+
+    def add(self, result: Result, record: Record) -> None:
+        for agg in self._wanted.get(result.indicator, ()):
+            assert agg.spec.aggregate is not None
+            key = record.values.get(agg.spec.aggregate.by)
+            self.count(agg.id, key if isinstance(key, str) else None, result.status)
+
+    def wants(self, indicator: str) -> list[tuple[str, str]]:
+        """``(aggregate id, group-by field)`` for each aggregate that counts ``indicator``."""
+        return [(agg.id, agg.spec.aggregate.by) for agg in self._wanted.get(indicator, ()) if agg.spec.aggregate]
+
+    def count(self, aggregate: str, group: str | None, status: str, n: int = 1) -> None:
+        """Count ``n`` results of ``status`` in ``group`` for ``aggregate``."""
+        tally = self._tallies[aggregate].setdefault(group, _Tally())
+        if status == PASS:
+            tally.passed += n
+        elif status == FAIL:
+            tally.failed += n
+        elif status == MISSING:
+            tally.missing += n
+        elif status == INVALID:
+            tally.invalid += n
+
+    def register(self, aggregate: str, group: str | None) -> None:
+        """Make ``group`` known (groups are reported in the order they first appear)."""
+        self._tallies[aggregate].setdefault(group, _Tally())
+
+    def snapshot(self) -> dict[str, dict[str | None, _Tally]]:
+        return {k: {g: _Tally(**vars(t)) for g, t in v.items()} for k, v in self._tallies.items()}
+
+    def restore(self, saved: dict[str, dict[str | None, _Tally]]) -> None:
+        self._tallies = saved
+
+    def results(self) -> list[AggregateResult]:
+        out: list[AggregateResult] = []
+        for agg_id, groups in self._tallies.items():
+            ind = self.engine.packset.get(agg_id)
+            for group, tally in groups.items():
+                out.append(self._decide(ind, group, tally))
+        return out
+
+    def _decide(self, ind: CompiledIndicator, group: str | None, tally: _Tally) -> AggregateResult:
+        lang = self.engine.lang
+        check = self.engine.checks[ind.id][0]
+        shown_group = group if group is not None else t("words.no_group", lang)
+        known = tally.passed + tally.failed
+        unknown = tally.missing + tally.invalid
+        total = known + unknown
+        value = Fraction(tally.passed * 100, known) if known else None
+        res = AggregateResult(
+            ind.id,
+            group,
+            NA,
+            value,
+            tally.passed,
+            known,
+            unknown,
+            check.threshold,
+            check.comparator,
+            check.unit,
+            None,
+            "",
+        )
+        if total == 0:
+            res.message = t("msg.agg_none", lang, group=shown_group)
+            return res
+        low = Fraction(tally.passed * 100, total)
+        high = Fraction((tally.passed + unknown) * 100, total)
+        ok_low, ok_high = (
+            compare(check.comparator, low, check.threshold),
+            compare(check.comparator, high, check.threshold),
+        )
+        if ok_low == ok_high:
+            res.status = PASS if ok_low else FAIL
+        else:
+            res.status = INVALID if tally.invalid else MISSING
+        if value is not None and isinstance(check.threshold, Fraction):
+            res.gap = value - check.threshold
+        res.message = t(
+            "msg.agg",
+            lang,
+            group=shown_group,
+            numerator=tally.passed,
+            denominator=known,
+            value=display(value, against=check.threshold) if value is not None else "—",
+            rule=check.rule_text(lang, against=value),
+        )
+        if unknown:
+            res.message += t("msg.agg_unknown", lang, unknown=unknown)
+        return res
