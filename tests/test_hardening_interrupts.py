@@ -171,13 +171,13 @@ def test_a_closed_pipe_on_an_authoring_command_is_quiet(tmp_path):
 
 
 def test_an_interrupted_authoring_output_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from lifeservices_cli import outputs
+    from lifeservices_cli import files
     from lifeservices_cli.cli import common
 
     def interrupted(*_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(outputs.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         common.emit("{}", tmp_path / "schema.json")
     assert list(tmp_path.iterdir()) == []

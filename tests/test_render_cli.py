@@ -11,7 +11,7 @@ import pytest
 from junitparser import JUnitXml
 from typer.testing import CliRunner
 
-from lifeservices_cli import outputs
+from lifeservices_cli import files, outputs
 from lifeservices_cli.cli.app import app
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format
@@ -142,13 +142,13 @@ def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     def interrupted(fd):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(outputs.os, "fsync", interrupted)
+    monkeypatch.setattr(files.os, "fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        outputs.write_atomic(target, "<html>")
+        files.write_atomic(target, "<html>")
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     target.write_text("old")
-    outputs.write_atomic(target, b"new")
+    files.write_atomic(target, b"new")
     assert target.read_bytes() == b"new" and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
 
 

@@ -98,7 +98,7 @@ def xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
     except ImportError:
         raise UsageError("writing .xlsx needs the openpyxl package: pip install openpyxl") from None
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = _sheet_title(entity.spec.title.get(lang))
     fields = headers(entity, lang)
     ws.append([h for _, h in fields])
@@ -173,7 +173,7 @@ def table_xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
 
     rows = table_rows(entity, lang)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = _sheet_title(entity.spec.title.get(lang))
     for row in rows:
         ws.append(row)

@@ -150,7 +150,7 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Check data files against the indicator packs and report pass/fail per record and per district."""
-    from lifeservices_cli import api, outputs
+    from lifeservices_cli import api, files, outputs
     from lifeservices_cli.cli import history as monitoring
     from lifeservices_cli.cli import interrupts, progress
     from lifeservices_cli.render import Format, Options, View
@@ -168,7 +168,7 @@ def check(
         reading = common.read_options(entity, encoding, sheet, header_rows, unit)
         packset = api.load_packs(indicators, only=only or (), skip=skip or (), settings=settings or ())
         interrupts.started()  # the data may be large: collect garbage from here on
-        json_files = [t.path for t in targets if t.format is Format.json and t.path and not outputs.special(t.path)]
+        json_files = [t.path for t in targets if t.format is Format.json and t.path and not files.special(t.path)]
         with progress.bar(paths, sys.stderr, language) as shown:
             report = api.check_files(
                 paths,
@@ -183,12 +183,13 @@ def check(
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
             )
-        report.listing = results.value  # type: ignore[assignment]
+        report.listing = results.value
         if baseline is not None:
             outcome = monitoring.check_baseline(report, baseline, history, fail_on.value)
-        options = Options(by=View(by.value) if by else None, csv_encoding=csv_encoding, color=tty, width=common.width())
+        view = View(by.value) if by else None
+        shown_as = Options(by=view, csv_encoding=csv_encoding, color=tty, width=common.width())
         _note_split(report, targets, language)
-        outputs.deliver(report, targets, options, os.environ)
+        outputs.deliver(report, targets, shown_as, os.environ)
         for line in monitoring.baseline_lines(outcome) if outcome is not None else []:
             typer.echo(line, err=True)
         if save:
@@ -205,4 +206,4 @@ def check(
 
     if outcome is not None:
         raise typer.Exit(1 if outcome.new else 0)
-    raise typer.Exit(report.exit_code(fail_on.value))  # type: ignore[arg-type]
+    raise typer.Exit(report.exit_code(fail_on.value))

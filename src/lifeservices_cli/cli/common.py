@@ -212,9 +212,9 @@ def emit(text: str | bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    from lifeservices_cli import outputs
+    from lifeservices_cli import files
 
-    outputs.write_atomic(output, data)  # through a device or a pipe; else a temporary file and a rename
+    files.write_atomic(output, data)  # through a device or a pipe; else a temporary file and a rename
 
 
 def day(text: str | None) -> date | None:

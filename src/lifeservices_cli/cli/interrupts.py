@@ -5,7 +5,7 @@ Python turns SIGINT into ``KeyboardInterrupt``, which click reports as "Aborted!
 and which escapes as a traceback while modules are still being imported. The entry points
 install ``_handler`` first thing instead: it raises ``Interrupted``, a ``BaseException`` that
 click, typer and the commands' ``except Exception`` blocks let through, so the stack unwinds —
-``finally`` blocks run and ``outputs.write_atomic`` removes its temporary file — up to
+``finally`` blocks run and ``files.write_atomic`` removes its temporary file — up to
 ``run``, which prints the line and exits 130. A second Ctrl-C is ignored while that happens,
 so the clean-up itself is never cut short.
 

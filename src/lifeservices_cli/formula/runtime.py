@@ -159,7 +159,7 @@ def is_missing(name: str) -> Fn:
     def run(record: Record) -> Value:
         value = record.get(name, default)
         if value.__class__ is Unknown:
-            return value if cast(Unknown, value).is_invalid else True
+            return value if value.is_invalid else True
         return False
 
     return run

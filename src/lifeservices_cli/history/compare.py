@@ -52,7 +52,8 @@ def check_same_packs(old: Run, new: Run) -> list[str]:
         if only_new:
             parts.append(f"only {new.label} has {', '.join(only_new)}")
         raise HistoryError(f"{old.label} and {new.label} are checks against different packs: " + "; ".join(parts))
-    old_hash, new_hash = dict(old.packs), dict(new.packs)
+    old_hash: dict[str, str] = {p: h for p, h in old.packs if h}
+    new_hash: dict[str, str] = {p: h for p, h in new.packs if h}
     return [
         f"pack {p} changed between {old.label} and {new.label} (sha256 {old_hash[p][:12]}… → {new_hash[p][:12]}…)"
         for p in old_ids

@@ -197,7 +197,7 @@ def _results_of(conn: sa.Connection, run: Any) -> sa.Select[Any]:
     query = sa.select(res.record_id, res.record_name, res.district, res.year, res.indicator, res.status, res.value,
                       res.threshold, res.gap).where(res.run_id == run["id"])
     if conn.dialect.name == "sqlite" and run["first_result"] is not None:
-        rowid = sa.literal_column("rowid")
+        rowid: sa.ColumnElement[int] = sa.literal_column("rowid", sa.Integer)
         return query.where(rowid.between(run["first_result"], run["last_result"])).order_by(rowid)
     return query.order_by(res.n)
 

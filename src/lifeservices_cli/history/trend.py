@@ -73,7 +73,7 @@ def trend(
     keys.sort(key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k[1] is None, k[1] or ""))
     series = []
     for ind, group in keys:
-        points = []
+        points: list[dict[str, Any]] = []
         values: dict[str, float | None] = {}
         previous: float | None = None
         for label, found in zip(labels, per_period, strict=True):

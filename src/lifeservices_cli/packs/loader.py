@@ -356,8 +356,8 @@ class _Loader:
                 self.located(path, node, exc)
         for index, override in enumerate(pack.overrides):
             self.override(pack, node, path, index, override)
-        for index, spec in enumerate(pack.indicators):
-            self.indicator(pack, node, path, ["indicators", index], spec)
+        for index, indicator in enumerate(pack.indicators):
+            self.indicator(pack, node, path, ["indicators", index], indicator)
         ids = {i.id for i in ps.indicators}
         for index, measure in enumerate(pack.coverage):
             for n, ref in enumerate(measure.indicators):

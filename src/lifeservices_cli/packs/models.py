@@ -22,14 +22,6 @@ IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 RuleText = Annotated[str, StringConstraints(min_length=1)]
 
 
-def _empty_list() -> list[object]:
-    return []
-
-
-def _empty_dict() -> dict[str, object]:
-    return {}
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -53,7 +45,7 @@ class FieldSpec(_Model):
     entry_unit: str | None = Field(
         default=None, description="The unit a data-entry template asks for (e.g. 万元 for a field kept in 元)."
     )
-    aliases: list[Text] = Field(default_factory=_empty_list)
+    aliases: list[Text] = Field(default_factory=list)
     description: str | None = None
     minimum: float | int | None = None
     maximum: float | int | None = Field(
@@ -165,7 +157,7 @@ class Indicator(_Model):
     shortfall: Shortfall | None = None
     effective_from: IsoDate | None = None
     effective_to: IsoDate | None = None
-    notes: list[Text] = Field(default_factory=_empty_list)
+    notes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way_to_check(self) -> "Indicator":
@@ -203,7 +195,7 @@ class Parameter(_Model):
     values: dict[IsoDate, DatedValue] | None = None
     unit: str | None = None
     reference: str | None = None
-    notes: list[Text] = Field(default_factory=_empty_list)
+    notes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _value_or_values(self) -> "Parameter":
@@ -236,8 +228,8 @@ class Measure(_Model):
 
     ref: Text
     title: Localized
-    departments: list[Text] = Field(default_factory=_empty_list)
-    indicators: list[Id] = Field(default_factory=_empty_list)
+    departments: list[Text] = Field(default_factory=list)
+    indicators: list[Id] = Field(default_factory=list)
     qualitative: Localized | None = None
 
     @model_validator(mode="after")
@@ -262,7 +254,7 @@ class PackTest(_Model):
     name: Text
     entity: Name | None = None
     as_of: IsoDate | None = None
-    set: dict[str, float | int | str] = Field(default_factory=_empty_dict)
+    set: dict[str, float | int | str] = Field(default_factory=dict)
     records: list[dict[str, object]] = Field(min_length=1)
     expect: list[Expectation] = Field(min_length=1)
 
@@ -272,22 +264,22 @@ class District(_Model):
 
     name: Text
     kind: str | None = Field(default=None, description="区, 市, 县, or 开发区(园区)")
-    spellings: list[Text] = Field(default_factory=_empty_list)
+    spellings: list[Text] = Field(default_factory=list)
 
 
 class Jurisdiction(_Model):
     """The area the plan governs: its name (written before district names: 白城市洮北区) and districts."""
 
     name: Text
-    spellings: list[Text] = Field(default_factory=_empty_list)
-    districts: list[District] = Field(default_factory=_empty_list)
+    spellings: list[Text] = Field(default_factory=list)
+    districts: list[District] = Field(default_factory=list)
 
 
 class Pack(_Model):
     id: Id
     title: Localized
     document: Text
-    issuers: list[Text] = Field(default_factory=_empty_list)
+    issuers: list[Text] = Field(default_factory=list)
     issued: str | None = None
     source: str | None = None
     source_text: str | None = Field(
@@ -296,13 +288,13 @@ class Pack(_Model):
     extends: str | None = Field(
         default=None, description="A pack this one adapts: a path relative to this file, or 'bundled:ID'."
     )
-    notes: list[Text] = Field(default_factory=_empty_list)
+    notes: list[Text] = Field(default_factory=list)
     jurisdiction: Jurisdiction | None = Field(
         default=None, description="Its districts: names in data are read as these (白城市洮北区, 洮北 → 洮北区)."
     )
-    parameters: dict[Name, Parameter] = Field(default_factory=_empty_dict)
-    entities: dict[Name, EntitySpec] = Field(default_factory=_empty_dict)
-    indicators: list[Indicator] = Field(default_factory=_empty_list)
-    overrides: list[Override] = Field(default_factory=_empty_list)
-    coverage: list[Measure] = Field(default_factory=_empty_list)
-    tests: list[PackTest] = Field(default_factory=_empty_list)
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
+    entities: dict[Name, EntitySpec] = Field(default_factory=dict)
+    indicators: list[Indicator] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    coverage: list[Measure] = Field(default_factory=list)
+    tests: list[PackTest] = Field(default_factory=list)

@@ -59,7 +59,7 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 # Dates stay text: the engine decides what a date means, not the YAML resolver.
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]  # typeshed admits PyYAML's own loader classes only; ours mixes the same parts
 
 
 class _TextLoader(
@@ -85,20 +85,20 @@ class _TextLoader(
 
 
 _TextLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_TextLoader.add_constructor("tag:yaml.org,2002:str", yaml.SafeLoader.construct_yaml_str)
-_TextLoader.add_constructor("tag:yaml.org,2002:seq", yaml.SafeLoader.construct_yaml_seq)
+_TextLoader.add_constructor("tag:yaml.org,2002:str", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]  # typeshed admits PyYAML's own loader classes only; ours mixes the same parts
+_TextLoader.add_constructor("tag:yaml.org,2002:seq", yaml.SafeLoader.construct_yaml_seq)  # type: ignore[type-var]  # typeshed admits PyYAML's own loader classes only; ours mixes the same parts
 
 
 if getattr(yaml, "__with_libyaml__", False):  # libyaml parses and composes ~15x faster; same nodes
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]  # typeshed does not list the C parser
 
-    class _FastLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+    class _FastLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
-    class _FastTextLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.BaseResolver):  # type: ignore[misc]
+    class _FastTextLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.BaseResolver):
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
@@ -108,7 +108,7 @@ if getattr(yaml, "__with_libyaml__", False):  # libyaml parses and composes ~15x
         _cls.yaml_constructors = dict(_base.yaml_constructors)
     _SCAN: Any = yaml.CLoader
 else:  # pragma: no cover - PyYAML without libyaml
-    _FastLoader, _FastTextLoader, _SCAN = _Loader, _TextLoader, yaml.SafeLoader  # type: ignore[misc]
+    _FastLoader, _FastTextLoader, _SCAN = _Loader, _TextLoader, yaml.SafeLoader  # type: ignore[assignment,misc]  # the same loaders, in Python
 
 
 def _no_aliases(text: str) -> None:

@@ -98,10 +98,10 @@ def write_file(report: Report, path: Path) -> None:
     """
     import polars as pl
 
-    from lifeservices_cli import outputs
+    from lifeservices_cli import files
     from lifeservices_cli.errors import UsageError
 
-    through = outputs.special(path)  # a pipe or a device: made in the temporary folder, then written through
+    through = files.special(path)  # a pipe or a device: made in the temporary folder, then written through
     scratch = Path(tempfile.gettempdir()) if through else path.parent
     tmp = scratch / f".{path.name}.tmp-{os.getpid()}"
     try:
@@ -118,7 +118,7 @@ def write_file(report: Report, path: Path) -> None:
             else:
                 pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
         if through:
-            outputs.write_through(path, tmp.read_bytes())
+            files.write_through(path, tmp.read_bytes())
         else:
             os.replace(tmp, path)
     except OSError as exc:

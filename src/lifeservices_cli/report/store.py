@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from lifeservices_cli.engine.records import Result
+from lifeservices_cli.engine.results import SEPARATOR
 from lifeservices_cli.semantics.dates import parse_date
 from lifeservices_cli.sources.lineblocks import line_blocks
 
-SEPARATOR = ",\n    "
 SCAN_BYTES = 2 << 20  # the spool is read back in blocks of this size (see ``scan``)
 _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves

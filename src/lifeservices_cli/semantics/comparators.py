@@ -13,10 +13,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from lifeservices_cli.semantics import units
 
-SYMBOLS: dict[str, Callable[[object, object], bool]] = {
+SYMBOLS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     ">": operator.gt,
     "<=": operator.le,

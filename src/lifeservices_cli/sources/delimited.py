@@ -86,7 +86,7 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
                 if line.strip():
                     first.append(line)
     except UnicodeError as exc:  # only a BOM-less UTF-16 file or an unusual --encoding gets here
-        raise UsageError(f"cannot decode the file as {enc}: {exc.reason}", path) from None
+        raise UsageError(f"cannot decode the file as {enc}: {getattr(exc, 'reason', exc)}", path) from None
     if not first:
         raise UsageError("the file is empty: no header row", path)
     delimiter = _sniff_delimiter(first)

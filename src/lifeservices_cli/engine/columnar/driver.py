@@ -82,7 +82,7 @@ def _run(
 ) -> None:
     from collections import Counter
 
-    from lifeservices_cli.report.store import SEPARATOR
+    from lifeservices_cli.engine.results import SEPARATOR
 
     entity = binding.entity
     plan = Plan(
