@@ -290,9 +290,9 @@ def test_the_bundled_cases_pass():
     assert all(line.startswith("PASS ") for line in lines[:-1])
 
 
-def test_the_readme_example_case_runs(tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Pack authoring") :]
+def test_the_pack_authoring_example_case_runs(tmp_path):
+    guide = (ROOT / "docs" / "pack-authoring.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Tests") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```", section.index("```yaml\n") + 8)]
     (tmp_path / "readme.tests.yaml").write_text(block, encoding="utf-8")
     (tmp_path / "readme.yaml").write_text(
