@@ -35,8 +35,11 @@ demo-trend: install
 	$(BIN)/lifeservices trend --history $(DEMO_STORE) --indicator facility-area-per-100-households
 	$(BIN)/lifeservices compare 2023 2024 --history $(DEMO_STORE) --public
 
+# ruff; the layer and library contracts of pyproject.toml (import-linter); mypy on src/.
 lint: dev
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The HTML report's browser test needs Debian's chromium and its driver, and a Chinese font for the
 # trend charts' labels; install them when missing.
