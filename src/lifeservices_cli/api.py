@@ -28,19 +28,19 @@ from typing import Any, Literal, TypeAlias, overload
 
 from lifeservices_cli import pipeline as checker
 from lifeservices_cli.engine.records import AggregateResult, Result
+from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.loader import PackError, PackSet
 from lifeservices_cli.packs.loader import load_packs as _load_packs
 from lifeservices_cli.render import Format, Options, View
-from lifeservices_cli.report.model import FailOn, Report
+from lifeservices_cli.report.model import Report
 
 #: The status of one check: record-level ``pass``/``fail`` (standards), ``eligible``/``not_eligible``
 #: (eligibility rules), or why it could not be decided. Aggregates use the first five.
 Status: TypeAlias = Literal[
     "pass", "fail", "not_applicable", "missing_data", "invalid_data", "eligible", "not_eligible"
 ]
-#: Language of titles and messages (report keys stay English).
-Lang: TypeAlias = Literal["zh", "en"]
 #: Report formats, as ``--format`` names them.
 FormatName: TypeAlias = Literal[
     "table", "json", "ndjson", "csv", "parquet", "xlsx", "junit", "sarif", "github", "markdown", "html"

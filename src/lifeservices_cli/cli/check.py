@@ -18,13 +18,13 @@ from lifeservices_cli.cli.common import (
     AsOfOption,
     EncodingOption,
     EntityOption,
-    FailOn,
     HeaderRowsOption,
     IndicatorsOption,
     LangOption,
     SheetOption,
     UnitOption,
 )
+from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.errors import UsageError
 
 
@@ -106,7 +106,7 @@ def check(
             "--fail-on",
             help="What makes the exit code 1: any (fail, invalid or missing data), fail (only fail), never.",
         ),
-    ] = FailOn.any,
+    ] = "any",
     encoding: EncodingOption = None,
     csv_encoding: Annotated[
         str,
@@ -178,14 +178,14 @@ def check(
                 sheet=reading.sheets,
                 header_rows=reading.header_rows,
                 units=reading.units,
-                lang=language,  # type: ignore[arg-type]
+                lang=language,
                 as_of=day,
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
             )
         report.listing = results.value
         if baseline is not None:
-            outcome = monitoring.check_baseline(report, baseline, history, fail_on.value)
+            outcome = monitoring.check_baseline(report, baseline, history, fail_on)
         view = View(by.value) if by else None
         shown_as = Options(by=view, csv_encoding=csv_encoding, color=tty, width=common.width())
         _note_split(report, targets, language)
@@ -206,4 +206,4 @@ def check(
 
     if outcome is not None:
         raise typer.Exit(1 if outcome.new else 0)
-    raise typer.Exit(report.exit_code(fail_on.value))
+    raise typer.Exit(report.exit_code(fail_on))

@@ -14,27 +14,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.i18n import Lang
 
 if TYPE_CHECKING:  # rich is imported by the commands that draw a table, not by every run
     from rich.console import RenderableType
-
-
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
-class FailOn(StrEnum):
-    any = "any"
-    fail = "fail"
-    never = "never"
 
 
 IndicatorsOption = Annotated[
@@ -115,10 +104,10 @@ def read_options(
 # --------------------------------------------------------------------------- the edge
 
 
-def lang_of(lang: Lang | None) -> str:
+def lang_of(lang: Lang | None) -> Lang:
     """The language asked for, else ``$LIFESERVICES_LANG`` (``en…`` for English), else Chinese."""
     if lang is not None:
-        return lang.value
+        return lang
     return "en" if os.environ.get("LIFESERVICES_LANG", "zh").lower().startswith("en") else "zh"
 
 

@@ -204,18 +204,18 @@ def compare(
             return stores[0]
 
         result = comparing.compare(load(old, opener), load(new, opener))
-        doc = render.compare_document(result, public=public, names=names, lang=language)  # type: ignore[arg-type]
+        doc = render.compare_document(result, public=public, names=names, lang=language)
         data: str | bytes
         if fmt is CompareFormat.json:
             data = render.compare_json(doc)
         elif fmt is CompareFormat.markdown:
-            data = render.compare_markdown(doc, language)  # type: ignore[arg-type]
+            data = render.compare_markdown(doc, language)
         elif fmt is CompareFormat.html:
-            data = render.compare_html(doc, language)  # type: ignore[arg-type]
+            data = render.compare_html(doc, language)
         elif fmt is CompareFormat.csv:
-            data = render.compare_csv(doc, language)  # type: ignore[arg-type]
+            data = render.compare_csv(doc, language)
         else:
-            data = render.compare_table(doc, language, None if output else common.width())  # type: ignore[arg-type]
+            data = render.compare_table(doc, language, None if output else common.width())
         common.emit(data, output)
     if fail_on is FailOnChange.regressed and doc["summary"]["regressed"]:
         raise typer.Exit(1)
@@ -251,16 +251,16 @@ def trend(
         known = {k for r in runs for k in r.indicators}
         if indicator is not None and indicator not in known:
             raise UsageError(f"unknown indicator {indicator!r}; the stored runs have: {', '.join(sorted(known))}")
-        doc = render.trend_document(compute(runs, indicator), public=public, lang=language)  # type: ignore[arg-type]
+        doc = render.trend_document(compute(runs, indicator), public=public, lang=language)
         data: str
         if fmt is TrendFormat.json:
             data = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
         elif fmt is TrendFormat.markdown:
-            data = render.trend_markdown(doc, language)  # type: ignore[arg-type]
+            data = render.trend_markdown(doc, language)
         elif fmt is TrendFormat.html:
-            data = render.trend_html(doc, language)  # type: ignore[arg-type]
+            data = render.trend_html(doc, language)
         else:
-            data = render.trend_table(doc, language, None if output else common.width())  # type: ignore[arg-type]
+            data = render.trend_table(doc, language, None if output else common.width())
         common.emit(data, output)
 
 

@@ -44,7 +44,7 @@ def inspect(
     with common.guard():
         chosen = common.choose(fmt, "table", "json")
         options = common.read_options(entity, encoding, sheet, header_rows, unit)
-        infos = inspect_files(paths, common.load(indicators), options, language)  # type: ignore[arg-type]
+        infos = inspect_files(paths, common.load(indicators), options, language)
         data = to_json(infos)
         common.emit(common.as_json(data) if chosen == "json" else common.render(*_view(data, language)), None)
 

@@ -44,7 +44,7 @@ def indicators_list(
     language = common.lang_of(lang)
     with common.guard():
         chosen = common.choose(fmt, "table", "json")
-        data = listing(common.load(indicators), language, everything=everything)  # type: ignore[arg-type]
+        data = listing(common.load(indicators), language, everything=everything)
         if chosen == "json":
             common.emit(common.as_json(data), None)
             return
@@ -104,7 +104,7 @@ def explain(
     language = common.lang_of(lang)
     with common.guard():
         chosen = common.choose(fmt, "table", "json")
-        data = explain_data(common.load(indicators), indicator, language, common.day(as_of))  # type: ignore[arg-type]
+        data = explain_data(common.load(indicators), indicator, language, common.day(as_of))
         common.emit(common.as_json(data) if chosen == "json" else common.render(*_explain_view(data, language)), None)
 
 
@@ -291,7 +291,7 @@ def test_packs(
 
     language = common.lang_of(lang)
     with common.guard():
-        results = run(paths, language)  # type: ignore[arg-type]
+        results = run(paths, language)
         lines = []
         for r in results:
             lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.test.name}")
@@ -330,7 +330,7 @@ def template(
     language = common.lang_of(lang)
     with common.guard():
         chosen = entity_of(common.load(indicators), entity)
-        common.emit(template_bytes(chosen, language, output, style), output)  # type: ignore[arg-type]
+        common.emit(template_bytes(chosen, language, output, style), output)
         if output is not None:
             count = len(chosen.spec.fields)
             typer.echo(
@@ -361,5 +361,5 @@ def schema(
         packset = None if name in SPECIAL else common.load(indicators)
         from lifeservices_cli.packs.loader import PackSet
 
-        data = schema_for(packset or PackSet(), name, language)  # type: ignore[arg-type]
+        data = schema_for(packset or PackSet(), name, language)
         common.emit(common.as_json(data), output)

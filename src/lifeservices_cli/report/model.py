@@ -32,6 +32,7 @@ from lifeservices_cli.engine.records import (
     AggregateResult,
     Result,
 )
+from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Check
 from lifeservices_cli.packs.loader import PackSet
@@ -40,7 +41,6 @@ from lifeservices_cli.semantics.numbers import ZERO, to_json
 from lifeservices_cli.sources import InputInfo, Table, reread
 
 SCHEMA_VERSION = 2
-FailOn = Literal["any", "fail", "never"]
 #: ``--results``: which results of records the reports list (``None``: every one). Counts are always of all.
 Listing = Literal["all", "problems", "none"]
 LISTED: dict[str, frozenset[str] | None] = {
