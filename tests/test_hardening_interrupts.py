@@ -273,7 +273,7 @@ def test_a_signal_while_the_interpreter_joins_threads_prints_no_traceback(tmp_pa
     # its batch) in threading._shutdown, where an exception is printed with a traceback.
     script = (
         "import threading, time\n"
-        "from lifeservices_cli import interrupts\n"
+        "from lifeservices_cli.cli import interrupts\n"
         "def main():\n"
         "    threading.Thread(target=time.sleep, args=(3,)).start()\n"
         "    print('done', flush=True)\n"
@@ -365,7 +365,7 @@ def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop)
     # ignored, and wrote its report as if nobody had pressed Ctrl-C.
     script = (
         "import signal, time\n"
-        "from lifeservices_cli import interrupts\n"
+        "from lifeservices_cli.cli import interrupts\n"
         "class Finalised:\n"
         "    def __del__(self):\n"
         f"        signal.raise_signal(signal.{stop})  # the handler runs in here\n"
