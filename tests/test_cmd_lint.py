@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lifeservices_cli.authoring.lint import CODES, lint, severity
+from lifeservices_cli.authoring.lint import lint, severity
 from lifeservices_cli.cli.app import app
+from lifeservices_cli.packs.codes import CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -385,6 +386,21 @@ def test_every_code_is_documented_in_the_reference():
         assert f"| `{code}` |" in section, code
         assert meaning
     assert severity("LS060") == "warning" and severity("LS061") == "error"
+
+
+def test_every_code_the_source_emits_is_registered_and_an_unknown_one_is_a_bug():
+    import re
+
+    from lifeservices_cli.packs.compiler import Located
+    from lifeservices_cli.packs.loader import Problem
+
+    source = ROOT / "src" / "lifeservices_cli"
+    emitted = {c for f in source.rglob("*.py") for c in re.findall(r'"(LS\d{3})"', f.read_text(encoding="utf-8"))}
+    assert emitted and emitted <= set(CODES), sorted(emitted - set(CODES))
+    with pytest.raises(KeyError, match="LS099 is not a registered problem code"):
+        Problem("pack.yaml", 1, 1, "LS099", "made up")
+    with pytest.raises(KeyError, match="LS098"):
+        Located(["indicators"], "made up", "LS098")
 
 
 def test_lint_function_directly(here):

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from lifeservices_cli.formula import Formula, FormulaError, compile_formula
+from lifeservices_cli.packs.codes import code as registered
 from lifeservices_cli.packs.models import Criterion, DatedRule, EntitySpec, Indicator, Localized, Parameter, RuleSpec
 from lifeservices_cli.semantics import comparators, units
 from lifeservices_cli.semantics.cells import make_converter, normalize
@@ -30,7 +31,7 @@ class Located(Exception):
 
     def __init__(self, loc: list[Any], message: str, code: str, column: int | None = None):
         super().__init__(message)
-        self.loc, self.message, self.code, self.column = loc, message, code, column
+        self.loc, self.message, self.code, self.column = loc, message, registered(code), column
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import yaml
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.packs import yamlio
+from lifeservices_cli.packs.codes import code as registered
 from lifeservices_cli.packs.compiler import (
     AS_OF,
     CompiledIndicator,
@@ -54,6 +55,9 @@ class Problem:
     column: int | None
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        registered(self.code)  # a registered code, or a bug
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line or 1}:{self.column or 1}: {self.code} {self.message}"
