@@ -392,7 +392,7 @@ def test_every_code_the_source_emits_is_registered_and_an_unknown_one_is_a_bug()
     import re
 
     from lifeservices_cli.packs.compiler import Located
-    from lifeservices_cli.packs.loader import Problem
+    from lifeservices_cli.packs.packset import Problem
 
     source = ROOT / "src" / "lifeservices_cli"
     emitted = {c for f in source.rglob("*.py") for c in re.findall(r'"(LS\d{3})"', f.read_text(encoding="utf-8"))}

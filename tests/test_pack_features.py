@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.packs.loader import PackError, load_packs
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.packs.packset import PackError
 from lifeservices_cli.pipeline import check_records
 
 PROVINCE = """\

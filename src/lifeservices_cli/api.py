@@ -31,8 +31,8 @@ from lifeservices_cli.engine.records import AggregateResult, Result
 from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import PackError, PackSet
 from lifeservices_cli.packs.loader import load_packs as _load_packs
+from lifeservices_cli.packs.packset import PackError, PackSet
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.report.model import Report
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from lifeservices_cli.engine.records import Aggregator, Engine
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import PackSet, load_packs
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources import Binding, Options, bind_table, open_bindings, table_from_items
 

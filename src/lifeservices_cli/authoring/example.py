@@ -21,7 +21,7 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.formula import Formula
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator, Entity
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.comparators import compare
 from lifeservices_cli.semantics.values import Unknown, Value, missing
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 
 from .common import find_indicator, hide_machine_paths
 from .example import record_fields, worked_example

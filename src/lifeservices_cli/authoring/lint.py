@@ -24,8 +24,8 @@ import yaml
 from lifeservices_cli.packs import loader as packs
 from lifeservices_cli.packs import yamlio
 from lifeservices_cli.packs.codes import UNREADABLE, WARNINGS
-from lifeservices_cli.packs.loader import PackSet, Problem
 from lifeservices_cli.packs.models import Pack, PackTest
+from lifeservices_cli.packs.packset import PackSet, Problem
 
 from .common import shown, top_level_files, unshown
 from .packtest import Case, collect, pack_paths

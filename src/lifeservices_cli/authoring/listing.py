@@ -7,7 +7,7 @@ from typing import Any
 
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.numbers import to_json
 
 _JOIN = {"all": {"zh": " 且 ", "en": " and "}, "any": {"zh": " 或 ", "en": " or "}}

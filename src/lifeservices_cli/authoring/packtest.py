@@ -23,8 +23,8 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs import loader as packs
 from lifeservices_cli.packs import yamlio
-from lifeservices_cli.packs.loader import PackSet, Problem
 from lifeservices_cli.packs.models import Expectation, PackTest
+from lifeservices_cli.packs.packset import PackSet, Problem
 from lifeservices_cli.packs.problems import loc_text, pydantic_problems
 from lifeservices_cli.semantics.dates import parse_date
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Entity
-from lifeservices_cli.packs.loader import PackSet
 from lifeservices_cli.packs.models import FieldSpec, Pack, PackTest
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics import units
 from lifeservices_cli.semantics.cells import FALSE_MARKS, MISSING_MARKS, TRUE_MARKS
 

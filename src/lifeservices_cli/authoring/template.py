@@ -16,8 +16,8 @@ from typing import Any
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Entity
-from lifeservices_cli.packs.loader import PackSet
 from lifeservices_cli.packs.models import FieldSpec
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.render.rows import is_formula_like, neutralise
 from lifeservices_cli.semantics import units
 from lifeservices_cli.semantics.cells import match_header

@@ -359,7 +359,7 @@ def schema(
     language = common.lang_of(lang)
     with common.guard():
         packset = None if name in SPECIAL else common.load(indicators)
-        from lifeservices_cli.packs.loader import PackSet
+        from lifeservices_cli.packs.packset import PackSet
 
         data = schema_for(packset or PackSet(), name, language)
         common.emit(common.as_json(data), output)

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator
-from lifeservices_cli.packs.loader import PackSet
 from lifeservices_cli.packs.models import FieldSpec
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.comparators import compare
 from lifeservices_cli.semantics.numbers import ZERO, display
 from lifeservices_cli.semantics.values import Unknown, Value, invalid, merge, missing

@@ -27,7 +27,7 @@ from lifeservices_cli.engine.records import (
     Result,
 )
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.packs.loader import CompiledIndicator
+from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.words import w
 from lifeservices_cli.semantics.numbers import ZERO, display
 

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, NA, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import CompiledIndicator
+from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     group_name,
     labelled,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lifeservices_cli.engine.records import Result
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import CompiledIndicator
+from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import clean
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import CompiledIndicator
+from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by
 from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report

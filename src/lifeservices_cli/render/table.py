@@ -20,7 +20,7 @@ from rich.text import Text
 
 from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.packs.loader import CompiledIndicator
+from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
     Groups,

@@ -35,7 +35,7 @@ from lifeservices_cli.engine.records import (
 from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Check
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.report.store import ResultStore
 from lifeservices_cli.semantics.numbers import ZERO, to_json
 from lifeservices_cli.sources import InputInfo, Table, reread

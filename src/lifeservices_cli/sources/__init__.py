@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.sources import layout as _layout
 from lifeservices_cli.sources.binding import Binding, Options, _winner, bind, bind_table, choose_entity
 from lifeservices_cli.sources.delimited import detect_encoding, read_csv_grid

@@ -14,7 +14,7 @@ from typing import Any
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Entity
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics import units
 from lifeservices_cli.semantics.cells import Converter, make_converter, normalize
 from lifeservices_cli.semantics.values import Value, missing

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lifeservices_cli.i18n import Lang
-from lifeservices_cli.packs.loader import PackSet
+from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.sources import Options, open_bindings
 from lifeservices_cli.sources.model import InputInfo
 
