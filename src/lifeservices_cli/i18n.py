@@ -276,7 +276,9 @@ def template(key: str, lang: Lang) -> tuple[str | Slot, ...]:
     """The message ``key`` in ``lang`` as its parts: literal text and named slots, in order."""
     parts: list[str | Slot] = []
     for literal, name, spec, conversion in string.Formatter().parse(MESSAGES[key][lang]):
-        if literal:
+        if literal and parts and isinstance(parts[-1], str):  # ``{{``/``}}`` split a literal in two
+            parts[-1] += literal
+        elif literal:
             parts.append(literal)
         if name is not None:
             if not name.isidentifier():
