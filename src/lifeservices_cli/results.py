@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Literal, TypeVar
 
 from lifeservices_cli.numbers import ZERO, to_json
@@ -83,61 +84,73 @@ When = Literal["always", "yearly", "several"]
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """One key of a report entry: its name, when it is there, and its JSON value from the result."""
+    """One key of a report entry: its name, when it is there, and its JSON value from the result
+    (``value``; without it the result's attribute of the same name, as it is)."""
 
     name: str
-    value: Callable[[Any], Any]
+    value: Callable[[Any], Any] | None = None
     when: When = "always"
+
+    def getter(self) -> Callable[[Any], Any]:
+        return self.value if self.value is not None else attrgetter(self.name)
 
 
 #: A result's entry in the JSON report (schema 2: only what is its own), in order.
 RESULT_ENTRY: tuple[Key, ...] = (
     Key("source", lambda r: path_text(r.source)),
-    Key("line", lambda r: r.line),
-    Key("record_id", lambda r: r.record_id),
-    Key("record_name", lambda r: r.record_name),
-    Key("district", lambda r: r.district),
-    Key("year", lambda r: r.year, "yearly"),
-    Key("indicator", lambda r: r.indicator),
-    Key("status", lambda r: r.status),
-    Key("check", lambda r: r.check, "several"),
+    Key("line"),
+    Key("record_id"),
+    Key("record_name"),
+    Key("district"),
+    Key("year", when="yearly"),
+    Key("indicator"),
+    Key("status"),
+    Key("check", when="several"),
     Key("value", lambda r: to_json(r.value, r.threshold)),
     Key("threshold", lambda r: to_json(r.threshold, r.value)),
     Key("gap", lambda r: to_json(r.gap, ZERO)),
     Key("shortfall", lambda r: to_json(r.shortfall, ZERO)),
-    Key("message", lambda r: r.message),
+    Key("message"),
 )
 
 #: An aggregate's entry (its comparator, unit, clause and departments are its indicator's).
 AGGREGATE_ENTRY: tuple[Key, ...] = (
-    Key("indicator", lambda a: a.indicator),
-    Key("group", lambda a: a.group),
-    Key("status", lambda a: a.status),
+    Key("indicator"),
+    Key("group"),
+    Key("status"),
     Key("value", lambda a: to_json(a.value, a.threshold)),
-    Key("numerator", lambda a: a.numerator),
-    Key("denominator", lambda a: a.denominator),
-    Key("unknown", lambda a: a.unknown),
+    Key("numerator"),
+    Key("denominator"),
+    Key("unknown"),
     Key("threshold", lambda a: to_json(a.threshold, a.value)),
     Key("gap", lambda a: to_json(a.gap, ZERO)),
-    Key("message", lambda a: a.message),
+    Key("message"),
 )
 
 
-@lru_cache(maxsize=8)
-def entry_keys(yearly: bool = False, several: bool = False, entry: tuple[Key, ...] = RESULT_ENTRY) -> tuple[Key, ...]:
-    """The keys of an entry of an indicator that has a reporting year or not, several checks or not."""
-    shown = {"always": True, "yearly": yearly, "several": several}
-    return tuple(k for k in entry if shown[k.when])
+def entry_keys(yearly: bool = False, several: bool = False) -> tuple[Key, ...]:
+    """The keys of a result's entry, for an indicator with a reporting year or not, several checks or not."""
+    return _KEYS[yearly, several]
+
+
+_KEYS = {
+    (yearly, several): tuple(k for k in RESULT_ENTRY if {"always": True, "yearly": yearly, "several": several}[k.when])
+    for yearly in (False, True)
+    for several in (False, True)
+}
+#: The record path's (name, getter) pairs for each kind of entry: built once, used per result.
+_GETTERS = {kind: tuple((k.name, k.getter()) for k in keys) for kind, keys in _KEYS.items()}
+_AGGREGATE_GETTERS = tuple((k.name, k.getter()) for k in AGGREGATE_ENTRY)
 
 
 def result_entry(r: Result, yearly: bool = False, several: bool = False) -> dict[str, Any]:
     """A result's entry as a dict (the record path; ``json.dumps`` of it is the report's text)."""
-    return {k.name: k.value(r) for k in entry_keys(yearly, several)}
+    return {name: get(r) for name, get in _GETTERS[yearly, several]}
 
 
 def aggregate_entry(a: AggregateResult) -> dict[str, Any]:
     """An aggregate's entry as a dict."""
-    return {k.name: k.value(a) for k in AGGREGATE_ENTRY}
+    return {name: get(a) for name, get in _AGGREGATE_GETTERS}
 
 
 T = TypeVar("T")
