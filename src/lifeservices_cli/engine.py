@@ -53,7 +53,7 @@ def _unknown_status(u: Unknown) -> str:
 
 def _field_titles(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang) -> str:
     fields = packset.entities[ind.spec.entity].spec.fields
-    return "、".join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
+    return t("words.fields_sep", lang).join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
 
 
 def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang, applicability: bool) -> str:

@@ -129,6 +129,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "words.no_group": {"zh": "（未填写）", "en": "(blank)"},
     "words.sep": {"zh": "；", "en": "; "},  # between the checks a message shows
     "words.reasons_sep": {"zh": "; ", "en": "; "},  # between the reasons of invalid data
+    "words.fields_sep": {"zh": "、", "en": "、"},  # between the fields a message names (missing data)
     # warnings
     "warn.default_absent": {
         "zh": "{path}：没有「{field}」列，全部记录按 {value} 处理",

@@ -501,7 +501,8 @@ class Plan:
         masks, texts = [], []
         for subset in range(1, 1 << len(leaves)):
             names = [leaves[j] for j in range(len(leaves)) if subset >> j & 1]
-            titles = "、".join(sorted(fields[n].title.get(self.lang) if n in fields else n for n in names))
+            shown = sorted(fields[n].title.get(self.lang) if n in fields else n for n in names)
+            titles = t("words.fields_sep", self.lang).join(shown)
             masks.append(sum(bits[n] for n in names))
             texts.append(_quote(t(key, self.lang, fields=titles)))
         missing = mask.replace_strict(masks, texts, default=None, return_dtype=pl.Utf8) if masks else pl.lit(None)
