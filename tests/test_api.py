@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import lifeservices_cli as ls
 from lifeservices_cli import api
 from lifeservices_cli.cli.app import app
-from lifeservices_cli.engine.records import STATUSES
+from lifeservices_cli.engine.results import STATUSES
 from lifeservices_cli.render import Format
 
 ROOT = Path(__file__).resolve().parents[1]

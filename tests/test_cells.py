@@ -8,7 +8,7 @@ import pytest
 
 from lifeservices_cli.packs.loader import load_packs
 from lifeservices_cli.semantics import cells, units
-from lifeservices_cli.semantics.values import Unknown
+from lifeservices_cli.semantics.values import Reason, Unknown
 
 F = Fraction
 LINE = 7
@@ -29,12 +29,13 @@ def text(raw: str, *, encoding: str = "utf-8"):
     return cells.make_converter("text", column="名称", field="name", encoding=encoding)(raw, LINE)
 
 
-def reason(value) -> str:
-    """The single reason of an invalid cell."""
+def reason(value, lang: str = "zh") -> str:
+    """The single reason of an invalid cell, worded in ``lang`` (a reason is a code with parameters)."""
     assert isinstance(value, Unknown), value
     assert value.missing == frozenset()
     (only,) = value.invalid
-    return only
+    assert isinstance(only, Reason) and only.get("line") == LINE
+    return only.word(lang)  # type: ignore[arg-type]
 
 
 def is_missing(value, field: str = "area") -> bool:
@@ -260,12 +261,12 @@ def test_incompatible_cell_unit(raw, unit, expected):
 
 
 def test_incompatible_cell_unit_in_english():
-    assert reason(number("600元", lang="en")) == "line 7, column '面积': unit '元' cannot be converted to m²"
+    assert reason(number("600元"), "en") == "line 7, column '面积': unit '元' cannot be converted to m²"
 
 
 def test_unit_on_a_field_without_unit_is_reported_in_the_message_language():
     assert reason(number("5个", unit=None)) == "第7行「面积」：单位“个”不能换算为无单位的数值"
-    assert reason(number("5个", unit=None, lang="en")) == (
+    assert reason(number("5个", unit=None), "en") == (
         "line 7, column '面积': unit '个' cannot be converted to a plain number"
     )
 
@@ -307,7 +308,7 @@ def test_unreadable_numbers(raw, expected):
 
 
 def test_spreadsheet_error_in_english():
-    assert reason(number("#DIV/0!", lang="en")) == "line 7, column '面积': spreadsheet error value #DIV/0!"
+    assert reason(number("#DIV/0!"), "en") == "line 7, column '面积': spreadsheet error value #DIV/0!"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from lifeservices_cli import pipeline as checker
-from lifeservices_cli.engine.records import Engine, Result
+from lifeservices_cli.engine.records import Engine
+from lifeservices_cli.engine.results import Result
 from lifeservices_cli.packs import loader as packs
 from lifeservices_cli.semantics import comparators
 from lifeservices_cli.sources import Record

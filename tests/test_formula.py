@@ -13,7 +13,7 @@ import pytest
 
 from lifeservices_cli import formula as formula_module
 from lifeservices_cli.formula import FUNCTIONS, Formula, FormulaError, compile_formula
-from lifeservices_cli.semantics.values import Unknown, invalid, missing
+from lifeservices_cli.semantics.values import Unknown, invalid, missing, reason
 
 ALLOWED = "abs, add_years, if, is_missing, max, min, round, years_between"
 
@@ -133,7 +133,7 @@ def test_text_fields_and_literals() -> None:
 # --------------------------------------------------------------------------- unknowns
 
 MISS_A = missing("a")
-BAD = invalid("cannot read 'abc' in column b, line 3")
+BAD = invalid("cell.not_number", line=3, column="b", raw="abc")
 
 
 @pytest.mark.parametrize(
@@ -164,8 +164,8 @@ def test_missing_and_explicit_unknown_are_equivalent() -> None:
 
 
 P_MISSING = missing("p")
-Q_INVALID = invalid("bad q")
-BOTH = Unknown(missing=frozenset({"p"}), invalid=("bad q",))
+Q_INVALID = invalid("cell.not_boolean", line=2, column="q", raw="?")
+BOTH = Unknown(missing=frozenset({"p"}), invalid=Q_INVALID.invalid)
 T, FA = True, False
 
 
@@ -241,7 +241,10 @@ def test_floor_area_or_investment() -> None:
 def test_division_by_zero_names_the_divisor() -> None:
     f = compile_formula("service_facility_area / households * 100", FIELDS)
     result = f({"service_facility_area": F(10), "households": F(0)})
-    assert result == invalid("division by zero in 'households' (= 0)")
+    assert result == invalid("formula.division_by_zero", expr="households")
+    assert isinstance(result, Unknown)
+    assert result.invalid[0].word("en") == "division by zero in 'households' (= 0)"
+    assert result.invalid[0].word("zh") == "除数为零（households = 0），无法计算"
 
 
 @pytest.mark.parametrize(
@@ -256,17 +259,17 @@ def test_division_by_zero_names_the_divisor() -> None:
 def test_division_by_zero_messages(text: str, divisor: str) -> None:
     result = run(text, {"a": F(1), "b": F(0), "c": F(0)})
     assert isinstance(result, Unknown)
-    assert result.invalid[0] == f"division by zero in '{divisor}' (= 0)"
+    assert result.invalid[0] == reason("formula.division_by_zero", expr=divisor)
 
 
 def test_division_by_zero_merges_with_other_unknowns() -> None:
     result = run("a / b", {"b": F(0)})
-    assert result == Unknown(missing=frozenset({"a"}), invalid=("division by zero in 'b' (= 0)",))
+    assert result == Unknown(missing=frozenset({"a"}), invalid=(reason("formula.division_by_zero", expr="b"),))
     assert run("a / b", {"a": F(1), "b": BAD}) == BAD
 
 
 def test_division_by_literal_zero_is_invalid_not_an_error() -> None:
-    assert run("a / 0", {"a": F(1)}) == invalid("division by zero in '0' (= 0)")
+    assert run("a / 0", {"a": F(1)}) == invalid("formula.division_by_zero", expr="0")
 
 
 # --------------------------------------------------------------------------- functions
@@ -437,9 +440,7 @@ def test_unicode_field_names() -> None:
     f = compile_formula("服务面积 / 户数 * 100 >= 30 and 是否新建", fields)
     assert f.fields == {"服务面积", "户数", "是否新建"}
     assert f({"服务面积": F(60), "户数": F(200), "是否新建": True}) is True
-    assert f({"服务面积": F(60), "户数": F(0), "是否新建": True}) == invalid(
-        "division by zero in '户数' (= 0)"
-    )
+    assert f({"服务面积": F(60), "户数": F(0), "是否新建": True}) == invalid("formula.division_by_zero", expr="户数")
 
 
 def test_string_with_other_quote_and_whitespace() -> None:

@@ -80,8 +80,10 @@ def test_any_cell_text_gives_a_value_or_a_reason(raw, field_type, field_unit, he
     if isinstance(value, Unknown):
         if value.invalid:
             assert value.missing == frozenset()
-            (reason,) = value.invalid
-            assert isinstance(reason, str) and "7" in reason and "列X" in reason  # the line and the column
+            (why,) = value.invalid  # a code with parameters, worded in the run's language
+            assert why.get("line") == 7 and why.get("column") == "列X"
+            reason = why.word(lang)
+            assert "7" in reason and "列X" in reason  # the line and the column
             assert "\n" not in reason.replace(raw.strip(), "")  # one line, apart from the cell quoted
         else:
             assert value.missing == frozenset({"f"})

@@ -64,9 +64,10 @@ def check(path: Path, **kwargs):
     return checker.check_files([path], packset=PACKSET, **kwargs)
 
 
-def invalid_reasons(value) -> tuple[str, ...]:
+def invalid_reasons(value, lang: str = "zh") -> tuple[str, ...]:
+    """An invalid value's reasons (codes with parameters) worded in ``lang``."""
     assert isinstance(value, Unknown), value
-    return value.invalid
+    return tuple(r.word(lang) for r in value.invalid)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- encodings

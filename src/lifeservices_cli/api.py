@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias, overload
 
 from lifeservices_cli import pipeline as checker
-from lifeservices_cli.engine.records import AggregateResult, Result
-from lifeservices_cli.engine.results import FailOn
+from lifeservices_cli.engine.results import AggregateResult, FailOn, Result
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.loader import load_packs as _load_packs

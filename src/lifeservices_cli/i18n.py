@@ -2,10 +2,19 @@
 
 Report keys stay English; what a person reads follows ``--lang``. Every message has both
 languages here, so a missing translation is a test failure, not a silent fallback.
+
+A message is a template with named slots (``{title} = {value}{unit}（{rule}）``): its wording and
+punctuation stand here only. The record engine fills the slots with strings (``t``); the columnar
+engine with polars expressions, from the template's parts (``template``, ``fill_parts``). Both
+languages of a message have the same slots (a test checks it). Reasons (why a value is invalid:
+``values.Reason``) are codes of this catalogue too, worded when the message is made.
 """
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
+from functools import cache
 from typing import Literal, TypeAlias
 
 Lang: TypeAlias = Literal["zh", "en"]
@@ -31,6 +40,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cell.bad_unit": {
         "zh": "第{line}行「{column}」：单位“{unit}”不能换算为{target}",
         "en": "line {line}, column '{column}': unit '{unit}' cannot be converted to {target}",
+    },
+    "cell.bad_unit_plain": {
+        "zh": "第{line}行「{column}」：单位“{unit}”不能换算为无单位的数值",
+        "en": "line {line}, column '{column}': unit '{unit}' cannot be converted to a plain number",
     },
     "cell.below_minimum": {
         "zh": "第{line}行「{column}」：{raw} 小于允许的最小值 {minimum}",
@@ -68,6 +81,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第{line}行「{column}」：应为文本，得到 {raw}",
         "en": "line {line}, column '{column}': expected text, got {raw}",
     },
+    # formulas: arithmetic without an answer (``expr``: the part of the formula, as written)
+    "formula.division_by_zero": {"zh": "除数为零（{expr} = 0），无法计算", "en": "division by zero in '{expr}' (= 0)"},
+    "formula.date_out_of_range": {"zh": "日期超出范围（{expr}）", "en": "date out of range in '{expr}'"},
     # statuses
     "status.pass": {"zh": "达标", "en": "pass"},
     "status.fail": {"zh": "未达标", "en": "fail"},
@@ -77,12 +93,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.eligible": {"zh": "符合条件", "en": "eligible"},
     "status.not_eligible": {"zh": "不符合条件", "en": "not eligible"},
     # result messages
-    "msg.pass": {"zh": "{metric} = {value}{unit}，{rule}：达标", "en": "{metric} = {value}{unit}, rule {rule}: met"},
-    "msg.fail": {
-        "zh": "{metric} = {value}{unit}，{rule}：未达标，差 {gap}{unit}",
-        "en": "{metric} = {value}{unit}, rule {rule}: not met, short by {gap}{unit}",
-    },
-    "msg.fail_bool": {"zh": "{metric}：{value}，要求 {rule}", "en": "{metric}: {value}, required {rule}"},
+    # one check, as a result's message shows it (``unit``: empty or a space and the unit)
+    "msg.check": {"zh": "{title} = {value}{unit}（{rule}）", "en": "{title} = {value}{unit} ({rule})"},
+    "msg.check_yes_no": {"zh": "{title}：{value}", "en": "{title}: {value}"},
+    # a rule against a threshold computed by a formula (``threshold``: its title, ``value``: its value)
+    "msg.rule_formula": {"zh": "{comparator} {threshold} {value}{unit}", "en": "{comparator} {threshold} {value}{unit}"},
     "msg.eligible": {"zh": "符合条件：{reason}", "en": "eligible: {reason}"},
     "msg.not_eligible": {"zh": "不符合条件：{reason}", "en": "not eligible: {reason}"},
     "msg.not_applicable": {"zh": "不适用（{condition} 不成立）", "en": "not applicable ({condition} is false)"},
@@ -100,7 +115,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "cannot tell whether it applies; missing: {fields}",
     },
     "msg.invalid": {"zh": "数据无效：{reasons}", "en": "invalid data: {reasons}"},
-    "msg.division_by_zero": {"zh": "除数为零（{expr} = 0），无法计算", "en": "division by zero in '{expr}' (= 0)"},
     "msg.shortfall": {"zh": "，还需补足 {value}{unit}", "en": "; {value}{unit} still to be provided"},
     "msg.agg": {
         "zh": "{group}：{numerator}/{denominator} 达标，达标率 {value}%，要求 {rule}",
@@ -112,8 +126,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "words.no": {"zh": "否", "en": "no"},
     "words.and": {"zh": " 且 ", "en": " and "},
     "words.or": {"zh": " 或 ", "en": " or "},
-    "words.plain_number": {"zh": "无单位的数值", "en": "a plain number"},
     "words.no_group": {"zh": "（未填写）", "en": "(blank)"},
+    "words.sep": {"zh": "；", "en": "; "},  # between the checks a message shows
+    "words.reasons_sep": {"zh": "; ", "en": "; "},  # between the reasons of invalid data
+    "words.fields_sep": {"zh": "、", "en": "、"},  # between the fields a message names (missing data)
     # warnings
     "warn.default_absent": {
         "zh": "{path}：没有「{field}」列，全部记录按 {value} 处理",
@@ -235,3 +251,57 @@ MESSAGES: dict[str, dict[str, str]] = {
 def t(key: str, lang: Lang, **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in."""
     return MESSAGES[key][lang].format(**params)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A named slot of a template, with its format spec (``{value:.2f}``) and conversion (``!r``)."""
+
+    name: str
+    spec: str = ""
+    conversion: str | None = None
+
+    def fill(self, value: object) -> str:
+        """``value`` in this slot, as ``str.format`` writes it."""
+        if self.conversion == "r":
+            value = repr(value)
+        elif self.conversion == "s":
+            value = str(value)
+        elif self.conversion == "a":
+            value = ascii(value)
+        return format(value, self.spec)
+
+
+@cache
+def template(key: str, lang: Lang) -> tuple[str | Slot, ...]:
+    """The message ``key`` in ``lang`` as its parts: literal text and named slots, in order."""
+    parts: list[str | Slot] = []
+    for literal, name, spec, conversion in string.Formatter().parse(MESSAGES[key][lang]):
+        if literal and parts and isinstance(parts[-1], str):  # ``{{``/``}}`` split a literal in two
+            parts[-1] += literal
+        elif literal:
+            parts.append(literal)
+        if name is not None:
+            if not name.isidentifier():
+                raise ValueError(f"message {key!r} ({lang}): slot {name!r} is not a name")
+            parts.append(Slot(name, spec or "", conversion))
+    return tuple(parts)
+
+
+def slots(key: str, lang: Lang) -> tuple[str, ...]:
+    """The names of the slots of the message ``key`` in ``lang``, in order."""
+    return tuple(p.name for p in template(key, lang) if isinstance(p, Slot))
+
+
+def fill_parts(key: str, lang: Lang, **params: object) -> list[str | Slot]:
+    """The message ``key`` with the slots ``params`` give filled in: literal text (neighbours
+    joined) and the slots still open, for an engine that fills those otherwise (with columns)."""
+    out: list[str | Slot] = []
+    for part in template(key, lang):
+        if isinstance(part, Slot) and part.name in params:
+            part = part.fill(params[part.name])
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        elif part != "":
+            out.append(part)
+    return out

@@ -6,68 +6,30 @@ are compiled already (``packs.py``); here they are only evaluated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
+from lifeservices_cli.engine.results import (
+    ELIGIBLE,
+    FAIL,
+    INVALID,
+    MISSING,
+    NA,
+    NOT_ELIGIBLE,
+    PASS,
+    AggregateResult,
+    Result,
+)
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator
 from lifeservices_cli.packs.models import FieldSpec
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.comparators import compare
 from lifeservices_cli.semantics.numbers import ZERO, display
-from lifeservices_cli.semantics.values import Unknown, Value, invalid, merge, missing
+from lifeservices_cli.semantics.values import Unknown, Value, invalid, merge, missing, reason
 from lifeservices_cli.sources import Record
-
-PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
-ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
-STATUSES = (PASS, FAIL, NA, MISSING, INVALID, ELIGIBLE, NOT_ELIGIBLE)
-_SEP = {"zh": "；", "en": "; "}
-
-
-@dataclass(slots=True)
-class Result:
-    """One indicator checked against one record."""
-
-    source: str
-    line: int
-    record_id: str | None
-    record_name: str | None
-    district: str | None
-    indicator: str
-    status: str
-    value: Fraction | bool | None
-    threshold: Fraction | bool | None
-    comparator: str | None
-    unit: str | None
-    gap: Fraction | None
-    message: str
-    shortfall: Fraction | None = None
-    #: Which of the indicator's checks the value, threshold, comparator and unit are (0 for one check).
-    check: int = 0
-    #: The row's reporting year, for an entity with a ``reporting_year`` (district rows: what, with
-    #: the district, identifies a record that has no id or name); None otherwise or when it is no year.
-    year: int | None = None
-
-
-@dataclass(slots=True)
-class AggregateResult:
-    """An aggregate indicator for one group (e.g. one district)."""
-
-    indicator: str
-    group: str | None
-    status: str
-    value: Fraction | None
-    numerator: int
-    denominator: int
-    unknown: int
-    threshold: Fraction | bool
-    comparator: str
-    unit: str | None
-    gap: Fraction | None
-    message: str
 
 
 def _unknown_status(u: Unknown) -> str:
@@ -76,40 +38,40 @@ def _unknown_status(u: Unknown) -> str:
 
 def _field_titles(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang) -> str:
     fields = packset.entities[ind.spec.entity].spec.fields
-    return "、".join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
-
-
-_DIVISION = re.compile(r"^division by zero in '(?P<expr>.*)' \(= 0\)$")
-
-
-def _reason(reason: str, lang: Lang) -> str:
-    """Data reasons come in the run's language already; the formula's arithmetic ones are translated here."""
-    m = _DIVISION.match(reason)
-    return t("msg.division_by_zero", lang, expr=m.group("expr")) if m else reason
+    return t("words.fields_sep", lang).join(sorted(fields[f].title.get(lang) if f in fields else f for f in u.missing))
 
 
 def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang: Lang, applicability: bool) -> str:
-    if u.is_invalid:
-        return t("msg.invalid", lang, reasons="; ".join(_reason(r, lang) for r in u.invalid))
+    if u.is_invalid:  # the reasons are codes with parameters: worded here, in the report's language
+        return t("msg.invalid", lang, reasons=t("words.reasons_sep", lang).join(r.word(lang) for r in u.invalid))
     key = "msg.missing_applicability" if applicability else "msg.missing"
     return t(key, lang, fields=_field_titles(ind, packset, u, lang))
 
 
+def formula_rule(check: Check, lang: Lang) -> dict[str, str]:
+    """The slots of ``msg.rule_formula`` that do not depend on the record: the comparator (its
+    word in Chinese) and the threshold's title."""
+    shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text  # type: ignore[union-attr]
+    return {"comparator": check.word if check.word and lang == "zh" else check.comparator, "threshold": shown}
+
+
+def unit_slot(unit: str | None) -> str:
+    """A unit as the ``unit`` slot of a message takes it: after a space, or nothing."""
+    return f" {unit}" if unit else ""
+
+
 def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
+    title = check.title.get(lang)
     if isinstance(value, bool):
-        shown = t("words.yes", lang) if value else t("words.no", lang)
-        return f"{check.title.get(lang)}：{shown}" if lang == "zh" else f"{check.title.get(lang)}: {shown}"
-    unit = f" {check.unit}" if check.unit else ""
+        return t("msg.check_yes_no", lang, title=title, value=t("words.yes" if value else "words.no", lang))
+    unit = unit_slot(check.unit)
     against = None if isinstance(threshold, Unknown) else threshold
     rule = check.rule_text(lang, against=value)
     if check.threshold_formula is not None and against is not None:
-        shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-        word = check.word if check.word and lang == "zh" else check.comparator
-        rule = f"{word} {shown} {display(against, against=value)}{unit}"  # type: ignore[arg-type]
+        shown = display(against, against=value)  # type: ignore[arg-type]
+        rule = t("msg.rule_formula", lang, value=shown, unit=unit, **formula_rule(check, lang))
     number = display(value, against=against)  # type: ignore[arg-type]
-    if lang == "zh":
-        return f"{check.title.get(lang)} = {number}{unit}（{rule}）"
-    return f"{check.title.get(lang)} = {number}{unit} ({rule})"
+    return t("msg.check", lang, title=title, value=number, unit=unit, rule=rule)
 
 
 class Engine:
@@ -166,12 +128,14 @@ class Engine:
             if spec.maximum is not None and isinstance(value, Fraction) and value > Fraction(str(spec.maximum)):
                 most = display(Fraction(str(spec.maximum)))
                 raw = display(value)
-                reason = t("cell.above_maximum", lang, line=record.line, column=column, raw=raw, maximum=most)
-                record.values[fname] = invalid(reason)
+                record.values[fname] = invalid(
+                    "cell.above_maximum", line=record.line, column=column, raw=raw, maximum=most
+                )
             elif spec.not_after_as_of and isinstance(value, date) and value > self.as_of:
                 day = self.as_of.isoformat()
-                reason = t("cell.after_as_of", lang, line=record.line, column=column, raw=value.isoformat(), as_of=day)
-                record.values[fname] = invalid(reason)
+                record.values[fname] = invalid(
+                    "cell.after_as_of", line=record.line, column=column, raw=value.isoformat(), as_of=day
+                )
 
     def _for_year(self, ind: CompiledIndicator, record: Record) -> tuple[Check, ...] | tuple[str, str]:
         """The checks in force for the row's reporting year, or the status and message that say why none."""
@@ -182,8 +146,8 @@ class Engine:
             return _unknown_status(year), _unknown_message(ind, self.packset, year, lang, applicability=True)
         if not isinstance(year, Fraction) or year.denominator != 1 or not 1 <= year <= 9998:
             column = self.packset.entities[ind.spec.entity].spec.fields[name].title.get(lang)
-            reason = t("cell.not_year", lang, line=record.line, column=column, raw=display(year))
-            return INVALID, t("msg.invalid", lang, reasons=reason)
+            why = reason("cell.not_year", line=record.line, column=column, raw=display(year))
+            return INVALID, t("msg.invalid", lang, reasons=why.word(lang))
         key = (ind.id, int(year))
         found = self._year_checks.get(key)
         if found is None:
@@ -238,7 +202,8 @@ class Engine:
             if isinstance(year, Fraction) and year.denominator == 1 and 1 <= year <= 9998:
                 result.year = int(year)
         if record.problems:
-            result.status, result.message = INVALID, t("msg.invalid", lang, reasons="; ".join(record.problems))
+            reasons = t("words.reasons_sep", lang).join(record.problems)  # worded by the reader already
+            result.status, result.message = INVALID, t("msg.invalid", lang, reasons=reasons)
             return result
         entity = ind.spec.entity
         if entity in self._screens:
@@ -289,21 +254,21 @@ class Engine:
         if eligibility:
             result.status = ELIGIBLE if decision else NOT_ELIGIBLE
             deciding = [o for o in outcomes if o[2] is decision] or outcomes
-            reason = _SEP[lang].join(
+            why = t("words.sep", lang).join(
                 _describe(c, v, thresholds[id(c)], lang) for c, v, _ in deciding if not isinstance(v, Unknown)
             )
-            result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=reason)
+            result.message = t("msg.eligible" if decision else "msg.not_eligible", lang, reason=why)
             return result
         result.status = PASS if decision else FAIL
         shown = [o for o in outcomes if o[2] is decision] if ind.combine == ("any" if decision else "all") else outcomes
-        result.message = _SEP[lang].join(
+        result.message = t("words.sep", lang).join(
             _describe(c, v, thresholds[id(c)], lang) for c, v, _ in shown if not isinstance(v, Unknown)
         )
         if not decision and ind.shortfall is not None:
             need = ind.shortfall({**values, "threshold": threshold})
             if isinstance(need, Fraction) and need > 0:
                 result.shortfall = need
-                unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall and ind.spec.shortfall.unit else ""
+                unit = unit_slot(ind.spec.shortfall.unit if ind.spec.shortfall else None)
                 result.message += t("msg.shortfall", lang, value=display(need, against=ZERO), unit=unit)
         return result
 

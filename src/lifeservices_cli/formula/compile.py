@@ -98,7 +98,7 @@ class _Compiler:
         return Compiled(type_, fn)
 
     def zero(self, divisor: Node) -> Unknown:
-        return invalid(f"division by zero in '{self.snippet(divisor)}' (= 0)")
+        return invalid("formula.division_by_zero", expr=self.snippet(divisor))
 
     def literal(self, node: Node, _cs: list[Compiled]) -> Compiled:
         return Compiled(_LITERAL_TYPES[node.kind], constant(node.value), True, node.value)
@@ -220,7 +220,7 @@ class _Compiler:
         if not (cs[1].const and isinstance(cs[1].value, Fraction) and cs[1].value.denominator == 1):
             raise FormulaError("add_years() needs a whole number of years", args[1].start + 1)
         years = int(cs[1].value)
-        beyond = invalid(f"date out of range in '{self.snippet(node)}'")
+        beyond = invalid("formula.date_out_of_range", expr=self.snippet(node))
 
         def shift(day: date) -> Value:
             try:

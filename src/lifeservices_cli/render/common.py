@@ -15,7 +15,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
-from lifeservices_cli.engine.records import (
+from lifeservices_cli.engine.results import (
     ELIGIBLE,
     FAIL,
     INVALID,

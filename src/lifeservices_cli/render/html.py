@@ -14,7 +14,7 @@ import html
 from collections import Counter
 
 from lifeservices_cli._version import __version__
-from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
+from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from xml.sax.saxutils import escape, quoteattr
 
-from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, NA, AggregateResult, Result
+from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, NA, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (

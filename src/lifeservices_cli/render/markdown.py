@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
+from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.render.common import (
     PROBLEMS,

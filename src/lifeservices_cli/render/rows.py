@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lifeservices_cli.engine.records import Result
+from lifeservices_cli.engine.results import Result
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lifeservices_cli._version import __version__
-from lifeservices_cli.engine.records import FAIL, INVALID, MISSING, AggregateResult, Result
+from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by

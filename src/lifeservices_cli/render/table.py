@@ -18,7 +18,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
+from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lifeservices_cli._version import __version__
-from lifeservices_cli.engine.records import AggregateResult, Result
+from lifeservices_cli.engine.results import AggregateResult, Result
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (

@@ -10,17 +10,16 @@ keeps only what is its own. Counting and the exit code live here, so every forma
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from lifeservices_cli._version import __version__
-from lifeservices_cli.engine.records import (
+from lifeservices_cli.engine.results import (
     ELIGIBLE,
     FAIL,
     INVALID,
@@ -30,14 +29,17 @@ from lifeservices_cli.engine.records import (
     PASS,
     STATUSES,
     AggregateResult,
+    FailOn,
     Result,
+    aggregate_entry,
+    path_text,
+    result_entry,
 )
-from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.compiler import Check
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.report.store import ResultStore
-from lifeservices_cli.semantics.numbers import ZERO, to_json
+from lifeservices_cli.semantics.numbers import to_json
 from lifeservices_cli.sources import InputInfo, Table, reread
 
 SCHEMA_VERSION = 2
@@ -48,15 +50,6 @@ LISTED: dict[str, frozenset[str] | None] = {
     "problems": frozenset({FAIL, INVALID, MISSING}),
     "none": frozenset(),
 }
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-@lru_cache(maxsize=256)  # once per input file, not once per result
-def _text(path: str) -> str:
-    """A file name as report text: bytes it did not decode from (lone surrogates) become U+FFFD."""
-    return _SURROGATES.sub("\ufffd", path)
-
-
 #: Which statuses make ``--fail-on`` exit 1.
 FAILING: dict[str, frozenset[str]] = {
     "any": frozenset({FAIL, INVALID, MISSING}),
@@ -209,24 +202,8 @@ class Report:
         for an indicator of more than one check; ``year`` (the row's reporting year) only for an
         entity that has one (district rows).
         """
-        out: dict[str, Any] = {
-            "source": _text(r.source),
-            "line": r.line,
-            "record_id": r.record_id,
-            "record_name": r.record_name,
-            "district": r.district,
-            **({"year": r.year} if r.indicator in self._yearly else {}),
-            "indicator": r.indicator,
-            "status": r.status,
-        }
-        if len(self._checks.get(r.indicator, ())) > 1:
-            out["check"] = r.check
-        out["value"] = to_json(r.value, r.threshold)
-        out["threshold"] = to_json(r.threshold, r.value)
-        out["gap"] = to_json(r.gap, ZERO)
-        out["shortfall"] = to_json(r.shortfall, ZERO)
-        out["message"] = r.message
-        return out
+        several = len(self._checks.get(r.indicator, ())) > 1
+        return result_entry(r, r.indicator in self._yearly, several)
 
     def result_from_dict(self, data: dict[str, Any]) -> Result:
         """A ``Result`` back from its JSON form, its comparator and unit from its indicator's check."""
@@ -239,18 +216,7 @@ class Report:
 
     def aggregate_dict(self, a: AggregateResult) -> dict[str, Any]:
         """One aggregate as it stands in the JSON report (its comparator and unit: the indicator's)."""
-        return {
-            "indicator": a.indicator,
-            "group": a.group,
-            "status": a.status,
-            "value": to_json(a.value, a.threshold),
-            "numerator": a.numerator,
-            "denominator": a.denominator,
-            "unknown": a.unknown,
-            "threshold": to_json(a.threshold, a.value),
-            "gap": to_json(a.gap, ZERO),
-            "message": a.message,
-        }
+        return aggregate_entry(a)
 
     @cached_property
     def _yearly(self) -> frozenset[str]:
@@ -298,7 +264,7 @@ def input_dict(info: InputInfo) -> dict[str, Any]:
     else:
         data = dict(vars(info))
     if isinstance(data.get("path"), str):
-        data["path"] = _text(data["path"])
+        data["path"] = path_text(data["path"])
     return {k: _plain(v) for k, v in data.items() if not k.startswith("_")}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifeservices_cli.engine.records import STATUSES
+from lifeservices_cli.engine.results import STATUSES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID = "urn:lifeservices-cli:report-schema:2"

@@ -24,8 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
-from lifeservices_cli.engine.records import Result
-from lifeservices_cli.engine.results import SEPARATOR
+from lifeservices_cli.engine.results import SEPARATOR, Result
 from lifeservices_cli.semantics.dates import parse_date
 from lifeservices_cli.sources.lineblocks import line_blocks
 

@@ -5,7 +5,8 @@ half-width) and trimming; a unit in brackets at the end (``总投资（万元）
 becomes the column's unit. Cells accept full-width digits, thousands separators, a unit of
 their own (``600㎡``, ``30万元``), the usual yes/no marks, and the usual ways of leaving a
 cell blank. A cell that cannot be read becomes an ``Unknown`` with a reason naming the
-column and line; it never raises.
+column and line (a ``Reason``: a message code and its parameters, worded in the report's
+language when the result's message is made); it never raises.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
-from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.i18n import Lang
 from lifeservices_cli.semantics import units
 from lifeservices_cli.semantics.dates import parse_date
 from lifeservices_cli.semantics.values import FieldType, Unknown, Value, invalid, missing
@@ -133,11 +134,13 @@ def make_converter(
     """Build the function that turns one raw cell of ``column`` into a value.
 
     ``header_unit`` is the unit the header names (already checked to convert into
-    ``field_unit``); a unit written in the cell itself takes precedence over it.
+    ``field_unit``); a unit written in the cell itself takes precedence over it. A cell that
+    cannot be read gives its reason as a code with parameters, in no language yet (``lang`` is
+    the run's, kept for the callers; the engine words the reason in it).
     """
 
     def bad(key: str, line: int, **params: object) -> Unknown:
-        return invalid(t(key, lang, line=line, column=column, **params))
+        return invalid(key, line=line, column=column, **params)
 
     def common(raw: str, line: int) -> str | Unknown:
         if len(raw) > MAX_NUMBER_CELL and field_type != "text":
@@ -203,7 +206,9 @@ def make_converter(
             if conv is None:
                 if unit == "?" or units.lookup(unit) is None:
                     return bad("cell.not_number", line, raw=raw.strip())
-                return bad("cell.bad_unit", line, unit=unit, target=field_unit or t("words.plain_number", lang))
+                if not field_unit:
+                    return bad("cell.bad_unit_plain", line, unit=unit)
+                return bad("cell.bad_unit", line, unit=unit, target=field_unit)
             factor = conv
         if _GROUPED.fullmatch(body):
             body = body.replace(",", "")

@@ -8,7 +8,9 @@ from typing import Any
 
 import polars as pl
 
-from lifeservices_cli.engine.columnar.rationals import CELL_DIGITS, CELL_SCALE, I128, Rat, _cmp, _lit, _quote
+from lifeservices_cli.engine.columnar.messages import json_content
+from lifeservices_cli.engine.columnar.rationals import CELL_DIGITS, CELL_SCALE, I128, Rat, _cmp, _lit
+from lifeservices_cli.i18n import Lang, Slot, fill_parts
 from lifeservices_cli.semantics.cells import (
     FALSE_MARKS,
     MISSING_MARKS,
@@ -16,7 +18,7 @@ from lifeservices_cli.semantics.cells import (
     TRUE_MARKS,
     Converter,
 )
-from lifeservices_cli.semantics.values import Unknown
+from lifeservices_cli.semantics.values import Reason, Unknown
 
 # Cells made only of these characters read the same after NFKC and need no JSON escaping.
 _SAFE = r"^[\x20\x21\x23-\x5b\x5d-\x7e\u3400-\u4dbf\u4e00-\u9fff\u3001\u2014\u00b7]*$"
@@ -73,9 +75,6 @@ def _cell_bounds(factor: Fraction) -> tuple[int, int]:
     return 10**CELL_DIGITS * factor.numerator, CELL_SCALE * factor.denominator
 
 
-_LINE = 7_346_150_291  # a line number no message holds otherwise: where the real line goes
-
-
 @dataclass
 class _Resolved:
     """Cells the columns cannot read exactly, read by the record converter (distinct texts only)."""
@@ -88,18 +87,28 @@ class _Resolved:
     hard: list[bool]  # no exact column form: the record engine takes the row
 
 
-def _resolve(raws: list[str], convert: Converter) -> _Resolved:
+def _around_line(reason: Reason, lang: Lang) -> tuple[str, str] | None:
+    """A reason's words before and after its line (its one open slot), as JSON string content;
+    None when the reason has no such form (then the record engine words it)."""
+    parts = fill_parts(reason.code, lang, **{k: v for k, v in reason.params if k != "line"})
+    open_ = [n for n, p in enumerate(parts) if isinstance(p, Slot)]
+    if len(open_) != 1 or parts[open_[0]] != Slot("line"):
+        return None
+    head, tail = "".join(parts[: open_[0]]), "".join(parts[open_[0] + 1 :])  # type: ignore[arg-type]
+    return json_content(head), json_content(tail)
+
+
+def _resolve(raws: list[str], convert: Converter, lang: Lang) -> _Resolved:
     out = _Resolved(raws, [], [], [], [], [])
     for raw in raws:
-        value = convert(raw, _LINE)
+        value = convert(raw, 0)  # the line is a slot of the reason: each row puts its own in
         head = tail = None
         hard = False
         if isinstance(value, Unknown):
             if value.is_invalid:
-                reason = _quote(value.invalid[0])[1:-1]
-                parts = reason.split(str(_LINE))
-                hard = len(value.invalid) != 1 or len(parts) != 2
-                head, tail = (parts[0], parts[1]) if len(parts) == 2 else (None, None)
+                around = _around_line(value.invalid[0], lang)
+                hard = len(value.invalid) != 1 or around is None
+                head, tail = around if around is not None else (None, None)
             value_out: Any = None
             invalid = value.is_invalid
         else:

@@ -23,6 +23,7 @@ from lifeservices_cli.engine.columnar.formulas import (
     _Env,
     _names,
 )
+from lifeservices_cli.engine.columnar.messages import concat, json_content
 from lifeservices_cli.engine.columnar.rationals import (
     I128,
     NotFast,
@@ -36,7 +37,20 @@ from lifeservices_cli.engine.columnar.rationals import (
     _quote,
     _shown,
 )
-from lifeservices_cli.engine.records import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Engine
+from lifeservices_cli.engine.records import Engine, formula_rule, unit_slot
+from lifeservices_cli.engine.results import (
+    ELIGIBLE,
+    FAIL,
+    INVALID,
+    MISSING,
+    NA,
+    NOT_ELIGIBLE,
+    PASS,
+    Key,
+    entry_keys,
+    entry_pieces,
+    path_text,
+)
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator, Entity
 from lifeservices_cli.semantics import units
@@ -45,10 +59,7 @@ from lifeservices_cli.semantics.cells import (
     match_header,
 )
 from lifeservices_cli.semantics.numbers import to_json
-from lifeservices_cli.semantics.values import Unknown
-
-_SEP = {"zh": "；", "en": "; "}
-
+from lifeservices_cli.semantics.values import Unknown, reason
 
 # --------------------------------------------------------------------------- indicators
 
@@ -229,7 +240,7 @@ class Plan:
                 if spec.type == "text":
                     exprs.append(_json_text(value).alias(f"j.{fname}"))
                 continue
-            got = _resolve(raws, self.converters[where[0]])
+            got = _resolve(raws, self.converters[where[0]], self.lang)
             raw = pl.col(column)
 
             def mapped(values: list[Any], dtype: Any, raw: pl.Expr = raw, raws: list[str] = got.raws) -> pl.Expr:
@@ -392,72 +403,59 @@ class Plan:
         na_threshold = _json_value(head.threshold)
         na_message = _quote(t("msg.not_applicable", lang, condition=self.condition(ind)))
         several = len(checks) > 1  # then a result says which check its value and threshold are
-
-        def check_of(index: pl.Expr | None) -> list[pl.Expr]:
-            if not several:
-                return []
-            return [pl.lit(', "check": '), index.cast(pl.Utf8) if index is not None else pl.lit("0")]
-
-        first = ', "check": 0' if several else ""
-        na_line = (
-            f'"indicator": {_quote(ind.id)}, "status": "{NA}"{first}, "value": null, "threshold": {na_threshold}, '
-            f'"gap": null, "shortfall": null{self.tail(ind)}{na_message}}}'
-        )
-        missing_head = f'"indicator": {_quote(ind.id)}, "status": "'
-        missing_tail = ', "gap": null, "shortfall": null' + self.tail(ind)
-        applies_missing = pl.concat_str(
-            [
-                pl.lit(missing_head),
-                _unknown_status(applies_mask),
-                pl.lit(f'"{first}, "value": null, "threshold": {na_threshold}{missing_tail}'),
-                self.unknown_message(ind, "msg.missing_applicability", applies_mask, [ind.applies_if]),
-                pl.lit("}"),
-            ]
-        )
+        keys = self.own_keys(several)
         unknown = self.primary_unknown(k, checks)
-        decision_missing = pl.concat_str(
-            [
-                pl.lit(missing_head),
-                _unknown_status(decision_mask),
-                pl.lit('"'),
-                *check_of(unknown),
-                pl.lit(', "value": null, "threshold": '),
-                self.pick(unknown, [self.threshold_json(k, i, c) for i, c in enumerate(checks)]),
-                pl.lit(missing_tail),
-                self.unknown_message(
-                    ind, "msg.missing", decision_mask, [f for c in checks for f in (c.metric, c.threshold_formula)]
-                ),
-                pl.lit("}"),
-            ]
+        formulas = [f for c in checks for f in (c.metric, c.threshold_formula)]
+        # the result's own keys, after the record's (``_prefix``): one entry, four cases
+        common = {"indicator": _quote(ind.id), "gap": "null", "shortfall": "null"}
+        na_line = _entry(
+            keys,
+            {**common, "status": _quote(NA), "check": "0", "value": "null", "threshold": na_threshold}
+            | {"message": na_message},
+        )
+        applies_missing = _entry(
+            keys,
+            {
+                **common,
+                "status": ['"', _unknown_status(applies_mask), '"'],
+                "check": "0",
+                "value": "null",
+                "threshold": na_threshold,
+                "message": self.unknown_message(ind, "msg.missing_applicability", applies_mask, [ind.applies_if]),
+            },
+        )
+        decision_missing = _entry(
+            keys,
+            {
+                **common,
+                "status": ['"', _unknown_status(decision_mask), '"'],
+                "check": unknown.cast(pl.Utf8),
+                "value": "null",
+                "threshold": self.pick(unknown, [self.threshold_json(k, i, c) for i, c in enumerate(checks)]),
+                "message": self.unknown_message(ind, "msg.missing", decision_mask, formulas),
+            },
+        )
+        decided = _entry(
+            keys,
+            {
+                **common,
+                "status": ['"', status, '"'],
+                "check": primary.cast(pl.Utf8),
+                "value": parts["value"],
+                "threshold": parts["threshold"],
+                "gap": parts["gap"],
+                "shortfall": shortfall,
+                "message": _json_text(message),
+            },
         )
         line = (
             pl.when(applies.is_null())
             .then(applies_missing)
             .when(~applies)
-            .then(pl.lit(na_line))
+            .then(na_line)
             .when(decision.is_null())
             .then(decision_missing)
-            .otherwise(
-                pl.concat_str(
-                    [
-                        pl.lit(f'"indicator": {_quote(ind.id)}, "status": "'),
-                        status,
-                        pl.lit('"'),
-                        *check_of(primary),
-                        pl.lit(', "value": '),
-                        parts["value"],
-                        pl.lit(', "threshold": '),
-                        parts["threshold"],
-                        pl.lit(', "gap": '),
-                        parts["gap"],
-                        pl.lit(', "shortfall": '),
-                        shortfall,
-                        pl.lit(self.tail(ind)),
-                        _json_text(message),
-                        pl.lit("}"),
-                    ]
-                )
-            )
+            .otherwise(decided)
         )
         # (a null line, an unknown the columns cannot word, is hard too: see ``frame``)
         near = [pl.col(f"nh{k}.{i}") for i, c in enumerate(checks) if c.metric.type == "number"]
@@ -503,23 +501,22 @@ class Plan:
         masks, texts = [], []
         for subset in range(1, 1 << len(leaves)):
             names = [leaves[j] for j in range(len(leaves)) if subset >> j & 1]
-            titles = "、".join(sorted(fields[n].title.get(self.lang) if n in fields else n for n in names))
+            shown = sorted(fields[n].title.get(self.lang) if n in fields else n for n in names)
+            titles = t("words.fields_sep", self.lang).join(shown)
             masks.append(sum(bits[n] for n in names))
             texts.append(_quote(t(key, self.lang, fields=titles)))
         missing = mask.replace_strict(masks, texts, default=None, return_dtype=pl.Utf8) if masks else pl.lit(None)
-        head, tail = _quote(t("msg.invalid", self.lang, reasons="\0")).split("\\u0000")
         invalid: pl.Expr = pl.lit(None, pl.Utf8)
-        for name in leaves:
-            reason = pl.concat_str(
-                [pl.lit(head), pl.col(f"rh.{name}"), pl.col("_line").cast(pl.Utf8), pl.col(f"rt.{name}"), pl.lit(tail)]
-            )
+        for name in leaves:  # the cell's reason, its words around the row's line (``_resolve``)
+            words = pl.concat_str([pl.col(f"rh.{name}"), pl.col("_line").cast(pl.Utf8), pl.col(f"rt.{name}")])
+            message = pl.concat_str([pl.lit('"'), concat("msg.invalid", self.lang, reasons=words), pl.lit('"')])
             only = (mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == (bits[name] << MAX_FIELDS)
-            invalid = pl.when(only).then(reason).otherwise(invalid)
+            invalid = pl.when(only).then(message).otherwise(invalid)
         divisions = [d for f in formulas if f is not None for d in _divisors(f.text, f.tree)]
         if len(divisions) == 1:  # a division by zero alone: its reason is the same on every row
-            reason = t("msg.invalid", self.lang, reasons=t("msg.division_by_zero", self.lang, expr=divisions[0]))
+            why = reason("formula.division_by_zero", expr=divisions[0]).word(self.lang)
             alone = (mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == DIVISION
-            invalid = pl.when(alone).then(pl.lit(_quote(reason))).otherwise(invalid)
+            invalid = pl.when(alone).then(pl.lit(_quote(t("msg.invalid", self.lang, reasons=why)))).otherwise(invalid)
         return pl.when((mask & pl.lit(INVALID_BITS | DIVISION, _MASK)) == 0).then(missing).otherwise(invalid)
 
     def frame(self, batch: pl.DataFrame) -> pl.DataFrame:
@@ -556,19 +553,9 @@ class Plan:
         shown = [
             pl.col(f"j.{name}") if name in self.env.texts else pl.lit("null") for name in ("id", "name", "district")
         ]
-        prefix = pl.concat_str(
-            [
-                pl.lit(f'{{"source": {_quote(self.source)}, "line": '),
-                pl.col("_line").cast(pl.Utf8),
-                pl.lit(', "record_id": '),
-                shown[0],
-                pl.lit(', "record_name": '),
-                shown[1],
-                pl.lit(', "district": '),
-                shown[2],
-                pl.lit(", "),
-            ]
-        )
+        record = dict(zip(("record_id", "record_name", "district"), shown, strict=True))
+        values = {"source": _quote(path_text(self.source)), "line": pl.col("_line").cast(pl.Utf8), **record}
+        prefix = _entry(self.record_keys(), values, closes=False)
         later.append([hard.alias("hard"), record_id.alias("_id"), prefix.alias("_prefix")])
         text = pl.concat_str(
             [pl.concat_str([pl.col("_prefix"), pl.col(f"l{k}")]) for k in range(len(self.indicators))],
@@ -587,9 +574,18 @@ class Plan:
         return ind.applies_if.text if ind.applies_if else ""
 
     @staticmethod
-    def tail(ind: CompiledIndicator) -> str:
-        """What comes before a result's message (its clause and departments are the indicator's, schema 2)."""
-        return ', "message": '
+    def record_keys() -> tuple[Key, ...]:
+        """The keys of a result's entry that are its record's (the same for every indicator: ``_prefix``)."""
+        keys = entry_keys()
+        return keys[: [k.name for k in keys].index("indicator")]
+
+    def own_keys(self, several: bool) -> tuple[Key, ...]:
+        """The keys of a result's entry after its record's (no ``year``: such entities are refused)."""
+        keys = entry_keys(False, several)
+        cut = len(self.record_keys())
+        if keys[:cut] != self.record_keys():
+            raise NotFast("an entry whose record keys depend on the indicator")
+        return keys[cut:]
 
     @staticmethod
     def primary(combine: str, oks: list[pl.Expr], decision: pl.Expr) -> pl.Expr:
@@ -633,24 +629,18 @@ class Plan:
         return pl.when(shown).then(pl.col(f"sfj{k}.0")).otherwise(pl.lit("null")), (shown & pl.col(f"sfh{k}.0"))
 
     def describe(self, k: int, i: int, check: Check) -> pl.Expr:
-        """The engine's ``_describe`` for one check."""
+        """The engine's ``_describe`` for one check: the same templates, filled with columns."""
         lang = self.lang
         title = check.title.get(lang)
         if check.metric.type != "number":
-            yes, no = t("words.yes", lang), t("words.no", lang)
-            colon = "：" if lang == "zh" else ": "
-            return pl.concat_str(
-                [_text(f"{title}{colon}"), pl.when(pl.col(f"v{k}.{i}")).then(_text(yes)).otherwise(_text(no))]
-            )
-        unit = f" {check.unit}" if check.unit else ""
-        open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+            yes, no = _text(t("words.yes", lang)), _text(t("words.no", lang))
+            shown = pl.when(pl.col(f"v{k}.{i}")).then(yes).otherwise(no)
+            return concat("msg.check_yes_no", lang, title=title, value=shown)
+        unit = unit_slot(check.unit)
+        rule: str | pl.Expr = check.rule_text(lang)
         if check.threshold_formula is not None:
-            word = check.word if check.word and lang == "zh" else check.comparator
-            shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-            rule = pl.concat_str([_text(f"{word} {shown} "), pl.col(f"td{k}.{i}"), _text(unit)])
-        else:
-            rule = _text(check.rule_text(lang))
-        return pl.concat_str([_text(f"{title} = "), pl.col(f"vd{k}.{i}"), _text(f"{unit}{open_}"), rule, _text(close)])
+            rule = concat("msg.rule_formula", lang, value=pl.col(f"td{k}.{i}"), unit=unit, **formula_rule(check, lang))
+        return concat("msg.check", lang, title=title, value=pl.col(f"vd{k}.{i}"), unit=unit, rule=rule)
 
     def message(
         self,
@@ -674,26 +664,32 @@ class Plan:
             else:
                 keep = known
             pieces.append(pl.when(keep.fill_null(False)).then(self.describe(k, i, check)).otherwise(None))
-        joined = pl.concat_str(pieces, separator=_esc(_SEP[lang]), ignore_nulls=True)
+        joined = pl.concat_str(pieces, separator=json_content(t("words.sep", lang)), ignore_nulls=True)
         if eligibility:
-            head, tail = t("msg.eligible", lang, reason="\0").split("\0")
-            head_no, tail_no = t("msg.not_eligible", lang, reason="\0").split("\0")
             return (
                 pl.when(decision)
-                .then(pl.concat_str([_text(head), joined, _text(tail)]))
-                .otherwise(pl.concat_str([_text(head_no), joined, _text(tail_no)]))
+                .then(concat("msg.eligible", lang, reason=joined))
+                .otherwise(concat("msg.not_eligible", lang, reason=joined))
             )
         if ind.shortfall is not None and ind.shortfall.tree is not None and ind.spec.shortfall is not None:
             need = _col_rat(f"sf{k}")
-            unit = f" {ind.spec.shortfall.unit}" if ind.spec.shortfall.unit else ""
-            head, tail = t("msg.shortfall", lang, value="\0", unit=unit).split("\0")
+            unit = unit_slot(ind.spec.shortfall.unit)
             suffix = (
                 pl.when((~decision & (need.num > 0)).fill_null(False))
-                .then(pl.concat_str([_text(head), pl.col(f"sfd{k}.0"), _text(tail)]))
+                .then(concat("msg.shortfall", lang, value=pl.col(f"sfd{k}.0"), unit=unit))
                 .otherwise(pl.lit(""))
             )
             joined = pl.concat_str([joined, suffix])
         return joined
+
+
+def _entry(keys: tuple[Key, ...], values: dict[str, Any], *, closes: bool = True) -> pl.Expr:
+    """Part of a result's entry (``results.RESULT_ENTRY``) as one expression: from the first key
+    (the entry's ``{``) when ``keys`` start it, else from ``, `` before the keys; to the ``}``
+    (``closes``) or to the ``, `` before the next key."""
+    pieces = entry_pieces(keys, values, opens=keys[0] is entry_keys()[0], closes=closes)
+    exprs = [pl.lit(p) if isinstance(p, str) else p for p in pieces]
+    return exprs[0] if len(exprs) == 1 else pl.concat_str(exprs)
 
 
 def _near(r: Rat) -> pl.Expr:
@@ -703,14 +699,9 @@ def _near(r: Rat) -> pl.Expr:
     return ((r.num != 0) & (r.num.abs() * 100 <= r.den.abs())).fill_null(False)
 
 
-def _esc(text: str) -> str:
-    """``text`` as the inside of a JSON string (a pack's titles may hold quotes, backslashes, line breaks)."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
 def _text(text: str) -> pl.Expr:
     """A constant part of a message, escaped for the JSON string the message goes into."""
-    return pl.lit(_esc(text))
+    return pl.lit(json_content(text))
 
 
 def _unknown_status(mask: pl.Expr) -> pl.Expr:
