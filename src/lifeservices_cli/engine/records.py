@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import TypedDict
 
 from lifeservices_cli.engine.results import (
     ELIGIBLE,
@@ -48,10 +49,18 @@ def _unknown_message(ind: CompiledIndicator, packset: PackSet, u: Unknown, lang:
     return t(key, lang, fields=_field_titles(ind, packset, u, lang))
 
 
-def formula_rule(check: Check, lang: Lang) -> dict[str, str]:
-    """The slots of ``msg.rule_formula`` that do not depend on the record: the comparator (its
-    word in Chinese) and the threshold's title."""
-    shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text  # type: ignore[union-attr]
+class RuleSlots(TypedDict):
+    """The slots of ``msg.rule_formula`` that do not depend on the record."""
+
+    comparator: str
+    threshold: str
+
+
+def formula_rule(check: Check, lang: Lang) -> RuleSlots:
+    """The comparator (its word in Chinese: the pack gives the plan's word in Chinese only) and
+    the threshold's title of a check whose threshold is a formula."""
+    assert check.threshold_formula is not None
+    shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
     return {"comparator": check.word if check.word and lang == "zh" else check.comparator, "threshold": shown}
 
 
@@ -60,7 +69,7 @@ def unit_slot(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
 
-def _describe(check: Check, value: Value, threshold: Value, lang: Lang) -> str:
+def _describe(check: Check, value: Value, threshold: Value | None, lang: Lang) -> str:
     title = check.title.get(lang)
     if isinstance(value, bool):
         return t("msg.check_yes_no", lang, title=title, value=t("words.yes" if value else "words.no", lang))
@@ -211,9 +220,9 @@ class Engine:
         if entity in self._years:
             chosen = self._for_year(ind, record)
             if isinstance(chosen[0], str):
-                result.status, result.message = chosen  # type: ignore[assignment]
+                result.status, result.message = chosen
                 return result
-            checks = chosen  # type: ignore[assignment]
+            checks = chosen
         if ind.applies_if is not None:
             applies = ind.applies_if(values)
             if isinstance(applies, Unknown):
@@ -225,7 +234,7 @@ class Engine:
                 result.message = t("msg.not_applicable", lang, condition=title)
                 return result
         outcomes: list[tuple[Check, Value, bool | Unknown]] = []
-        thresholds: dict[int, Value] = {}
+        thresholds: dict[int, Value | None] = {}
         for check in checks:
             value = check.metric(values)
             threshold = check.threshold if check.threshold_formula is None else check.threshold_formula(values)
@@ -265,7 +274,8 @@ class Engine:
             _describe(c, v, thresholds[id(c)], lang) for c, v, _ in shown if not isinstance(v, Unknown)
         )
         if not decision and ind.shortfall is not None:
-            need = ind.shortfall({**values, "threshold": threshold})
+            limit = threshold if threshold is not None else missing("threshold")
+            need = ind.shortfall({**values, "threshold": limit})
             if isinstance(need, Fraction) and need > 0:
                 result.shortfall = need
                 unit = unit_slot(ind.spec.shortfall.unit if ind.spec.shortfall else None)
@@ -360,6 +370,7 @@ class Aggregator:
         unknown = tally.missing + tally.invalid
         total = known + unknown
         value = Fraction(tally.passed * 100, known) if known else None
+        assert check.threshold is not None, "an aggregate's threshold is a number (the compiler checks it)"
         res = AggregateResult(
             ind.id,
             group,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from lifeservices_cli.engine.records import Engine
 WORKERS = 1
 
 
-def _ordered_map(compute: Any, items: Iterator[tuple[pl.DataFrame, int]]) -> Iterator[tuple[pl.DataFrame, int]]:
+def _ordered_map(compute: Any, items: Generator[tuple[pl.DataFrame, int]]) -> Generator[tuple[pl.DataFrame, int]]:
     """``(compute(batch), tag)`` for each item, in order, with ``WORKERS`` batches in flight."""
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -128,7 +128,7 @@ def _run(
                 cells = [frame[name][i] or "" for name in names]
                 record = binding.build(lines[i], cells)
                 if isinstance(record.values.get("id"), str):
-                    slow_ids.append((record.values["id"], lines[i]))  # type: ignore[arg-type]
+                    slow_ids.append((record.values["id"], lines[i]))
                 results = list(engine.check(record, entity.name))
                 slow.append((record, results))
                 slow_texts.append(SEPARATOR.join(json.dumps(report_dict(r), ensure_ascii=False) for r in results))

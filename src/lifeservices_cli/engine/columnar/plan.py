@@ -118,6 +118,8 @@ class Plan:
                 factor = factors[index]
             self.columns[fname] = (index, factor)
         self.districts = districts
+        self.labels: list[int] = []  # the columns where 小计/合计 would be written (the binding's)
+        self.skip_lines = 1  # the lines before the first record: titles, the header, a units row
         # the columns must be the ones the record reader binds (e.g. not a second column of a field)
         if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
             raise NotFast("the columns bind differently")
@@ -262,10 +264,10 @@ class Plan:
                 exprs.append(pl.when(unsettled).then(mapped(flags, pl.Boolean)).otherwise(value).alias(f"f.{fname}"))
             else:
                 texts = [v if isinstance(v, str) else None for v in got.values]
-                shown = [_quote(v) if isinstance(v, str) else "null" for v in got.values]
+                quoted = [_quote(v) if isinstance(v, str) else "null" for v in got.values]
                 exprs.append(pl.when(unsettled).then(mapped(texts, pl.Utf8)).otherwise(value).alias(f"f.{fname}"))
                 exprs.append(
-                    pl.when(unsettled).then(mapped(shown, pl.Utf8)).otherwise(_json_text(value)).alias(f"j.{fname}")
+                    pl.when(unsettled).then(mapped(quoted, pl.Utf8)).otherwise(_json_text(value)).alias(f"j.{fname}")
                 )
             exprs.append((unsettled & mapped(got.invalid, pl.Boolean)).alias(f"x.{fname}"))
             exprs.append(pl.when(unsettled).then(mapped(got.head, pl.Utf8)).alias(f"rh.{fname}"))
@@ -307,10 +309,10 @@ class Plan:
                 raise NotFast(f"a {check.metric.type} metric")
             exprs.append(mask.alias(f"om{k}.{i}"))  # the outcome's: merge(value, threshold)
         if ind.shortfall is not None and ind.shortfall.tree is not None:
-            threshold = checks[0].threshold
-            if not isinstance(threshold, Fraction):
+            limit = checks[0].threshold
+            if not isinstance(limit, Fraction):
                 raise NotFast("a shortfall with a formula threshold")
-            sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": threshold}, env.bits)
+            sub = _Env(env.numbers, env.flags, env.texts, {**env.constants, "threshold": limit}, env.bits)
             need = sub.number(ind.shortfall.tree)
             _shown(need)
             exprs += _store_rat(f"sf{k}", need)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ class _Spans(Exception):
 _WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
 
 
-def batches(plan: Plan) -> Iterator[tuple[pl.DataFrame, int]]:
+def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
     """The input in batches of string columns ``c0..cN`` with the physical ``_line`` (blank lines
     dropped), each with the bytes of the file read so far.
 
