@@ -46,12 +46,12 @@ def _note_split(report: Any, targets: list[Any], lang: str) -> None:
 
     if not any(t.format is Format.xlsx for t in targets) or report.listing != "all":
         return  # with --results problems|none the summary sheet alone says whether the results went on
-    from lifeservices_cli.render.words import w
+    from lifeservices_cli.i18n import w
     from lifeservices_cli.render.xlsx import EXCEL_ROWS, sheets_needed  # xlsxwriter: only for an xlsx report
 
     parts = sheets_needed(report.summary()["records"])
     if parts > 1:
-        typer.echo(w("xlsx_split", lang, sheet=w("sheet_results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+        typer.echo(w("xlsx_split", lang, sheet=w("results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
 
 
 def check(

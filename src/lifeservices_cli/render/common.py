@@ -26,9 +26,8 @@ from lifeservices_cli.engine.results import (
     AggregateResult,
     Result,
 )
-from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
-from lifeservices_cli.render.words import w
 from lifeservices_cli.semantics.numbers import ZERO, display
 
 #: Statuses that are problems under the strictest ``--fail-on`` (what the failure lists show).

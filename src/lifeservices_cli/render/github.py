@@ -16,8 +16,8 @@ the repository root for the annotations to land on the file.
 from __future__ import annotations
 
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING
+from lifeservices_cli.i18n import w
 from lifeservices_cli.render.common import group_name, record_label, visible, worst_by
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources.model import file_of
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -37,7 +37,6 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.html_assets import CSP, SCRIPT, STYLE
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 
 MAX_ROWS = 5000

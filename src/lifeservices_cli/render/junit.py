@@ -21,7 +21,7 @@ from collections import Counter
 from xml.sax.saxutils import escape, quoteattr
 
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, NA, AggregateResult, Result
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     group_name,
@@ -32,7 +32,6 @@ from lifeservices_cli.render.common import (
     value_text,
     visible,
 )
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 
 

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.render.common import (
     PROBLEMS,
     Groups,
@@ -27,7 +27,6 @@ from lifeservices_cli.render.common import (
     unlisted_note,
     visible,
 )
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 
 MAX_PROBLEMS = 50

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from lifeservices_cli.engine.results import Result
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import clean
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources import InputInfo
 

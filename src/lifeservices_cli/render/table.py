@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, Result
-from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -40,7 +40,6 @@ from lifeservices_cli.render.common import (
     visible,
     worst_per_indicator,
 )
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 
 LIMIT = 30
@@ -96,7 +95,7 @@ def _indicator_table(ind: CompiledIndicator, worst: Worst[Result], report: Repor
         return
     table = Table(title=_heading(ind, lang), title_justify="left", expand=False)
     for key in ("record", "status", "value", "gap", "message"):
-        table.add_column(t(f"table.{key}", lang), overflow="fold")
+        table.add_column(w(key, lang), overflow="fold")
     for r in shown:
         table.add_row(
             _record(r),
@@ -145,8 +144,8 @@ def _aggregates_table(report: Report, indicators: dict[str, CompiledIndicator]) 
     for ind_id in dict.fromkeys(a.indicator for a in report.aggregates):
         ind = indicators[ind_id]
         table = Table(title=_heading(ind, lang), title_justify="left")
-        for key in ("group", "status", "rate", "count", "message"):
-            table.add_column(t(f"table.{key}", lang), overflow="fold")
+        for key in ("district", "status", "table.rate", "count", "message"):
+            table.add_column(w(key, lang), overflow="fold")
         for a in (a for a in report.aggregates if a.indicator == ind_id):
             count = f"{a.numerator}/{a.denominator}" + (f" (+{a.unknown}?)" if a.unknown else "")
             table.add_row(
@@ -180,11 +179,11 @@ def run_notes(report: Report) -> list[str]:
 def _summary(report: Report) -> Text:
     lang = report.lang
     s = report.summary()
-    text = Text(f"{t('table.summary', lang)}: ", style="bold")
-    text.append(f"{s['records']} {t('table.records', lang)}, {s['checks']} {t('table.checks', lang)} — ")
+    text = Text(f"{w('summary', lang)}: ", style="bold")
+    text.append(f"{s['records']} {w('table.records', lang)}, {s['checks']} {w('table.checks', lang)} — ")
     _counts(text, s, (PASS, FAIL, MISSING, INVALID, NA, ELIGIBLE, NOT_ELIGIBLE), lang)
     if s["aggregates"]["checks"]:
-        text.append(f"; {t('table.aggregates', lang)}: ")
+        text.append(f"; {w('table.aggregates', lang)}: ")
         _counts(text, s["aggregates"], (PASS, FAIL, MISSING, INVALID, NA), lang)
     return text
 

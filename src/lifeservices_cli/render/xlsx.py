@@ -25,7 +25,7 @@ from typing import Any
 
 from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.results import AggregateResult, Result
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
@@ -41,7 +41,6 @@ from lifeservices_cli.render.common import (
 )
 from lifeservices_cli.render.csv import indicator_cells
 from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
-from lifeservices_cli.render.words import w
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.semantics.numbers import ZERO
 
@@ -413,13 +412,13 @@ def _write(report: Report, target: Any, by: View | None) -> None:
 
 def _fill(report: Report, book: _Book, by: View | None) -> None:
     lang = report.lang
-    used = {w(k, lang).lower() for k in ("sheet_results", "sheet_summary", "sheet_districts")}
+    used = {w(k, lang).lower() for k in ("results", "summary", "by_district")}
     indicators = {ind.id: ind for ind in report.packset.indicators}
     problems = _Problems(book, by, indicators, lang, used) if by is not None else None
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
     results, summary, per_district = (
-        _Sheet(book, w(k, lang), used) for k in ("sheet_results", "sheet_summary", "sheet_districts")
+        _Sheet(book, w(k, lang), used) for k in ("results", "summary", "by_district")
     )
     _results_sheet(results, report, districts, problems)
     full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]

@@ -1,11 +1,9 @@
-"""The words of the report formats, in Chinese and English (statuses and result messages come
-from ``i18n``; these are headings, column names and notes that only the formats use)."""
+"""The catalogue's words of the report formats: headings, column names and notes (``report.*``;
+statuses and result messages are the checks' part of the catalogue)."""
 
 from __future__ import annotations
 
-from lifeservices_cli.i18n import Lang
-
-WORDS: dict[str, dict[str, str]] = {
+_WORDS: dict[str, dict[str, str]] = {
     "list_sep": {"zh": "、", "en": ", "},
     "report_title": {"zh": "生活性服务业指标检查报告", "en": "Life-services indicator check"},
     "summary": {"zh": "汇总", "en": "Summary"},
@@ -71,10 +69,12 @@ WORDS: dict[str, dict[str, str]] = {
     "notes": {"zh": "说明", "en": "Notes"},
     "generated_by": {"zh": "由 {tool} {version} 生成", "en": "Made by {tool} {version}"},
     "none": {"zh": "无", "en": "none"},
+    # the terminal table
+    "table.rate": {"zh": "达标率", "en": "Rate"},
+    "table.records": {"zh": "条记录", "en": "records"},
+    "table.checks": {"zh": "项检查", "en": "checks"},
+    "table.aggregates": {"zh": "按县（市、区）汇总", "en": "Per-district aggregates"},
     # sheets (Excel forbids : \\ / ? * [ ] in sheet names)
-    "sheet_results": {"zh": "检查结果", "en": "Results"},
-    "sheet_summary": {"zh": "汇总", "en": "Summary"},
-    "sheet_districts": {"zh": "按县（市、区）", "en": "By district"},
     "sheet_continued": {
         "zh": "「{sheet}」超出 Excel 每表 {rows} 行，续写于：{parts}（工作表数）",
         "en": "'{sheet}' passes Excel's {rows} rows a sheet and goes on in: {parts} (sheets)",
@@ -83,7 +83,6 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "lifeservices: 注意：xlsx 报告的「{sheet}」超过 Excel 每表 {rows} 行，分写于 {parts} 个工作表",
         "en": "lifeservices: note: the xlsx report's '{sheet}' passes Excel's {rows} rows a sheet: it goes on over {parts} sheets",
     },
-    "sheet_problems": {"zh": "问题清单（{view}）", "en": "Problems ({view})"},
     "view.indicator": {"zh": "按指标", "en": "by indicator"},
     "view.district": {"zh": "按县（市、区）", "en": "by district"},
     "view.department": {"zh": "按责任部门", "en": "by department"},
@@ -105,6 +104,4 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def w(key: str, lang: Lang, **params: object) -> str:
-    """The word ``key`` in ``lang`` with ``params`` filled in."""
-    return WORDS[key][lang].format(**params)
+REPORT: dict[str, dict[str, str]] = {f"report.{key}": texts for key, texts in _WORDS.items()}

@@ -1,25 +1,9 @@
-"""Messages in Chinese and English.
-
-Report keys stay English; what a person reads follows ``--lang``. Every message has both
-languages here, so a missing translation is a test failure, not a silent fallback.
-
-A message is a template with named slots (``{title} = {value}{unit}（{rule}）``): its wording and
-punctuation stand here only. The record engine fills the slots with strings (``t``); the columnar
-engine with polars expressions, from the template's parts (``template``, ``fill_parts``). Both
-languages of a message have the same slots (a test checks it). Reasons (why a value is invalid:
-``values.Reason``) are codes of this catalogue too, worded when the message is made.
-"""
+"""The catalogue's messages of a check: why a cell cannot be read, formula arithmetic without an
+answer, statuses, result messages, warnings, run notes and the terminal table's words."""
 
 from __future__ import annotations
 
-import string
-from dataclasses import dataclass
-from functools import cache
-from typing import Literal, TypeAlias
-
-Lang: TypeAlias = Literal["zh", "en"]
-
-MESSAGES: dict[str, dict[str, str]] = {
+CHECKS: dict[str, dict[str, str]] = {
     # cells
     "cell.not_number": {
         "zh": "第{line}行「{column}」：“{raw}”不是数字",
@@ -211,28 +195,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "changed for this run with --set: {target} = {value} (was {was})",
     },
     "run.not_in_force": {"zh": "{day} 未生效、未检查的指标：{ids}", "en": "not in force on {day}, not checked: {ids}"},
-    # table
-    "table.title": {"zh": "检查结果", "en": "Results"},
-    "table.aggregates": {"zh": "按县（市、区）汇总", "en": "Per-district aggregates"},
-    "table.summary": {"zh": "汇总", "en": "Summary"},
-    "table.record": {"zh": "记录", "en": "Record"},
-    "table.indicator": {"zh": "指标", "en": "Indicator"},
-    "table.status": {"zh": "状态", "en": "Status"},
-    "table.value": {"zh": "数值", "en": "Value"},
-    "table.threshold": {"zh": "标准", "en": "Threshold"},
-    "table.gap": {"zh": "差距", "en": "Gap"},
-    "table.clause": {"zh": "条款", "en": "Clause"},
-    "table.message": {"zh": "说明", "en": "Message"},
-    "table.group": {"zh": "县（市、区）", "en": "District"},
-    "table.rate": {"zh": "达标率", "en": "Rate"},
-    "table.count": {"zh": "数量", "en": "Count"},
-    "table.more": {
-        "zh": "另有 {count} 条达标/不适用的结果未显示；用 --format json 查看全部",
-        "en": "{count} more passing/not-applicable results not shown; use --format json for all",
-    },
-    "table.inputs": {"zh": "输入", "en": "Inputs"},
-    "table.records": {"zh": "条记录", "en": "records"},
-    "table.checks": {"zh": "项检查", "en": "checks"},
     "row.too_many_cells": {
         "zh": "第{line}行有 {cells} 个单元格，但表头只有 {width} 列",
         "en": "line {line}: {cells} cells but the header has {width} columns",
@@ -246,62 +208,3 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "line {line}: '{column}' holds a list or mapping, not a value",
     },
 }
-
-
-def t(key: str, lang: Lang, **params: object) -> str:
-    """The message ``key`` in ``lang`` with ``params`` filled in."""
-    return MESSAGES[key][lang].format(**params)
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A named slot of a template, with its format spec (``{value:.2f}``) and conversion (``!r``)."""
-
-    name: str
-    spec: str = ""
-    conversion: str | None = None
-
-    def fill(self, value: object) -> str:
-        """``value`` in this slot, as ``str.format`` writes it."""
-        if self.conversion == "r":
-            value = repr(value)
-        elif self.conversion == "s":
-            value = str(value)
-        elif self.conversion == "a":
-            value = ascii(value)
-        return format(value, self.spec)
-
-
-@cache
-def template(key: str, lang: Lang) -> tuple[str | Slot, ...]:
-    """The message ``key`` in ``lang`` as its parts: literal text and named slots, in order."""
-    parts: list[str | Slot] = []
-    for literal, name, spec, conversion in string.Formatter().parse(MESSAGES[key][lang]):
-        if literal and parts and isinstance(parts[-1], str):  # ``{{``/``}}`` split a literal in two
-            parts[-1] += literal
-        elif literal:
-            parts.append(literal)
-        if name is not None:
-            if not name.isidentifier():
-                raise ValueError(f"message {key!r} ({lang}): slot {name!r} is not a name")
-            parts.append(Slot(name, spec or "", conversion))
-    return tuple(parts)
-
-
-def slots(key: str, lang: Lang) -> tuple[str, ...]:
-    """The names of the slots of the message ``key`` in ``lang``, in order."""
-    return tuple(p.name for p in template(key, lang) if isinstance(p, Slot))
-
-
-def fill_parts(key: str, lang: Lang, **params: object) -> list[str | Slot]:
-    """The message ``key`` with the slots ``params`` give filled in: literal text (neighbours
-    joined) and the slots still open, for an engine that fills those otherwise (with columns)."""
-    out: list[str | Slot] = []
-    for part in template(key, lang):
-        if isinstance(part, Slot) and part.name in params:
-            part = part.fill(params[part.name])
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] += part
-        elif part != "":
-            out.append(part)
-    return out
