@@ -17,11 +17,9 @@ from typing import get_args
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
 import lifeservices_cli as ls
 from lifeservices_cli import api
-from lifeservices_cli.cli import app
 from lifeservices_cli.engine import STATUSES
 from lifeservices_cli.render import Format
 
@@ -41,12 +39,12 @@ def _at_root(monkeypatch):
     monkeypatch.chdir(ROOT)  # relative paths, as a user gives them: no machine path in any report
 
 
-def cli(*args: str):
-    env = {"COLUMNS": "200", "LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": ""}
-    return CliRunner().invoke(app, list(args), env=env)
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
-def cli_json(*args: str) -> dict:
+def cli_json(cli, *args: str) -> dict:
     result = cli("check", *args, "--format", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -82,8 +80,8 @@ SAME = {  # the CLI's arguments → the same run through the API
 
 
 @pytest.mark.parametrize(("cli_args", "call"), SAME.values(), ids=SAME.keys())
-def test_same_report_via_api_and_cli_json(cli_args, call):
-    assert as_json(call()) == cli_json(*cli_args)
+def test_same_report_via_api_and_cli_json(cli, cli_args, call):
+    assert as_json(call()) == cli_json(cli, *cli_args)
 
 
 def test_json_contract_and_example_statuses():
@@ -110,12 +108,12 @@ def test_json_contract_and_example_statuses():
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
-def test_exit_code_is_the_clis(fail_on, code):
+def test_exit_code_is_the_clis(cli, fail_on, code):
     assert api.check_files(ALL).exit_code(fail_on) == code == cli("check", *ALL, "--fail-on", fail_on).exit_code
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_renders_as_the_cli_writes_it(fmt, tmp_path):
+def test_every_format_renders_as_the_cli_writes_it(cli, fmt, tmp_path):
     out = tmp_path / f"report.{fmt}"
     result = cli("check", *ALL, "--report", f"{fmt}={out}", "--format", "json", "--by", "district")
     assert result.exit_code == 1, result.output

@@ -8,42 +8,40 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli import __version__
-from lifeservices_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 ALL = [str(EXAMPLES / n) for n in ("communities.csv", "communities-gbk.csv", "compounds.yaml", "facilities.csv")]
-runner = CliRunner()
 
 
-def run(*args: str):
-    return runner.invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": ""})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
-def run_json(*args: str) -> dict:
-    result = run("check", *args, "--format", "json", "--fail-on", "never")
+def run_json(cli, *args: str) -> dict:
+    result = cli("check", *args, "--format", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def test_version():
-    result = run("--version")
+def test_version(cli):
+    result = cli("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == f"lifeservices {__version__}"
 
 
 @pytest.mark.parametrize("args", [["-h"], ["--help"], ["check", "-h"], ["check", "--help"]])
-def test_help_on_every_command(args):
-    result = run(*args)
+def test_help_on_every_command(cli, args):
+    result = cli(*args)
     assert result.exit_code == 0
     assert "Usage" in result.stdout
 
 
-def test_json_report_contract():
-    report = run_json(*ALL)
+def test_json_report_contract(cli):
+    report = run_json(cli, *ALL)
     assert report["schema_version"] == 2
     assert report["tool"] == {"name": "lifeservices-cli", "version": __version__}
     assert report["packs"][0]["id"] == "baicheng-2022-323"
@@ -91,8 +89,8 @@ def _result(report: dict, indicator: str, record_id: str) -> dict:
     return found
 
 
-def test_example_statuses_and_lines():
-    report = run_json(*ALL)
+def test_example_statuses_and_lines(cli):
+    report = run_json(cli, *ALL)
     r = _result(report, "facility-area-per-100-households", "TB-004")
     clause = {i["id"]: i["clause"]["ref"] for i in report["indicators"]}[r["indicator"]]
     assert (r["status"], r["value"], r["line"], clause) == ("pass", 30, 5, "二(二)4")  # 33.3 m² / 111 户
@@ -120,22 +118,22 @@ def test_example_statuses_and_lines():
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("any", 1), ("fail", 1), ("never", 0)])
-def test_exit_code_follows_fail_on(fail_on, code):
-    assert run("check", *ALL, "--fail-on", fail_on).exit_code == code
+def test_exit_code_follows_fail_on(cli, fail_on, code):
+    assert cli("check", *ALL, "--fail-on", fail_on).exit_code == code
 
 
-def test_exit_zero_when_all_pass(tmp_path):
+def test_exit_zero_when_all_pass(cli, tmp_path):
     data = tmp_path / "ok.csv"
     data.write_text(
         "项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）\nF1,站,洮北区,200,10\n", encoding="utf-8"
     )
-    result = run("check", str(data))
+    result = cli("check", str(data))
     assert result.exit_code == 0
     assert "符合条件" in result.stdout
 
 
-def test_table_shows_statuses_aggregates_and_summary():
-    result = run("check", *ALL, "--lang", "en")
+def test_table_shows_statuses_aggregates_and_summary(cli):
+    result = cli("check", *ALL, "--lang", "en")
     assert result.exit_code == 1
     out = result.stdout
     for text in (
@@ -153,25 +151,25 @@ def test_table_shows_statuses_aggregates_and_summary():
         assert text in out, text
 
 
-def test_lang_switches_titles_and_messages_but_not_keys():
-    zh = run_json(*ALL, "--lang", "zh")
-    en = run_json(*ALL, "--lang", "en")
+def test_lang_switches_titles_and_messages_but_not_keys(cli):
+    zh = run_json(cli, *ALL, "--lang", "zh")
+    en = run_json(cli, *ALL, "--lang", "en")
     assert zh["results"][0].keys() == en["results"][0].keys()
     assert "新建社区" in zh["results"][0]["message"]
     assert "new community" in en["results"][0]["message"]
 
 
-def test_output_file_is_written(tmp_path):
+def test_output_file_is_written(cli, tmp_path):
     out = tmp_path / "report.json"
-    result = run("check", ALL[3], "--format", "json", "--output", str(out))
+    result = cli("check", ALL[3], "--format", "json", "--output", str(out))
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["records"] == 8
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
 
 
-def test_same_input_same_bytes():
-    assert run("check", *ALL, "-f", "json").stdout == run("check", *ALL, "-f", "json").stdout
+def test_same_input_same_bytes(cli):
+    assert cli("check", *ALL, "-f", "json").stdout == cli("check", *ALL, "-f", "json").stdout
 
 
 @pytest.mark.parametrize(
@@ -185,34 +183,34 @@ def test_same_input_same_bytes():
         (["check", ALL[0], "--encoding", "klingon"], "unknown encoding 'klingon'"),
     ],
 )
-def test_bad_usage_exits_2_with_one_line(args, needle):
-    result = run(*args)
+def test_bad_usage_exits_2_with_one_line(cli, args, needle):
+    result = cli(*args)
     assert result.exit_code == 2
     assert needle in result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_columns_fitting_no_entity(tmp_path):
+def test_columns_fitting_no_entity(cli, tmp_path):
     data = tmp_path / "odd.csv"
     data.write_text("甲,乙\n1,2\n", encoding="utf-8")
-    result = run("check", str(data))
+    result = cli("check", str(data))
     assert result.exit_code == 2
     assert "no header row found: the columns fit no entity in the first 2 rows" in result.stderr
     assert "(first rows — 1: 甲 | 乙; 2: 1 | 2); use --header-rows or --entity" in result.stderr
     assert "community: 社区编码" in result.stderr
 
 
-def test_bad_pack_names_file_line_and_key(tmp_path):
+def test_bad_pack_names_file_line_and_key(cli, tmp_path):
     pack = tmp_path / "pack.yaml"
     pack.write_text("id: x\ntitle: {zh: 甲, en: a}\ndocument: d\nbogus: 1\n", encoding="utf-8")
-    result = run("check", ALL[0], "--indicators", str(pack))
+    result = cli("check", ALL[0], "--indicators", str(pack))
     assert result.exit_code == 2
     assert f"{pack}:4: bogus: unknown key 'bogus'" in result.stderr
 
 
-def test_output_into_missing_folder(tmp_path):
-    result = run("check", ALL[3], "-f", "json", "-o", str(tmp_path / "no" / "r.json"))
+def test_output_into_missing_folder(cli, tmp_path):
+    result = cli("check", ALL[3], "-f", "json", "-o", str(tmp_path / "no" / "r.json"))
     assert result.exit_code == 2
     assert "the folder for the output does not exist" in result.stderr
 
@@ -223,41 +221,41 @@ def test_python_dash_m_and_console_script():
     assert proc.stdout.strip() == f"lifeservices {__version__}"
 
 
-def test_as_of_picks_the_rules_in_force_and_the_report_states_it():
-    before = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2022-11-21")
+def test_as_of_picks_the_rules_in_force_and_the_report_states_it(cli):
+    before = run_json(cli, str(EXAMPLES / "persons.csv"), "--as-of", "2022-11-21")
     assert before["as_of"] == "2022-11-21"
     assert before["results"] == [] and "family-doctor-priority-group" in before["not_in_force"]
     assert before["summary"]["records"] == 8  # every record read is still counted
-    after = run_json(str(EXAMPLES / "persons.csv"), "--as-of", "2024-06-30")
+    after = run_json(cli, str(EXAMPLES / "persons.csv"), "--as-of", "2024-06-30")
     assert after["not_in_force"] == [] and after["summary"]["checks"] == 24
 
 
-def test_district_rows_are_judged_by_the_year_they_report_not_by_as_of():
+def test_district_rows_are_judged_by_the_year_they_report_not_by_as_of(cli):
     for day in ("2022-11-21", "2024-06-30"):
-        report = run_json(str(EXAMPLES / "districts.csv"), "--as-of", day)
+        report = run_json(cli, str(EXAMPLES / "districts.csv"), "--as-of", day)
         assert "first-loan-smes-above-2021" not in report["not_in_force"]
         health = [r for r in report["results"] if r["indicator"] == "basic-public-health-categories"]
         assert [r["status"] for r in health][:2] == ["not_applicable", "pass"]  # 洮北区 2021, then 2022
 
 
-def test_as_of_decides_the_graduate_subsidy():
+def test_as_of_decides_the_graduate_subsidy(cli):
     def status(day: str) -> str:
-        report = run_json(str(EXAMPLES / "persons.csv"), "--as-of", day)
+        report = run_json(cli, str(EXAMPLES / "persons.csv"), "--as-of", day)
         return _result(report, "graduate-small-firm-social-insurance-subsidy", "P-04")["status"]
 
     assert (status("2024-06-30"), status("2024-07-01")) == ("eligible", "not_eligible")  # left school 2022-06-30
 
 
-def test_set_only_and_skip():
-    report = run_json(
+def test_set_only_and_skip(cli):
+    report = run_json(cli,
         ALL[0], "--set", "new-community-facility-area.threshold=520", "--only", "new-community-facility-area"
     )
     assert {r["indicator"] for r in report["results"]} == {"new-community-facility-area"}
     assert report["settings"] == [{"target": "new-community-facility-area.threshold", "value": "520", "was": "500"}]
     assert _result(report, "new-community-facility-area", "TB-002")["status"] == "fail"  # 500 < 520
-    skipped = run_json(ALL[0], "--skip", "new-community-facility-area")
+    skipped = run_json(cli, ALL[0], "--skip", "new-community-facility-area")
     assert {r["indicator"] for r in skipped["results"]} == {"facility-area-per-100-households"}
-    table = run("check", ALL[0], "--set", "new-community-facility-area.threshold=520", "--lang", "en")
+    table = cli("check", ALL[0], "--set", "new-community-facility-area.threshold=520", "--lang", "en")
     assert "changed for this run with --set: new-community-facility-area.threshold = 520 (was 500)" in table.stdout
 
 
@@ -270,7 +268,7 @@ def test_set_only_and_skip():
         (["--set", "new-community-facility-area.threshold=abc"], "'abc' is not a number in m²"),
     ],
 )
-def test_bad_adaptation_options_exit_2(args, needle):
-    result = run("check", ALL[0], *args)
+def test_bad_adaptation_options_exit_2(cli, args, needle):
+    result = cli("check", ALL[0], *args)
     assert result.exit_code == 2
     assert needle in result.stderr

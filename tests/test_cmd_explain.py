@@ -9,24 +9,23 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli.authoring.example import worked_example
 from lifeservices_cli.authoring.explain import explain
 from lifeservices_cli.checker import check_records
-from lifeservices_cli.cli import app
 from lifeservices_cli.packs import load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = "2024-06-01"
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
-def explained(*args: str) -> dict:
-    result = run("explain", *args, "--format", "json", "--as-of", DAY)
+def explained(cli, *args: str) -> dict:
+    result = cli("explain", *args, "--format", "json", "--as-of", DAY)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -36,8 +35,8 @@ def packset():
     return load_packs()
 
 
-def test_json_for_a_ratio_indicator():
-    d = explained("facility-area-per-100-households")
+def test_json_for_a_ratio_indicator(cli):
+    d = explained(cli, "facility-area-per-100-households")
     assert d["clause"]["ref"] == "二(二)4"
     assert "每百户城市社区居民拥有服务设施面积不低于30平方米" in d["clause"]["quote"]
     assert d["rule_words"] == "城市社区：service_facility_area / households * 100 不低于 30 m²/100户"
@@ -54,8 +53,8 @@ def test_json_for_a_ratio_indicator():
     assert d["origin"] == {"pack": "baicheng-2022-323 ((bundled) baicheng-2022-323.yaml)"}  # no machine path
 
 
-def test_the_worked_example_sits_on_the_boundary_and_just_past_it():
-    example = explained("facility-area-per-100-households")["example"]
+def test_the_worked_example_sits_on_the_boundary_and_just_past_it(cli):
+    example = explained(cli, "facility-area-per-100-households")["example"]
     records = example["records"]
     assert [r["cells"] for r in records] == [
         {"id": "EX-1", "is_urban": "是", "households": "100", "service_facility_area": "30"},
@@ -97,8 +96,8 @@ def test_dates_are_found_day_by_day(packset):
     assert got == [("2022-06-01", "eligible"), ("2022-05-31", "not_eligible")]
 
 
-def test_aggregate_example_has_two_groups():
-    d = explained("new-compound-elderly-childcare-rate", "--lang", "en")
+def test_aggregate_example_has_two_groups(cli):
+    d = explained(cli, "new-compound-elderly-childcare-rate", "--lang", "en")
     example = d["example"]
     assert example["by"] == "district"
     assert [r["cells"]["district"] for r in example["records"]] == ["District A", "District A", "District B"]
@@ -108,8 +107,8 @@ def test_aggregate_example_has_two_groups():
     ]
 
 
-def test_table_output_in_english():
-    result = run("explain", "fire-acceptance-simplified", "--lang", "en", "--as-of", DAY)
+def test_table_output_in_english(cli):
+    result = cli("explain", "fire-acceptance-simplified", "--lang", "en", "--as-of", DAY)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("fire-acceptance-simplified  Small community service facilities qualify")
@@ -128,15 +127,15 @@ def test_table_output_in_english():
     assert "\x1b[" not in out  # no colour when not on a terminal
 
 
-def test_table_output_in_chinese_shows_formula_brackets_verbatim():
-    out = run("explain", "graduate-small-firm-social-insurance-subsidy", "--as-of", DAY).stdout
+def test_table_output_in_chinese_shows_formula_brackets_verbatim(cli):
+    out = cli("explain", "graduate-small-firm-social-insurance-subsidy", "--as-of", DAY).stdout
     assert "[is_college_graduate and hired_by_small_micro_firm]" in out  # not eaten as rich markup
     assert "算例（2024-06-01）" in out
     assert "全部满足（且）" in out
 
 
-def test_unknown_id_lists_close_matches():
-    result = run("explain", "facility-area")
+def test_unknown_id_lists_close_matches(cli):
+    result = cli("explain", "facility-area")
     assert result.exit_code == 2
     assert result.stderr == (
         "lifeservices: error: unknown indicator 'facility-area'; did you mean: "
@@ -145,13 +144,13 @@ def test_unknown_id_lists_close_matches():
     assert result.stdout == ""
 
 
-def test_bad_as_of_and_format():
-    result = run("explain", "fire-acceptance-simplified", "--as-of", "next week")
+def test_bad_as_of_and_format(cli):
+    result = cli("explain", "fire-acceptance-simplified", "--as-of", "next week")
     assert (result.exit_code, result.stderr) == (
         2,
         "lifeservices: error: --as-of 'next week' is not a date; write it as YYYY-MM-DD\n",
     )
-    result = run("explain", "fire-acceptance-simplified", "-f", "yaml")
+    result = cli("explain", "fire-acceptance-simplified", "-f", "yaml")
     assert (result.exit_code, result.stderr) == (
         2,
         "lifeservices: error: unknown format 'yaml'; use one of: table, json\n",
@@ -215,8 +214,8 @@ def here(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_dated_versions_and_dates(here):
-    d = explained("area-min", "-i", "base.yaml")
+def test_dated_versions_and_dates(cli, here):
+    d = explained(cli, "area-min", "-i", "base.yaml")
     assert d["versions"] == [
         {
             "criterion": 1,
@@ -235,37 +234,37 @@ def test_dated_versions_and_dates(here):
     ]
     assert (d["effective_from"], d["effective_to"]) == ("2020-01-01", "2030-12-31")
     assert d["rule_words"] == "area 不低于 500 m²"  # the version in force on the day asked
-    old = json.loads(run("explain", "area-min", "-i", "base.yaml", "-f", "json", "--as-of", "2021-06-01").stdout)
+    old = json.loads(cli("explain", "area-min", "-i", "base.yaml", "-f", "json", "--as-of", "2021-06-01").stdout)
     assert old["rule_words"] == "area 不低于 400 m²"
     assert [r["cells"]["area"] for r in old["example"]["records"]] == ["400", "399"]
     assert d["notes"] == ["面积按建筑面积计。"]
-    out = run("explain", "area-min", "-i", "base.yaml", "--as-of", DAY).stdout
+    out = cli("explain", "area-min", "-i", "base.yaml", "--as-of", DAY).stdout
     assert "2020-01-01: 不低于 400 m² (>= 400 m²)  — 基础文件 2020" in out
     assert "2020-01-01 起，至 2030-12-31" in out
 
 
-def test_not_in_force_uses_a_day_it_is_in_force_for_the_example(here):
-    d = explained("area-min", "-i", "base.yaml")
-    late = json.loads(run("explain", "area-min", "-i", "base.yaml", "-f", "json", "--as-of", "2031-01-01").stdout)
+def test_not_in_force_uses_a_day_it_is_in_force_for_the_example(cli, here):
+    d = explained(cli, "area-min", "-i", "base.yaml")
+    late = json.loads(cli("explain", "area-min", "-i", "base.yaml", "-f", "json", "--as-of", "2031-01-01").stdout)
     assert late["in_force"] is False and d["in_force"] is True
     assert late["example"]["as_of"] == "2023-01-01"
     assert late["example"]["records"][0]["results"]["status"] == "pass"
-    out = run("explain", "area-min", "-i", "base.yaml", "--as-of", "2031-01-01", "--lang", "en").stdout
+    out = cli("explain", "area-min", "-i", "base.yaml", "--as-of", "2031-01-01", "--lang", "en").stdout
     assert "(not in force on 2031-01-01)" in out
 
 
-def test_an_override_says_where_the_change_came_from(here):
-    d = explained("area-min", "-i", "local.yaml")
+def test_an_override_says_where_the_change_came_from(cli, here):
+    d = explained(cli, "area-min", "-i", "local.yaml")
     assert d["origin"]["rule"] == "local (local.yaml): 本地文件 第3条"
     assert d["origin"]["departments"] == "local (local.yaml): 本地文件 第3条"
     assert d["departments"] == ["市民政局", "市住建局"]
     assert d["rule_words"] == "area 不低于 600 m²"
-    out = run("explain", "area-min", "-i", "local.yaml", "--as-of", DAY).stdout
+    out = cli("explain", "area-min", "-i", "local.yaml", "--as-of", DAY).stdout
     assert "改动来源" in out and "rule: local (local.yaml): 本地文件 第3条" in out
 
 
-def test_money_in_the_example_is_in_the_fields_unit(here):
-    d = explained("cheap", "-i", "base.yaml")
+def test_money_in_the_example_is_in_the_fields_unit(cli, here):
+    d = explained(cli, "cheap", "-i", "base.yaml")
     assert [r["cells"]["cost"] for r in d["example"]["records"]] == ["300000", "300001"]
     assert d["fields"][0]["header"] == "投资（万元）"
 

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli.authoring.listing import listing, rule_text
-from lifeservices_cli.cli import app
 from lifeservices_cli.packs import load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,12 +20,13 @@ FIRST_FIVE = [
 ]
 
 
-def run(*args: str, lang: str = "zh"):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": lang})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
-def test_table_lists_every_indicator_with_clause_and_rule():
-    result = run("indicators", "list")
+def test_table_lists_every_indicator_with_clause_and_rule(cli):
+    result = cli("indicators", "list")
     assert result.exit_code == 0, result.output
     out = result.stdout
     packset = load_packs()
@@ -45,8 +44,8 @@ def test_table_lists_every_indicator_with_clause_and_rule():
         assert cell in row, cell
 
 
-def test_json_lists_the_bundled_ids_in_order():
-    result = run("indicators", "list", "--format", "json", "--lang", "en")
+def test_json_lists_the_bundled_ids_in_order(cli):
+    result = cli("indicators", "list", "--format", "json", "--lang", "en")
     data = json.loads(result.stdout)
     assert [i["id"] for i in data["indicators"]][:5] == FIRST_FIVE
     first = data["indicators"][0]
@@ -71,14 +70,14 @@ def test_json_lists_the_bundled_ids_in_order():
     assert "not_checkable" not in data
 
 
-def test_all_adds_the_measures_that_cannot_be_checked():
-    data = json.loads(run("indicators", "list", "--all", "-f", "json").stdout)
+def test_all_adds_the_measures_that_cannot_be_checked(cli):
+    data = json.loads(cli("indicators", "list", "--all", "-f", "json").stdout)
     packset = load_packs()
     qualitative = [m for m, _ in packset.coverage if m.qualitative is not None]
     assert qualitative, "the bundled pack documents measures that data cannot check"
     assert [m["ref"] for m in data["not_checkable"]] == [m.ref for m in qualitative]
     assert all(m["reason"] for m in data["not_checkable"])
-    table = run("indicators", "list", "--all").stdout
+    table = cli("indicators", "list", "--all").stdout
     assert f"方案中有记载但无法用数据核验的措施（{len(qualitative)}）" in table
     assert qualitative[0].qualitative is not None
     assert qualitative[0].qualitative.zh[:12] in table.replace("\n", "")
@@ -108,9 +107,9 @@ indicators:
 """
 
 
-def test_a_pack_without_coverage(tmp_path):
+def test_a_pack_without_coverage(cli, tmp_path):
     (tmp_path / "p.yaml").write_text(PACK, encoding="utf-8")
-    result = run("indicators", "list", "--all", "-i", str(tmp_path / "p.yaml"), "--lang", "en")
+    result = cli("indicators", "list", "--all", "-i", str(tmp_path / "p.yaml"), "--lang", "en")
     assert result.exit_code == 0
     assert "These packs have no coverage map." in result.stdout
     data = listing(load_packs([tmp_path / "p.yaml"]), "en", everything=True)
@@ -120,19 +119,19 @@ def test_a_pack_without_coverage(tmp_path):
     assert rule_text(ind, "zh") == "area > 0：area 不低于 500 m² 且 ok == 是"
 
 
-def test_lang_from_the_environment():
-    result = run("indicators", "list", "-f", "json", lang="en")
+def test_lang_from_the_environment(cli):
+    result = cli("indicators", "list", "-f", "json", lang="en")
     assert json.loads(result.stdout)["indicators"][0]["title"] == "New community service facilities of at least 500 m²"
 
 
-def test_bad_pack_path_is_one_line():
-    result = run("indicators", "list", "-i", "no-such.yaml")
+def test_bad_pack_path_is_one_line(cli):
+    result = cli("indicators", "list", "-i", "no-such.yaml")
     assert result.exit_code == 2
     assert result.stderr == "lifeservices: error: no-such.yaml: no such pack file or folder\n"
 
 
-def test_unknown_format_is_one_line():
-    result = run("indicators", "list", "--format", "xml")
+def test_unknown_format_is_one_line(cli):
+    result = cli("indicators", "list", "--format", "xml")
     assert result.exit_code == 2
     assert result.stderr == "lifeservices: error: unknown format 'xml'; use one of: table, json\n"
 
@@ -150,8 +149,8 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 @pytest.mark.parametrize("flag", ["-h", "--help"])
-def test_help(command, flag):
-    result = run(*command, flag)
+def test_help(cli, command, flag):
+    result = cli(*command, flag)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Usage: ")
     if command != ["indicators"]:
@@ -159,17 +158,17 @@ def test_help(command, flag):
 
 
 @pytest.mark.parametrize("command", [["indicators", "list"], ["explain"], ["template"], ["schema"]], ids=" ".join)
-def test_commands_that_read_packs_take_indicators(command):
-    assert "--indicators" in run(*command, "--help").stdout
+def test_commands_that_read_packs_take_indicators(cli, command):
+    assert "--indicators" in cli(*command, "--help").stdout
 
 
-def test_the_main_help_lists_the_commands():
-    out = run("--help").stdout
+def test_the_main_help_lists_the_commands(cli):
+    out = cli("--help").stdout
     for name in ("check", "explain", "lint", "test", "template", "schema", "indicators"):
         assert f"  {name} " in out, name
 
 
-def test_a_broken_pack_is_one_line_for_every_command(tmp_path):
+def test_a_broken_pack_is_one_line_for_every_command(cli, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text(PACK.replace("kind: standard", "kind: standerd"), encoding="utf-8")
     for args in (
@@ -178,7 +177,7 @@ def test_a_broken_pack_is_one_line_for_every_command(tmp_path):
         ["template", "site"],
         ["schema", "site"],
     ):
-        result = run(*args, "-i", str(broken))
+        result = cli(*args, "-i", str(broken))
         assert result.exit_code == 2, args
         assert result.stderr.startswith(f"lifeservices: error: {broken}:16: indicators.0.kind:"), result.stderr
         assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output

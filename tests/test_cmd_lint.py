@@ -6,35 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from helpers import pack_text
 from lifeservices_cli.authoring.lint import CODES, lint, severity
-from lifeservices_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PACK = """\
-id: tiny
-title: {zh: 小包, en: tiny pack}
-document: 测试文件
-entities:
-  site:
-    title: {zh: 场地, en: site}
-    fields:
-      id: {type: text, title: {zh: 编号, en: code}}
-      area: {type: number, title: {zh: 面积, en: area}, unit: m², minimum: 0}
-      ok: {type: boolean, title: {zh: 合格, en: ok}}
-indicators:
-  - id: area-min
-    title: {zh: 面积不低于500平方米, en: area of at least 500 m²}
-    clause: {ref: 一, section: 一、总则, quote: 面积不低于500平方米}
-    departments: [市民政局]
-    entity: site
-    kind: standard
-    metric: area
-    rule: 不低于 500
-    unit: m²
-"""
+PACK = pack_text("tiny")
 
 SECOND = """\
   - id: area-max
@@ -56,10 +34,9 @@ coverage:
 """
 
 
-def run(*args: str, cwd: Path):
-    return CliRunner().invoke(
-        app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"}, catch_exceptions=False
-    )
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200, catch_exceptions=False)
 
 
 def edit(old: str, new: str, text: str = PACK) -> str:
@@ -81,9 +58,9 @@ def here(tmp_path, monkeypatch):
     return tmp_path
 
 
-def lint_text(here: Path, text: str, name: str = "pack.yaml"):
+def lint_text(cli, here: Path, text: str, name: str = "pack.yaml"):
     (here / name).write_text(text, encoding="utf-8")
-    return run("lint", name, cwd=here)
+    return cli("lint", name)
 
 
 def only_problem(result) -> str:
@@ -95,21 +72,21 @@ def only_problem(result) -> str:
 # --------------------------------------------------------------------------- clean packs
 
 
-def test_bundled_pack_is_clean():
-    result = run("lint", cwd=ROOT)
+def test_bundled_pack_is_clean(cli):
+    result = cli("lint")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "没有问题（1 个指标包）" in result.stderr
 
 
-def test_bundled_pack_by_path_is_clean_and_its_tests_are_linted_too(here):
-    result = run("lint", str(ROOT / "indicators"), "--lang", "en", cwd=here)
+def test_bundled_pack_by_path_is_clean_and_its_tests_are_linted_too(cli, here):
+    result = cli("lint", str(ROOT / "indicators"), "--lang", "en")
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == "no problems in 1 pack file(s)"
 
 
-def test_small_pack_is_clean(here):
-    result = lint_text(here, PACK)
+def test_small_pack_is_clean(cli, here):
+    result = lint_text(cli, here, PACK)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
 
@@ -153,9 +130,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("code", "old", "new", "fragment", "token", "message"), CASES, ids=[c[0] for c in CASES])
-def test_loader_codes_at_file_line_column(here, code, old, new, fragment, token, message):
+def test_loader_codes_at_file_line_column(cli, here, code, old, new, fragment, token, message):
     text = edit(old, new)
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     assert result.exit_code == 1, result.output
     line, column = position(text, fragment, token)
     problem = only_problem(result)
@@ -163,74 +140,74 @@ def test_loader_codes_at_file_line_column(here, code, old, new, fragment, token,
     assert message in problem
 
 
-def test_ls000_unreadable_pack_exits_2(here):
+def test_ls000_unreadable_pack_exits_2(cli, here):
     (here / "pack.yaml").write_bytes(b"\xff\xfe id: x")
-    result = run("lint", "pack.yaml", cwd=here)
+    result = cli("lint", "pack.yaml")
     assert result.exit_code == 2
     assert only_problem(result) == "pack.yaml:1:1: LS000 a pack must be UTF-8 text"
 
 
-def test_missing_path_is_a_usage_error(here):
-    result = run("lint", "nothere.yaml", cwd=here)
+def test_missing_path_is_a_usage_error(cli, here):
+    result = cli("lint", "nothere.yaml")
     assert result.exit_code == 2
     assert result.stderr.strip() == "lifeservices: error: nothere.yaml: no such pack file or folder"
     assert "Traceback" not in result.output
 
 
-def test_ls001_yaml_syntax(here):
+def test_ls001_yaml_syntax(cli, here):
     text = edit("en: tiny pack}", "en: tiny pack")
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     assert result.exit_code == 1
     problem = only_problem(result)
     assert problem.startswith("pack.yaml:3:1: LS001 invalid YAML"), problem
 
 
-def test_ls010_duplicate_id(here):
+def test_ls010_duplicate_id(cli, here):
     text = PACK + PACK[PACK.index("  - id: area-min") :]
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     assert result.exit_code == 1
     line = [n for n, t in enumerate(text.splitlines(), 1) if "- id: area-min" in t][1]
     assert only_problem(result) == f"pack.yaml:{line}:9: LS010 indicators.1.id: duplicate indicator id 'area-min'"
 
 
-def test_ls040_quote_not_in_the_plan_and_ls041_no_plan(here):
+def test_ls040_quote_not_in_the_plan_and_ls041_no_plan(cli, here):
     text = edit("document: 测试文件", "document: 测试文件\nsource_text: plan.txt")
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     line, column = position(text, "source_text:", "plan.txt")
     assert only_problem(result).startswith(f"pack.yaml:{line}:{column}: LS041 "), result.stdout
     (here / "plan.txt").write_text("一、总则 面积不低于600平方米。", encoding="utf-8")
-    result = run("lint", "pack.yaml", cwd=here)
+    result = cli("lint", "pack.yaml")
     line, column = position(text, "quote: 面积不低于500平方米", "面积不低于500平方米")
     assert only_problem(result) == (
         f"pack.yaml:{line}:{column}: LS040 indicators.0.clause.quote: "
         "the quote of 'area-min' is not found verbatim in plan.txt"
     )
     (here / "plan.txt").write_text("一、总则 面积不低于500平方米。", encoding="utf-8")
-    assert run("lint", "pack.yaml", cwd=here).exit_code == 0
+    assert cli("lint", "pack.yaml").exit_code == 0
 
 
-def test_ls060_uncovered_indicator_is_a_warning(here):
+def test_ls060_uncovered_indicator_is_a_warning(cli, here):
     text = PACK + SECOND + COVERAGE
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     line, column = position(text, "- id: area-max", "area-max")
     assert only_problem(result) == (
         f"pack.yaml:{line}:{column}: LS060 indicators.1.id: warning: indicator 'area-max' is not listed by any "
         "coverage measure; add it to the 'indicators' of the measure it checks"
     )
     assert result.exit_code == 0  # a warning alone does not fail ...
-    assert run("lint", "pack.yaml", "--strict", cwd=here).exit_code == 1  # ... unless --strict
+    assert cli("lint", "pack.yaml", "--strict").exit_code == 1  # ... unless --strict
     assert "0 个错误，1 个警告" in result.stderr
 
 
-def test_no_coverage_map_no_ls060(here):
-    result = lint_text(here, PACK + SECOND)
+def test_no_coverage_map_no_ls060(cli, here):
+    result = lint_text(cli, here, PACK + SECOND)
     assert result.exit_code == 0
     assert result.stdout == ""
 
 
-def test_ls061_department_outside_the_measure(here):
+def test_ls061_department_outside_the_measure(cli, here):
     text = edit("departments: [市民政局]\n    entity", "departments: [市民政局, 市财政局]\n    entity") + COVERAGE
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     line, column = position(text, "departments: [市民政局, 市财政局]", "市财政局")
     assert result.exit_code == 1
     assert only_problem(result) == (
@@ -239,7 +216,7 @@ def test_ls061_department_outside_the_measure(here):
     )
 
 
-def test_ls061_points_at_the_override_that_adds_the_department(here):
+def test_ls061_points_at_the_override_that_adds_the_department(cli, here):
     (here / "base.yaml").write_text(PACK + COVERAGE, encoding="utf-8")
     local = """\
 id: local
@@ -251,7 +228,7 @@ overrides:
     reference: 本地文件 第1条
     departments: [市民政局, 市住建局]
 """
-    result = lint_text(here, local, "local.yaml")
+    result = lint_text(cli, here, local, "local.yaml")
     line, column = position(local, "departments: [市民政局, 市住建局]", "市住建局")
     assert only_problem(result).startswith(f"local.yaml:{line}:{column}: LS061 overrides.0.departments.1: "), (
         result.stdout
@@ -268,13 +245,13 @@ tests:
 """
 
 
-def test_ls070_and_ls071_in_the_pack(here):
+def test_ls070_and_ls071_in_the_pack(cli, here):
     text = PACK + edit(
         "      - {indicator: area-min, status: pass, value: 500, gap: 0}\n",
         "      - {indicator: area-mni, status: pass}\n      - {indicator: area-min, record: 3, status: pass}\n",
         TESTS,
     ).replace("entity: site\n    records", "entity: sight\n    records")
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     assert result.exit_code == 1
     entity = position(text, "entity: sight", "sight")
     unknown = position(text, "area-mni", "area-mni")
@@ -301,11 +278,10 @@ BESIDE = """\
 """
 
 
-def test_tests_file_beside_the_pack_is_linted(here):
-    (here / "pack.yaml").write_text(PACK, encoding="utf-8")
+def test_tests_file_beside_the_pack_is_linted(cli, here, tiny_pack):
     (here / "pack.tests.yaml").write_text(BESIDE, encoding="utf-8")
     for target in ("pack.yaml", "pack.tests.yaml", "."):  # a tests file or the folder stand for the pack
-        result = run("lint", target, cwd=here)
+        result = cli("lint", target)
         assert result.exit_code == 1, result.output
         unknown = position(BESIDE, "area-mni", "area-mni")
         typo = position(BESIDE, "statu:", "fail, status")  # the loader points at the unknown key's value
@@ -317,20 +293,19 @@ def test_tests_file_beside_the_pack_is_linted(here):
         ], target
 
 
-def test_tests_file_yaml_error_and_shape(here):
-    (here / "pack.yaml").write_text(PACK, encoding="utf-8")
+def test_tests_file_yaml_error_and_shape(cli, here, tiny_pack):
     (here / "pack.tests.yaml").write_text("- name: [\n", encoding="utf-8")
-    result = run("lint", "pack.yaml", cwd=here)
+    result = cli("lint", "pack.yaml")
     assert result.exit_code == 1
     assert only_problem(result).startswith("pack.tests.yaml:2:1: LS001 invalid YAML"), result.stdout
     (here / "pack.tests.yaml").write_text("name: not a list\n", encoding="utf-8")
-    result = run("lint", "pack.yaml", cwd=here)
+    result = cli("lint", "pack.yaml")
     assert only_problem(result) == "pack.tests.yaml:1:1: LS004 a tests file is a YAML list of test cases"
 
 
-def test_a_tests_file_without_its_pack(here):
+def test_a_tests_file_without_its_pack(cli, here):
     (here / "lonely.tests.yaml").write_text(BESIDE, encoding="utf-8")
-    result = run("lint", "lonely.tests.yaml", cwd=here)
+    result = cli("lint", "lonely.tests.yaml")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "lifeservices: error: lonely.tests.yaml: no pack beside this test file (expected lonely.yaml)"
@@ -340,7 +315,7 @@ def test_a_tests_file_without_its_pack(here):
 # --------------------------------------------------------------------------- output
 
 
-def test_json_output(here):
+def test_json_output(cli, here):
     text = PACK + SECOND + COVERAGE
     (here / "pack.yaml").write_text(
         edit(
@@ -350,7 +325,7 @@ def test_json_output(here):
         ),
         encoding="utf-8",
     )
-    result = run("lint", "pack.yaml", "--format", "json", cwd=here)
+    result = cli("lint", "pack.yaml", "--format", "json")
     assert result.exit_code == 1
     rows = json.loads(result.stdout)
     assert [(r["code"], r["severity"]) for r in rows] == [("LS004", "error")]
@@ -358,22 +333,21 @@ def test_json_output(here):
     assert (rows[0]["path"], rows[0]["line"], rows[0]["column"]) == ("pack.yaml", 17, 11)
 
 
-def test_json_output_warning(here):
+def test_json_output_warning(cli, here):
     (here / "pack.yaml").write_text(PACK + SECOND + COVERAGE, encoding="utf-8")
-    rows = json.loads(run("lint", "pack.yaml", "-f", "json", cwd=here).stdout)
+    rows = json.loads(cli("lint", "pack.yaml", "-f", "json").stdout)
     assert [(r["code"], r["severity"], r["line"], r["column"]) for r in rows] == [("LS060", "warning", 21, 9)]
 
 
-def test_problems_are_sorted_by_file_and_line(here):
+def test_problems_are_sorted_by_file_and_line(cli, here):
     text = edit("metric: area", "metric: aera") + SECOND + COVERAGE  # LS020, then LS060, then LS011
-    result = lint_text(here, text)
+    result = lint_text(cli, here, text)
     found = [(int(line.split(":")[1]), line.split()[1]) for line in result.stdout.splitlines()]
     assert found == [(18, "LS020"), (21, "LS060"), (len(text.splitlines()), "LS011")], result.stdout
 
 
-def test_unknown_format(here):
-    (here / "pack.yaml").write_text(PACK, encoding="utf-8")
-    result = run("lint", "pack.yaml", "--format", "xml", cwd=here)
+def test_unknown_format(cli, here, tiny_pack):
+    result = cli("lint", "pack.yaml", "--format", "xml")
     assert result.exit_code == 2
     assert result.stderr.strip() == "lifeservices: error: unknown format 'xml'; use one of: text, json"
 

@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from typer.testing import CliRunner
 
 from lifeservices_cli import yamlio
 from lifeservices_cli.authoring.schema import entity_schema, pack_schema
 from lifeservices_cli.authoring.schema import tests_schema as pack_tests_schema
-from lifeservices_cli.cli import app
 from lifeservices_cli.packs import bundled_path, load_packs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +24,13 @@ def packset():
     return load_packs()
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
-def schema_of(*args: str) -> Draft202012Validator:
-    result = run("schema", *args)
+def schema_of(cli, *args: str) -> Draft202012Validator:
+    result = cli("schema", *args)
     assert result.exit_code == 0, result.output
     schema = json.loads(result.stdout)
     Draft202012Validator.check_schema(schema)
@@ -55,14 +54,14 @@ def read_pack(path: Path) -> object:
 # --------------------------------------------------------------------------- packs
 
 
-def test_the_bundled_pack_is_valid():
-    validator = schema_of("pack")
+def test_the_bundled_pack_is_valid(cli):
+    validator = schema_of(cli, "pack")
     assert errors(validator, read_pack(bundled_path())) == []
-    assert schema_of().schema == validator.schema  # "pack" is the default
+    assert schema_of(cli).schema == validator.schema  # "pack" is the default
 
 
-def test_a_broken_pack_is_not_valid():
-    validator = schema_of("pack")
+def test_a_broken_pack_is_not_valid(cli):
+    validator = schema_of(cli, "pack")
     pack = read_pack(bundled_path())
     assert isinstance(pack, dict)
     pack["indicators"][0]["kind"] = "standerd"
@@ -93,8 +92,8 @@ def test_dated_values_only_take_dates_as_keys():
     assert errors(validator, pack) == ["$.parameters.rate.values"]
 
 
-def test_tests_files():
-    validator = schema_of("tests")
+def test_tests_files(cli):
+    validator = schema_of(cli, "tests")
     tests = yaml.safe_load((bundled_path().with_name("baicheng-2022-323.tests.yaml")).read_text(encoding="utf-8"))
     assert errors(validator, tests) == []
     broken = [{"name": "x", "records": [{"a": 1}], "expect": [{"indicator": "a", "status": "passed"}]}]
@@ -105,8 +104,8 @@ def test_tests_files():
 # --------------------------------------------------------------------------- data
 
 
-def test_the_yaml_example_is_valid_and_a_broken_one_is_not():
-    validator = schema_of("compound")
+def test_the_yaml_example_is_valid_and_a_broken_one_is_not(cli):
+    validator = schema_of(cli, "compound")
     data = yaml.safe_load((EXAMPLES / "compounds.yaml").read_text(encoding="utf-8"))
     assert errors(validator, data) == []
     assert errors(validator, data["records"]) == []  # a bare list of records too
@@ -119,8 +118,8 @@ def test_the_yaml_example_is_valid_and_a_broken_one_is_not():
     assert [n for n, r in enumerate(data["records"]) if list(item.iter_errors(r))] == [1, 2]
 
 
-def test_an_entity_mismatch_is_not_valid():
-    validator = schema_of("compound")
+def test_an_entity_mismatch_is_not_valid(cli):
+    validator = schema_of(cli, "compound")
     data = yaml.safe_load((EXAMPLES / "compounds.yaml").read_text(encoding="utf-8"))
     data["entity"] = "facility"
     assert errors(validator, data) == ["$"]
@@ -131,14 +130,14 @@ def csv_records(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_csv_examples_as_json_records_fail_exactly_where_the_data_is_invalid():
+def test_csv_examples_as_json_records_fail_exactly_where_the_data_is_invalid(cli):
     """The examples hold one deliberately unreadable area (12a); the schema finds it and nothing else."""
-    validator = schema_of("community")
+    validator = schema_of(cli, "community")
     records = csv_records("communities.csv")
     item = record_validator(validator.schema)
     bad = {(r["社区编码"], e.json_path) for r in records for e in item.iter_errors(r)}
     assert bad == {("ZL-001", "$['综合服务设施面积（平方米）']")}
-    facilities = record_validator(schema_of("facility").schema)
+    facilities = record_validator(schema_of(cli, "facility").schema)
     bad = {(r["项目编号"], e.json_path) for r in csv_records("facilities.csv") for e in facilities.iter_errors(r)}
     assert bad == {("SS-07", "$['建筑面积（平方米）']")}
 
@@ -195,8 +194,8 @@ def test_date_cells(value, ok, packset):
     assert (errors(validator, [{"出生日期": value}]) == []) is ok
 
 
-def test_keys_are_names_aliases_and_headers_with_units():
-    schema = schema_of("facility").schema
+def test_keys_are_names_aliases_and_headers_with_units(cli):
+    schema = schema_of(cli, "facility").schema
     props = schema["$defs"]["record"]["properties"]
     assert {"total_investment", "总投资", "total investment", "投资额", "investment"} <= set(props)
     assert props["投资额"] == {"$ref": "#/$defs/total_investment", "title": "总投资 (total_investment)"}
@@ -205,32 +204,32 @@ def test_keys_are_names_aliases_and_headers_with_units():
     assert errors(validator, [{"总投资额度": 30}]) != []
 
 
-def test_english_titles():
-    schema = schema_of("facility", "--lang", "en").schema
+def test_english_titles(cli):
+    schema = schema_of(cli, "facility", "--lang", "en").schema
     assert schema["$defs"]["total_investment"]["title"] == "total investment"
     assert schema["$defs"]["record"]["title"] == "community service facility"
 
 
-def test_output_file(tmp_path):
+def test_output_file(cli, tmp_path):
     target = tmp_path / "pack.schema.json"
-    result = run("schema", "pack", "--output", str(target))
+    result = cli("schema", "pack", "--output", str(target))
     assert result.exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8"))["title"] == "lifeservices indicator pack"
 
 
-def test_unknown_name_suggests():
-    result = run("schema", "compund")
+def test_unknown_name_suggests(cli):
+    result = cli("schema", "compund")
     assert result.exit_code == 2
     assert result.stderr == "lifeservices: error: unknown schema 'compund'; did you mean: compound, community?\n"
-    result = run("schema", "pak")
+    result = cli("schema", "pak")
     assert result.stderr == "lifeservices: error: unknown schema 'pak'; did you mean: pack?\n"
 
 
-def test_patterns_are_portable_regexes():
+def test_patterns_are_portable_regexes(cli):
     """Editors run patterns as ECMAScript regexes: no Python-only escapes such as '\\-' outside a class."""
-    text = json.dumps(schema_of("facility").schema) + json.dumps(pack_schema())
+    text = json.dumps(schema_of(cli, "facility").schema) + json.dumps(pack_schema())
     assert "(?P<" not in text and "(?i)" not in text
-    schema = schema_of("facility").schema
+    schema = schema_of(cli, "facility").schema
     pattern = schema["$defs"]["floor_area"]["anyOf"][1]["pattern"]
     assert "\\-" not in pattern.replace("[+－-]", "")
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli import units
 from lifeservices_cli.authoring.template import EN_UNITS, csv_bytes, field_header, header_field, headers
-from lifeservices_cli.cli import app
 from lifeservices_cli.packs import load_packs
 
 ENTITIES = ["community", "compound", "facility", "district", "person"]
@@ -20,8 +18,9 @@ def packset():
     return load_packs()
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
 @pytest.fixture
@@ -30,21 +29,21 @@ def here(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_facility_headers_in_chinese_with_bom_on_stdout():
-    result = run("template", "facility")
+def test_facility_headers_in_chinese_with_bom_on_stdout(cli):
+    result = cli("template", "facility")
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == ("\ufeff项目编号,设施名称,县（市、区）,建筑面积（m²）,总投资（万元）\r\n".encode())
 
 
-def test_facility_headers_in_english():
-    result = run("template", "facility", "--lang", "en")
+def test_facility_headers_in_english(cli):
+    result = cli("template", "facility", "--lang", "en")
     expected = "\ufeffproject code,facility name,district,floor area (m²),total investment (10k yuan)\r\n"
     assert result.stdout_bytes == expected.encode()
 
 
-def test_community_headers_in_both_languages():
-    zh = run("template", "community").stdout.lstrip("\ufeff").strip().split(",")
-    en = run("template", "community", "--lang", "en").stdout.lstrip("\ufeff").strip().split(",")
+def test_community_headers_in_both_languages(cli):
+    zh = cli("template", "community").stdout.lstrip("\ufeff").strip().split(",")
+    en = cli("template", "community", "--lang", "en").stdout.lstrip("\ufeff").strip().split(",")
     assert zh == [
         "社区编码",
         "社区名称",
@@ -85,13 +84,13 @@ def test_english_unit_words_are_spellings_the_reader_knows():
         assert units.lookup(word) == units.lookup(symbol), word
 
 
-def test_a_filled_chinese_template_is_checked_as_its_entity(here):
-    assert run("template", "facility", "-o", "设施.csv").exit_code == 0
+def test_a_filled_chinese_template_is_checked_as_its_entity(cli, here):
+    assert cli("template", "facility", "-o", "设施.csv").exit_code == 0
     path = here / "设施.csv"
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open("a", encoding="utf-8", newline="") as fh:
         fh.write("SS-1,站,洮北区,280,45\r\nSS-2,点,洮北区,320,25\r\nSS-3,室,洮北区,320,31\r\n")
-    result = run("check", "设施.csv", "-f", "json", "--fail-on", "never")
+    result = cli("check", "设施.csv", "-f", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["inputs"][0]["entity"] == "facility"
@@ -102,19 +101,19 @@ def test_a_filled_chinese_template_is_checked_as_its_entity(here):
     assert got == [("SS-1", "eligible", 280), ("SS-2", "eligible", 250000), ("SS-3", "not_eligible", 320)]
 
 
-def test_a_filled_english_template_is_checked_as_its_entity(here):
-    assert run("template", "community", "--lang", "en", "--output", "c.csv").exit_code == 0
+def test_a_filled_english_template_is_checked_as_its_entity(cli, here):
+    assert cli("template", "community", "--lang", "en", "--output", "c.csv").exit_code == 0
     with (here / "c.csv").open("a", encoding="utf-8", newline="") as fh:
         fh.write("C-1,Sun,North,Main,yes,yes,100,29\r\n")
-    report = json.loads(run("check", "c.csv", "-f", "json", "--fail-on", "never").stdout)
+    report = json.loads(cli("check", "c.csv", "-f", "json", "--fail-on", "never").stdout)
     assert report["inputs"][0]["entity"] == "community"
     statuses = {r["indicator"]: (r["status"], r["value"]) for r in report["results"]}
     assert statuses["facility-area-per-100-households"] == ("fail", 29)
     assert statuses["new-community-facility-area"] == ("fail", 29)
 
 
-def test_xlsx_template(here, packset):
-    result = run("template", "compound", "--output", "compound.xlsx")
+def test_xlsx_template(cli, here, packset):
+    result = cli("template", "compound", "--output", "compound.xlsx")
     assert result.exit_code == 0, result.output
     assert "已写入 compound.xlsx（7 列）" in result.stderr
     from openpyxl import load_workbook
@@ -131,33 +130,33 @@ def test_xlsx_template(here, packset):
     )
 
 
-def test_filled_xlsx_template_is_checked(here):
-    assert run("template", "facility", "--lang", "en", "-o", "f.xlsx").exit_code == 0
+def test_filled_xlsx_template_is_checked(cli, here):
+    assert cli("template", "facility", "--lang", "en", "-o", "f.xlsx").exit_code == 0
     from openpyxl import load_workbook
 
     wb = load_workbook(here / "f.xlsx")
     wb.active.append(["SS-1", "site", "A", 300, 30])
     wb.save(here / "f.xlsx")
-    report = json.loads(run("check", "f.xlsx", "-f", "json", "--fail-on", "never").stdout)
+    report = json.loads(cli("check", "f.xlsx", "-f", "json", "--fail-on", "never").stdout)
     assert report["inputs"][0]["entity"] == "facility"
     assert [(r["status"], r["value"]) for r in report["results"]] == [("eligible", 300)]
 
 
-def test_unknown_entity_suggests_close_names():
-    result = run("template", "compoun")
+def test_unknown_entity_suggests_close_names(cli):
+    result = cli("template", "compoun")
     assert result.exit_code == 2
     assert result.stderr == "lifeservices: error: unknown entity 'compoun'; did you mean: compound, community?\n"
 
 
-def test_unknown_output_type(here):
-    result = run("template", "facility", "-o", "f.txt")
+def test_unknown_output_type(cli, here):
+    result = cli("template", "facility", "-o", "f.txt")
     assert result.exit_code == 2
     assert result.stderr == "lifeservices: error: f.txt: cannot write a template as '.txt'; use .csv or .xlsx\n"
     assert not (here / "f.txt").exists()
 
 
-def test_output_folder_must_exist(here):
-    result = run("template", "facility", "-o", "no/such/f.csv")
+def test_output_folder_must_exist(cli, here):
+    result = cli("template", "facility", "-o", "no/such/f.csv")
     assert result.exit_code == 2
     assert "the folder for the output does not exist" in result.stderr
 
@@ -177,11 +176,11 @@ entities:
 """
 
 
-def test_entity_from_another_pack(here):
+def test_entity_from_another_pack(cli, here):
     (here / "p.yaml").write_text(SITE_PACK, encoding="utf-8")
-    result = run("template", "site", "-i", "p.yaml", "--lang", "en")
+    result = cli("template", "site", "-i", "p.yaml", "--lang", "en")
     assert result.stdout_bytes == "\ufeffcode,area (ha),cost (亿元),ok\r\n".encode()  # 亿元 has no English word
-    result = run("template", "site", "-i", "p.yaml")
+    result = cli("template", "site", "-i", "p.yaml")
     assert result.stdout_bytes == "\ufeff编号,面积（公顷）,投资（亿元）,合格\r\n".encode()
 
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from lifeservices_cli import packs
 from lifeservices_cli.authoring.packtest import run as run_cases
-from lifeservices_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,8 +107,9 @@ BESIDE = """\
 """
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "LIFESERVICES_LANG": "zh"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
 @pytest.fixture
@@ -120,9 +119,9 @@ def here(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_cases_in_and_beside_the_pack_pass(here):
+def test_cases_in_and_beside_the_pack_pass(cli, here):
     (here / "pack.tests.yaml").write_text(BESIDE, encoding="utf-8")
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "PASS in the pack",
@@ -135,15 +134,15 @@ def test_cases_in_and_beside_the_pack_pass(here):
     ]
 
 
-def test_the_tests_file_or_the_folder_stand_for_the_pack(here):
+def test_the_tests_file_or_the_folder_stand_for_the_pack(cli, here):
     (here / "pack.tests.yaml").write_text(BESIDE, encoding="utf-8")
     for target in ("pack.tests.yaml", "."):
-        result = run("test", target)
+        result = cli("test", target)
         assert result.exit_code == 0, result.output
         assert result.stdout.splitlines()[-1] == "6 passed, 0 failed"
 
 
-def test_a_failure_lists_every_mismatch(here):
+def test_a_failure_lists_every_mismatch(cli, here):
     wrong = """\
 - name: wrong on purpose
   as_of: "2024-01-01"
@@ -162,7 +161,7 @@ def test_a_failure_lists_every_mismatch(here):
     - {indicator: is-ok, status: fail, value: false}
 """
     (here / "pack.tests.yaml").write_text(wrong, encoding="utf-8")
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "PASS in the pack",
@@ -179,7 +178,7 @@ def test_a_failure_lists_every_mismatch(here):
     ]
 
 
-def test_values_compare_exactly_not_as_floats(here):
+def test_values_compare_exactly_not_as_floats(cli, here):
     (here / "pack.tests.yaml").write_text(
         """\
 - name: one third
@@ -189,12 +188,12 @@ def test_values_compare_exactly_not_as_floats(here):
 """,
         encoding="utf-8",
     )
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 1
     assert "  record 1 / indicator per-100: value expected 333.333333333333, got 1000/3" in result.stdout
 
 
-def test_missing_results_are_explained(here):
+def test_missing_results_are_explained(cli, here):
     (here / "pack.tests.yaml").write_text(
         """\
 - name: too early and out of range
@@ -208,7 +207,7 @@ def test_missing_results_are_explained(here):
 """,
         encoding="utf-8",
     )
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert "  record 1 / indicator area-min: no result (not in force on 2019-01-01)" in lines
@@ -217,7 +216,7 @@ def test_missing_results_are_explained(here):
     assert "  indicator nope: unknown indicator" in lines
 
 
-def test_a_case_that_cannot_run_fails_with_the_reason(here):
+def test_a_case_that_cannot_run_fails_with_the_reason(cli, here):
     (here / "pack.tests.yaml").write_text(
         """\
 - name: bad setting
@@ -233,56 +232,56 @@ def test_a_case_that_cannot_run_fails_with_the_reason(here):
 """,
         encoding="utf-8",
     )
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 1
     assert "  error: --set 'area-min.threshold=lots': 'lots' is not a number in m²" in result.stdout
     assert "  error: <records>: unknown entity 'sight'; known: site" in result.stdout
     assert result.stdout.splitlines()[-1] == "1 passed, 2 failed"
 
 
-def test_no_cases_is_a_usage_error(tmp_path, monkeypatch):
+def test_no_cases_is_a_usage_error(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pack.yaml").write_text(PACK[: PACK.index("tests:")], encoding="utf-8")
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "lifeservices: error: no test cases in pack.yaml: add 'tests:' to the pack or a <pack>.tests.yaml beside it"
     )
 
 
-def test_a_broken_tests_file_is_a_usage_error(here):
+def test_a_broken_tests_file_is_a_usage_error(cli, here):
     (here / "pack.tests.yaml").write_text("- name: x\n  records: [{area: 1}]\n  expect: [{indicator: area-min}]\n")
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "lifeservices: error: pack.tests.yaml:3: LS003 0.expect.0.status: this key is required"
     )
 
 
-def test_a_broken_pack_is_a_usage_error(here):
+def test_a_broken_pack_is_a_usage_error(cli, here):
     (here / "pack.yaml").write_text(PACK.replace("kind: standard", "kind: standerd", 1), encoding="utf-8")
-    result = run("test", "pack.yaml")
+    result = cli("test", "pack.yaml")
     assert result.exit_code == 2
     assert result.stderr.startswith("lifeservices: error: pack.yaml:19: indicators.0.kind:")
     assert "Traceback" not in result.output
 
 
-def test_without_a_path_the_bundled_pack_is_tested(tmp_path, monkeypatch):
+def test_without_a_path_the_bundled_pack_is_tested(cli, tmp_path, monkeypatch):
     """The default is the bundled pack and the tests file beside it (here: a stand-in for both)."""
     folder = tmp_path / "bundled"
     folder.mkdir()
     (folder / "stand-in.yaml").write_text(PACK, encoding="utf-8")
     (folder / "stand-in.tests.yaml").write_text(BESIDE.replace("status: pass, value: 30", "status: fail"))
     monkeypatch.setattr(packs, "bundled_path", lambda: folder / "stand-in.yaml")
-    result = run("test")
+    result = cli("test")
     assert result.exit_code == 1
     assert "FAIL exact thirty\n  (bundled) stand-in.tests.yaml:1\n" in result.stdout
     assert str(tmp_path) not in result.output  # no machine path
     assert result.stdout.splitlines()[-1] == "5 passed, 1 failed"
 
 
-def test_the_bundled_cases_pass():
-    result = run("test")
+def test_the_bundled_cases_pass(cli):
+    result = cli("test")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     summary = re.fullmatch(r"(\d+) passed, 0 failed", lines[-1])

@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-from lifeservices_cli.cli import app
 
 COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 PERSON = (
@@ -31,22 +28,22 @@ TIMEOUT = 120  # seconds; only to stop a hung process, never a measure of speed
 MiB = 1 << 20
 
 
-def run(*args: str | Path, lang: str = "en"):
-    env = {"COLUMNS": "160", "LIFESERVICES_LANG": lang, "GITHUB_ACTIONS": ""}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+@pytest.fixture
+def cli(cli):
+    return cli.using(lang="en")
 
 
-def report_of(*args: str | Path) -> tuple[int, dict, str]:
+def report_of(cli, *args: str | Path) -> tuple[int, dict, str]:
     """Exit code, JSON report and standard error of ``check ARGS -f json``."""
-    result = run("check", *args, "-f", "json")
+    result = cli("check", *args, "-f", "json")
     assert result.exit_code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
     return result.exit_code, json.loads(result.stdout), result.stderr
 
 
-def usage_error(*args: str | Path) -> str:
+def usage_error(cli, *args: str | Path) -> str:
     """The one line of a run that cannot be done (exit 2)."""
-    result = run(*args)
+    result = cli(*args)
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lifeservices: error: "), result.stderr
@@ -66,28 +63,28 @@ def results(report: dict, line: int) -> dict[str, dict]:
 # --------------------------------------------------------------------------- files that are not data
 
 
-def test_an_empty_file_exits_2(tmp_path):
+def test_an_empty_file_exits_2(cli, tmp_path):
     path = write(tmp_path, "empty.csv", b"")
-    assert usage_error("check", path) == f"{path}: the file is empty: no header row"
+    assert usage_error(cli, "check", path) == f"{path}: the file is empty: no header row"
 
 
-def test_a_header_only_file_has_0_records_exits_0_and_says_so(tmp_path):
+def test_a_header_only_file_has_0_records_exits_0_and_says_so(cli, tmp_path):
     path = write(tmp_path, "head.csv", COMMUNITY + "\n")
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     assert code == 0
     assert report["summary"]["records"] == 0 and report["results"] == []
     assert report["inputs"][0]["warnings"] == [f"{path}: the file has a header but no records"]
-    table = run("check", path)
+    table = cli("check", path)
     assert table.exit_code == 0 and f"! {path}: the file has a header but no records" in table.stdout
 
 
-def test_a_folder_exits_2(tmp_path):
+def test_a_folder_exits_2(cli, tmp_path):
     folder = tmp_path / "data.csv"
     folder.mkdir()
-    assert usage_error("check", folder) == f"{folder}: is a folder, not a data file"
+    assert usage_error(cli, "check", folder) == f"{folder}: is a folder, not a data file"
 
 
-def test_an_unreadable_file_exits_2(tmp_path, monkeypatch):
+def test_an_unreadable_file_exits_2(cli, tmp_path, monkeypatch):
     path = write(tmp_path, "locked.csv", f"{COMMUNITY}\n{ROW}\n")
     path.chmod(0)
     if os.access(path, os.R_OK):  # root reads anything: make the read fail as it would for others
@@ -100,7 +97,7 @@ def test_an_unreadable_file_exits_2(tmp_path, monkeypatch):
 
         monkeypatch.setattr(Path, "open", denied)
     try:
-        assert usage_error("check", path) == f"{path}: cannot read: Permission denied"
+        assert usage_error(cli, "check", path) == f"{path}: cannot read: Permission denied"
     finally:
         path.chmod(0o644)
 
@@ -108,9 +105,9 @@ def test_an_unreadable_file_exits_2(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- cells and rows
 
 
-def test_a_nul_byte_stays_in_text_and_spoils_a_number(tmp_path):
+def test_a_nul_byte_stays_in_text_and_spoils_a_number(cli, tmp_path):
     path = write(tmp_path, "nul.csv", f"{COMMUNITY}\nTB-001,日\x00升,洮北区,是,是,10\x0000,600\n")
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     assert code == 1
     got = results(report, 2)
     assert got["new-community-facility-area"]["record_name"] == "日\x00升"  # kept; JSON escapes it
@@ -118,27 +115,27 @@ def test_a_nul_byte_stays_in_text_and_spoils_a_number(tmp_path):
     per100 = got["facility-area-per-100-households"]
     assert per100["status"] == "invalid_data"
     assert per100["message"] == "invalid data: line 2, column '户数（户）': '10\x0000' is not a number"
-    shown = run("check", path)
+    shown = cli("check", path)
     assert "\x00" not in shown.stdout and "\\x00" in shown.stdout  # the terminal shows it, inert
 
 
-def test_a_line_with_more_cells_than_the_header_is_invalid_not_dropped(tmp_path):
+def test_a_line_with_more_cells_than_the_header_is_invalid_not_dropped(cli, tmp_path):
     path = write(tmp_path, "wide.csv", f"{COMMUNITY}\n{ROW},多余\n")
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     assert code == 1 and report["summary"]["records"] == 1
     for result in results(report, 2).values():
         assert result["status"] == "invalid_data"
         assert result["message"] == "invalid data: line 2: 8 cells but the header has 7 columns"
 
 
-def test_duplicate_header_columns_exit_2_naming_them(tmp_path):
+def test_duplicate_header_columns_exit_2_naming_them(cli, tmp_path):
     path = write(tmp_path, "dup.csv", "社区编码,户数,名称,户数\nA,1,x,2\n")
-    assert usage_error("check", path) == f"{path}:1: duplicate column '户数' (also '户数')"
+    assert usage_error(cli, "check", path) == f"{path}:1: duplicate column '户数' (also '户数')"
 
 
-def test_duplicate_record_ids_are_warned(tmp_path):
+def test_duplicate_record_ids_are_warned(cli, tmp_path):
     path = write(tmp_path, "ids.csv", f"{COMMUNITY}\n{ROW}\nTB-002,新华社区,洮北区,是,是,1000,600\n{ROW}\n")
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     assert code == 0 and report["summary"]["records"] == 3
     assert report["inputs"][0]["warnings"] == [f"{path}: record id TB-001 appears more than once (lines 2, 4)"]
 
@@ -170,21 +167,21 @@ def test_duplicate_record_ids_are_warned(tmp_path):
         ),
     ],
 )
-def test_numbers_at_the_edge_of_floating_point(tmp_path, cell, status, message):
+def test_numbers_at_the_edge_of_floating_point(cli, tmp_path, cell, status, message):
     path = write(tmp_path, "edge.csv", f"{COMMUNITY}\nTB-001,日升社区,洮北区,是,是,1000,{cell}\n")
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     result = results(report, 2)["new-community-facility-area"]
     assert (code, result["status"], result["message"]) == (1, status, message)
 
 
-def test_a_date_past_the_calendar_is_invalid_data_not_a_crash(tmp_path):
+def test_a_date_past_the_calendar_is_invalid_data_not_a_crash(cli, tmp_path):
     # on 9999-12-31, 离校日期 9999-06-30 + 2 years has no date: the subsidy checks say so for that person only
     rows = [
         "P-01,王,洮北区,1999-03-15,否,否,否,是,9999-06-30,是,是",
         "P-02,李,洮北区,1999-01-01,否,否,否,是,2023-06-30,是,否",
     ]
     path = write(tmp_path, "persons.csv", "\n".join([PERSON, *rows]) + "\n")
-    code, report, _ = report_of(path, "--as-of", "9999-12-31")
+    code, report, _ = report_of(cli, path, "--as-of", "9999-12-31")
     assert code == 1
     far = results(report, 2)
     for indicator in ("graduate-small-firm-social-insurance-subsidy", "graduate-entrepreneur-social-insurance-subsidy"):
@@ -197,11 +194,11 @@ def test_a_date_past_the_calendar_is_invalid_data_not_a_crash(tmp_path):
 # --------------------------------------------------------------------------- encodings
 
 
-def test_invalid_bytes_in_a_gb18030_file_spoil_their_cell_and_name_the_line(tmp_path):
+def test_invalid_bytes_in_a_gb18030_file_spoil_their_cell_and_name_the_line(cli, tmp_path):
     data = (
         f"{COMMUNITY}\n{ROW}\n".encode("gb18030") + "TB-002,新华社区,洮北区,是,是,".encode("gb18030") + b"1\xff00,600\n"
     )
-    code, report, _ = report_of(write(tmp_path, "gbk.csv", data))
+    code, report, _ = report_of(cli, write(tmp_path, "gbk.csv", data))
     assert (code, report["inputs"][0]["encoding"]) == (1, "gb18030")
     per100 = results(report, 3)["facility-area-per-100-households"]
     assert per100["status"] == "invalid_data"
@@ -210,11 +207,11 @@ def test_invalid_bytes_in_a_gb18030_file_spoil_their_cell_and_name_the_line(tmp_
 
 
 @pytest.mark.parametrize("bad", [b"\xff", b"\xe6\x97", b"\xc0\x80"], ids=["ff", "truncated", "overlong"])
-def test_a_utf8_file_with_a_few_invalid_bytes_stays_utf8_and_names_the_line(tmp_path, bad):
+def test_a_utf8_file_with_a_few_invalid_bytes_stays_utf8_and_names_the_line(cli, tmp_path, bad):
     # Before: detection fell back to GB18030, garbling every Chinese header ("fit no entity").
     rows = [ROW, "TB-002,新华社区,洮北区,是,是,1000,600"]
     data = "\n".join([COMMUNITY, *rows]).encode() + b"\nTB-003,\xe6\xb5\xb7" + bad + b",\xe6\xb4\xae,1" + bad + b",,,\n"
-    code, report, _ = report_of(write(tmp_path, "u8.csv", data))
+    code, report, _ = report_of(cli, write(tmp_path, "u8.csv", data))
     assert (code, report["inputs"][0]["encoding"]) == (1, "utf-8")
     assert report["summary"]["records"] == 3
     assert [r["status"] for r in results(report, 2).values()] == ["pass", "pass"]
@@ -224,9 +221,9 @@ def test_a_utf8_file_with_a_few_invalid_bytes_stays_utf8_and_names_the_line(tmp_
     assert third["record_name"] is None  # the name is unreadable: invalid, never shown garbled
 
 
-def test_gb18030_text_is_still_read_as_gb18030(tmp_path):
+def test_gb18030_text_is_still_read_as_gb18030(cli, tmp_path):
     path = write(tmp_path, "gbk.csv", f"{COMMUNITY}\n{ROW}\n".encode("gb18030"))
-    code, report, _ = report_of(path)
+    code, report, _ = report_of(cli, path)
     assert (code, report["inputs"][0]["encoding"], report["results"][0]["record_name"]) == (0, "gb18030", "日升社区")
 
 

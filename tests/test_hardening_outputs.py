@@ -17,10 +17,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
-from lifeservices_cli.cli import app
 from lifeservices_cli.packs import bundled_path
 
 COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
@@ -28,22 +26,22 @@ GBK_NAME = os.fsdecode(b"\xc9\xe7\xc7\xf8.csv")  # 社区.csv in GBK, as unzip l
 FORMATS = ["json", "csv", "xlsx", "junit", "sarif", "html", "markdown", "github", "table"]
 
 
-def run(*args: str | Path):
-    env = {"COLUMNS": "160", "LIFESERVICES_LANG": "en", "GITHUB_ACTIONS": ""}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+@pytest.fixture
+def cli(cli):
+    return cli.using(lang="en")
 
 
 def _rows(count: int) -> str:
     return "".join(f"C{i:06d},社区{i},洮北区,是,是,{1000 + i % 900},{300 + i % 400}\n" for i in range(count))
 
 
-def _all_reports(source: Path, out: Path, *more: str) -> dict[str, Path]:
+def _all_reports(cli, source: Path, out: Path, *more: str) -> dict[str, Path]:
     """Check ``source`` writing every format to ``out``; each report file by format."""
     paths = {fmt: out / f"report.{fmt}" for fmt in FORMATS}
     args = ["check", source, *more, "-f", "json", "-o", paths["json"]]
     for fmt in FORMATS[1:]:
         args += ["--report", f"{fmt}={paths[fmt]}"]
-    result = run(*args)
+    result = cli(*args)
     assert result.exit_code in (0, 1), result.stderr
     assert result.stderr == ""
     return paths
@@ -66,12 +64,12 @@ def _readable(paths: dict[str, Path]) -> dict:
     return json.loads(paths["json"].read_text(encoding="utf-8"))
 
 
-def test_undecodable_bytes_in_a_file_name_and_a_header_give_readable_reports(tmp_path):
+def test_undecodable_bytes_in_a_file_name_and_a_header_give_readable_reports(cli, tmp_path):
     source = tmp_path / GBK_NAME
     source.write_bytes(f"{COMMUNITY},备\xff注\n".encode().replace(b"\xc3\xbf", b"\xff") + _rows(3).encode())
     out = tmp_path / "out"
     out.mkdir()
-    report = _readable(_all_reports(source, out, "--encoding", "utf-8"))
+    report = _readable(_all_reports(cli, source, out, "--encoding", "utf-8"))
     shown = str(tmp_path / "\ufffd\ufffd\ufffd\ufffd.csv")
     assert report["inputs"][0]["path"] == shown
     assert {r["source"] for r in report["results"]} == {shown}
@@ -79,14 +77,14 @@ def test_undecodable_bytes_in_a_file_name_and_a_header_give_readable_reports(tmp
     assert report["summary"]["records"] == 3
 
 
-def test_undecodable_bytes_in_the_file_name_of_a_large_input(tmp_path):
+def test_undecodable_bytes_in_the_file_name_of_a_large_input(cli, tmp_path):
     source = tmp_path / GBK_NAME
     source.write_text(COMMUNITY + "\n" + _rows(90_000), encoding="utf-8")
     assert source.stat().st_size >= COLUMNAR_MIN_BYTES  # the columnar path, results spooled to disk
     out = tmp_path / "out"
     out.mkdir()
     paths = {"json": out / "r.json", "csv": out / "r.csv"}
-    result = run("check", source, "-f", "json", "-o", paths["json"], "--report", f"csv={paths['csv']}")
+    result = cli("check", source, "-f", "json", "-o", paths["json"], "--report", f"csv={paths['csv']}")
     assert result.exit_code == 1 and result.stderr == ""  # some communities fail
     report = _readable(paths)
     assert report["summary"]["records"] == 90_000
@@ -95,10 +93,10 @@ def test_undecodable_bytes_in_the_file_name_of_a_large_input(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_the_json_and_csv_reports_on_standard_output_too(tmp_path, fmt):
+def test_the_json_and_csv_reports_on_standard_output_too(cli, tmp_path, fmt):
     source = tmp_path / GBK_NAME
     source.write_text(COMMUNITY + "\n" + _rows(2), encoding="utf-8")
-    result = run("check", source, "-f", fmt)
+    result = cli("check", source, "-f", fmt)
     assert result.exit_code == 1 and result.stderr == ""  # some communities fail
     assert "\ufffd" in result.stdout_bytes.decode("utf-8-sig")
 
@@ -143,7 +141,7 @@ def _unwritable_folder(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("where", ["missing", "under-a-file", "not-writable"])
 @pytest.mark.parametrize("option", ["--output", "--report"])
-def test_output_where_it_cannot_be_written_exits_2_naming_it_and_leaves_the_input(tmp_path, where, option):
+def test_output_where_it_cannot_be_written_exits_2_naming_it_and_leaves_the_input(cli, tmp_path, where, option):
     source, data, mtime = _input(tmp_path)
     if where == "missing":
         folder = tmp_path / "no" / "such"
@@ -153,7 +151,7 @@ def test_output_where_it_cannot_be_written_exits_2_naming_it_and_leaves_the_inpu
         folder = _unwritable_folder(tmp_path)
     target = folder / "report.json"
     args = ["-f", "json", "-o", target] if option == "--output" else ["--report", f"json={target}"]
-    message = _one_line_error(run("check", source, *args))
+    message = _one_line_error(cli("check", source, *args))
     assert message.startswith(f"{target}: ")
     assert any(words in message for words in ("does not exist", "permission denied", "cannot write"))
     assert (source.read_bytes(), source.stat().st_mtime_ns) == (data, mtime)
@@ -164,23 +162,23 @@ def test_output_where_it_cannot_be_written_exits_2_naming_it_and_leaves_the_inpu
 
 
 @pytest.mark.parametrize("how", ["same", "relative", "symlink", "report"])
-def test_a_report_that_would_overwrite_an_input_exits_2(tmp_path, monkeypatch, how):
+def test_a_report_that_would_overwrite_an_input_exits_2(cli, tmp_path, monkeypatch, how):
     source, data, mtime = _input(tmp_path)
     monkeypatch.chdir(tmp_path)
     link = tmp_path / "link.csv"
     link.symlink_to(source)
     target = {"same": source, "relative": Path("data.csv"), "symlink": link, "report": source}[how]
     args = ["--report", f"csv={target}"] if how == "report" else ["-f", "csv", "-o", target]
-    message = _one_line_error(run("check", source, *args))
+    message = _one_line_error(cli("check", source, *args))
     assert message == f"{target}: is one of the inputs; the report would overwrite it"
     assert (source.read_bytes(), source.stat().st_mtime_ns) == (data, mtime)
 
 
-def test_a_report_that_would_overwrite_the_pack_exits_2(tmp_path):
+def test_a_report_that_would_overwrite_the_pack_exits_2(cli, tmp_path):
     source, _, _ = _input(tmp_path)
     pack = tmp_path / "pack.yaml"
     pack.write_bytes(bundled_path().read_bytes())
-    message = _one_line_error(run("check", source, "--indicators", pack, "--report", f"markdown={pack}"))
+    message = _one_line_error(cli("check", source, "--indicators", pack, "--report", f"markdown={pack}"))
     assert message == f"{pack}: is one of the inputs; the report would overwrite it"
     assert pack.read_bytes() == bundled_path().read_bytes()
 
@@ -216,7 +214,7 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def test_values_beyond_a_double_stay_valid_json_and_xlsx(tmp_path):
+def test_values_beyond_a_double_stay_valid_json_and_xlsx(cli, tmp_path):
     # A pack's formula can make numbers no float holds (1e100**4 / 3): the JSON report said
     # "value": Infinity (not JSON) and the xlsx report held inf (a file Excel calls corrupt).
     pack = tmp_path / "huge.yaml"
@@ -226,7 +224,7 @@ def test_values_beyond_a_double_stay_valid_json_and_xlsx(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     args = ["check", source, "-i", pack, "-f", "json", "-o", out / "r.json"]
-    result = run(*args, "--report", f"sarif={out / 'r.sarif'}", "--report", f"xlsx={out / 'r.xlsx'}")
+    result = cli(*args, "--report", f"sarif={out / 'r.sarif'}", "--report", f"xlsx={out / 'r.xlsx'}")
     assert result.exit_code == 1 and result.stderr == ""  # S-3 fails
     report = _strict_json((out / "r.json").read_text(encoding="utf-8"))
     _strict_json((out / "r.sarif").read_text(encoding="utf-8"))
@@ -245,7 +243,7 @@ def test_values_beyond_a_double_stay_valid_json_and_xlsx(tmp_path):
 CONTROLS = "\x00\x01\x08\x0b\x0c\x1b[2J\x7f\x85\x9f"
 
 
-def test_nul_and_other_control_characters_keep_every_report_well_formed(tmp_path):
+def test_nul_and_other_control_characters_keep_every_report_well_formed(cli, tmp_path):
     # test_render_escaping.py covers markup, CDATA ends, formulas and workflow commands format by
     # format; here NUL, DEL and C1 controls, which XML 1.0 cannot hold even escaped
     source = tmp_path / "controls.csv"
@@ -257,7 +255,7 @@ def test_nul_and_other_control_characters_keep_every_report_well_formed(tmp_path
     source.write_text(buffer.getvalue(), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    paths = _all_reports(source, out)
+    paths = _all_reports(cli, source, out)
     report = _readable(paths)
     assert report["results"][0]["record_name"] == name  # the JSON report keeps the text, escaped as JSON does
     # SARIF is JSON: json.loads (strict) in _readable refused raw controls below 0x20

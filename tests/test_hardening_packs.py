@@ -12,39 +12,17 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeservices_cli.cli import app
+from helpers import pack_text
 from test_hardening_inputs import run_process
 
-PACK = """\
-id: tiny
-title: {zh: 小包, en: tiny pack}
-document: 测试文件
-entities:
-  site:
-    title: {zh: 场地, en: site}
-    fields:
-      id: {type: text, title: {zh: 编号, en: code}}
-      area: {type: number, title: {zh: 面积, en: area}, unit: m², minimum: 0}
-      ok: {type: boolean, title: {zh: 合格, en: ok}}
-indicators:
-  - id: area-min
-    title: {zh: 面积不低于500平方米, en: area of at least 500 m²}
-    clause: {ref: 一, section: 一、总则, quote: 面积不低于500平方米}
-    departments: [市民政局]
-    entity: site
-    kind: standard
-    applies_if: ok
-    metric: area
-    rule: 不低于 500
-    unit: m²
-"""
+PACK = pack_text("tiny").replace("    kind: standard\n", "    kind: standard\n    applies_if: ok\n")
 DATA = "编号,面积,合格\nS-1,600,是\n"
 
 
-def run(*args: str | Path):
-    return CliRunner().invoke(app, [str(a) for a in args], env={"LIFESERVICES_LANG": "en", "COLUMNS": "200"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(lang="en", width=200)
 
 
 def one_line_error(result, code: int = 2) -> str:
@@ -67,9 +45,9 @@ def swap(old: str, new: str, text: str = PACK) -> str:
     return text.replace(old, new)
 
 
-def test_the_tiny_pack_itself_works(tmp_path):
+def test_the_tiny_pack_itself_works(cli, tmp_path):
     pack, data = setup(tmp_path, PACK)
-    result = run("check", data, "-i", pack, "-f", "json")
+    result = cli("check", data, "-i", pack, "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["status"] == "pass"
 
@@ -103,27 +81,27 @@ PAYLOADS = {
 
 @pytest.mark.parametrize("place", ["metric", "applies_if", "rule"])
 @pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
-def test_formulas_that_try_to_run_code_are_refused_at_load(tmp_path, monkeypatch, payload, place):
+def test_formulas_that_try_to_run_code_are_refused_at_load(cli, tmp_path, monkeypatch, payload, place):
     monkeypatch.chdir(tmp_path)
     old = {"metric": "metric: area", "applies_if": "applies_if: ok", "rule": "rule: 不低于 500"}[place]
     value = f"不低于 {payload}" if place == "rule" else payload
     pack, data = setup(tmp_path, swap(old, f"{place}: {json.dumps(value, ensure_ascii=False)}"))  # YAML "..."
-    message = one_line_error(run("check", data, "-i", pack))
+    message = one_line_error(cli("check", data, "-i", pack))
     line = PACK.splitlines().index(f"    {old}") + 1
     assert message.startswith(f"{pack}:{line}: indicators.0.{place}: "), message
-    lint = run("lint", pack, "--format", "json")
+    lint = cli("lint", pack, "--format", "json")
     assert lint.exit_code == 1
     codes = {p["code"] for p in json.loads(lint.stdout)}
     assert codes & {"LS020", "LS030", "LS032"}, lint.stdout
     assert not (tmp_path / CANARY).exists()
 
 
-def test_yaml_python_tags_never_construct_objects(tmp_path, monkeypatch):
+def test_yaml_python_tags_never_construct_objects(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     pack, data = setup(
         tmp_path, swap("document: 测试文件", "document: !!python/object/apply:os.system ['touch CANARY']")
     )
-    message = one_line_error(run("check", data, "-i", pack))
+    message = one_line_error(cli("check", data, "-i", pack))
     assert message.startswith(f"{pack}:3: ") and "could not determine a constructor" in message
     assert not (tmp_path / CANARY).exists()
 
@@ -155,7 +133,7 @@ def test_a_yaml_alias_bomb_is_refused_quickly_in_bounded_memory(tmp_path, kind):
 
 
 @pytest.mark.parametrize("size", [1, 2, 3])
-def test_an_extends_loop_is_refused_by_check_and_lint(tmp_path, size):
+def test_an_extends_loop_is_refused_by_check_and_lint(cli, tmp_path, size):
     names = [f"p{i}.yaml" for i in range(size)]
     for i, name in enumerate(names):
         (tmp_path / name).write_text(
@@ -163,16 +141,16 @@ def test_an_extends_loop_is_refused_by_check_and_lint(tmp_path, size):
         )
     data = tmp_path / "sites.csv"
     data.write_text(DATA, encoding="utf-8")
-    message = one_line_error(run("check", data, "-i", tmp_path / names[0]))
+    message = one_line_error(cli("check", data, "-i", tmp_path / names[0]))
     assert "makes a loop" in message and message.startswith(str(tmp_path))
-    lint = run("lint", tmp_path / names[0], "--format", "json")
+    lint = cli("lint", tmp_path / names[0], "--format", "json")
     assert lint.exit_code == 1 and "LS050" in {p["code"] for p in json.loads(lint.stdout)}
 
 
 # --------------------------------------------------------------------------- paths that lead elsewhere
 
 
-def test_packs_reached_through_symlinks_are_only_read(tmp_path, monkeypatch):
+def test_packs_reached_through_symlinks_are_only_read(cli, tmp_path, monkeypatch):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "base.yaml").write_text(
@@ -188,7 +166,7 @@ def test_packs_reached_through_symlinks_are_only_read(tmp_path, monkeypatch):
     data = tmp_path / "repo" / "sites.csv"
     data.write_text(DATA, encoding="utf-8")
     for pack in ("packs/pack.yaml", "packs/child.yaml", "packs"):
-        message = one_line_error(run("check", data, "-i", pack))
+        message = one_line_error(cli("check", data, "-i", pack))
         assert "could not determine a constructor" in message, message
     assert not any(p.name == CANARY for p in tmp_path.rglob("*"))
 

@@ -10,16 +10,14 @@ import xml.etree.ElementTree as ET
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
-
-from lifeservices_cli.cli import app
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 NAME = "名\u202e称\u2028二\x1b[31m红\x1b]0;title\x07\ufffe"
 
 
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], env={"LIFESERVICES_LANG": "en", "COLUMNS": "200"})
+@pytest.fixture
+def cli(cli):
+    return cli.using(lang="en", width=200)
 
 
 @pytest.fixture
@@ -29,8 +27,8 @@ def data(tmp_path):
     return path
 
 
-def test_record_names_reach_the_terminal_table_escaped(data):
-    result = run("check", data, "-f", "table")
+def test_record_names_reach_the_terminal_table_escaped(cli, data):
+    result = cli("check", data, "-f", "table")
     assert result.exit_code == 1, result.stderr
     out = result.stdout
     for raw in ("\u202e", "\u2028", "\x1b", "\x07", "\ufffe"):
@@ -38,9 +36,9 @@ def test_record_names_reach_the_terminal_table_escaped(data):
     assert "名\\u202e称\\u2028二\\x1b[31m红\\x1b]0;title\\x07\\ufffe" in out
 
 
-def test_xml_reports_stay_well_formed_with_xml_invalid_characters(data, tmp_path):
+def test_xml_reports_stay_well_formed_with_xml_invalid_characters(cli, data, tmp_path):
     junit = tmp_path / "r.xml"
-    result = run("check", data, "-f", "junit", "-o", junit)
+    result = cli("check", data, "-f", "junit", "-o", junit)
     assert result.exit_code == 1, result.stderr
     text = junit.read_text(encoding="utf-8")
     ET.fromstring(text)
@@ -62,14 +60,14 @@ entities:
 
 
 @pytest.mark.parametrize("style", ["plain", "table"])
-def test_template_headers_from_a_pack_never_become_formulas(tmp_path, style, monkeypatch):
+def test_template_headers_from_a_pack_never_become_formulas(cli, tmp_path, style, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.yaml").write_text(PACK, encoding="utf-8")
-    result = run("template", "site", "-i", "p.yaml", "--style", style, "--lang", "en")
+    result = cli("template", "site", "-i", "p.yaml", "--style", style, "--lang", "en")
     assert result.exit_code == 0, result.stderr
     assert "'=HYPERLINK" in result.stdout and "'+area" in result.stdout and "'@ok" in result.stdout
     assert ",=" not in result.stdout and not result.stdout.lstrip("\ufeff").startswith(("=", "+", "@"))
-    result = run("template", "site", "-i", "p.yaml", "--style", style, "--lang", "en", "-o", "t.xlsx")
+    result = cli("template", "site", "-i", "p.yaml", "--style", style, "--lang", "en", "-o", "t.xlsx")
     assert result.exit_code == 0, result.stderr
     ws = openpyxl.load_workbook(io.BytesIO((tmp_path / "t.xlsx").read_bytes())).active
     texts = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]

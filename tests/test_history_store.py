@@ -18,9 +18,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from history_helpers import ROOT, as_json, period_files, run, save_all, save_period
+from history_helpers import ROOT, as_json, period_files, save_all, save_period
 from lifeservices_cli.history import schema
 from lifeservices_cli.history.store import HistoryError, open_store, resolve_url
+
+
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -40,29 +45,29 @@ def test_url_forms(tmp_path):
         resolve_url("mysql://u@h/db", {})
 
 
-def test_default_store_is_in_the_working_directory(tmp_path, monkeypatch):
+def test_default_store_is_in_the_working_directory(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run("check", *period_files("2022"), "--save", "--fail-on", "never", "--format", "json")
+    result = cli("check", *period_files("2022"), "--save", "--fail-on", "never", "--format", "json")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "lifeservices-history.sqlite").is_file()
     assert "saved run 1 (period " in result.stderr
-    listed = as_json(run("history", "--format", "json"))
+    listed = as_json(cli("history", "--format", "json"))
     assert [r["id"] for r in listed["runs"]] == [1]
 
 
-def test_environment_names_the_store(tmp_path):
+def test_environment_names_the_store(cli, tmp_path):
     store = tmp_path / "env.sqlite"
-    result = run("check", *period_files("2022"), "--save", "--period", "2022", "--fail-on", "never",
+    result = cli("check", *period_files("2022"), "--save", "--period", "2022", "--fail-on", "never",
                  env={"LIFESERVICES_HISTORY": f"sqlite:///{store}"})
     assert result.exit_code == 0, result.output
-    assert as_json(run("history", "--format", "json", env={"LIFESERVICES_HISTORY": str(store)}))["runs"][0][
+    assert as_json(cli("history", "--format", "json", env={"LIFESERVICES_HISTORY": str(store)}))["runs"][0][
         "period"] == "2022"
 
 
-def test_a_saved_run_holds_everything_the_issue_lists(store_url):
-    save_period(store_url, "2023", "--set", "new-community-facility-area.threshold=520", "--only",
+def test_a_saved_run_holds_everything_the_issue_lists(cli, store_url):
+    save_period(cli, store_url, "2023", "--set", "new-community-facility-area.threshold=520", "--only",
                 "new-community-facility-area", "--only", "basic-public-health-categories")
-    (run_,) = as_json(run("history", "--format", "json", "--history", store_url))["runs"]
+    (run_,) = as_json(cli("history", "--format", "json", "--history", store_url))["runs"]
     assert run_["period"] == "2023" and run_["as_of"] == "2023-12-31"
     assert run_["tool_version"]
     assert run_["packs"][0]["id"] == "baicheng-2022-323" and len(run_["packs"][0]["sha256"]) == 64
@@ -84,66 +89,66 @@ def test_a_saved_run_holds_everything_the_issue_lists(store_url):
     assert district and district[0]["year"] == "2023"  # a district row: identified by district and year
 
 
-def test_history_show_and_delete(store_url):
-    save_all(store_url)
-    shown = run("history", "show", "2023", "--history", store_url)
+def test_history_show_and_delete(cli, store_url):
+    save_all(cli, store_url)
+    shown = cli("history", "show", "2023", "--history", store_url)
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith("run 2: period 2023, as_of 2023-12-31")
     assert "sha256" in shown.stdout
-    as_dict = as_json(run("history", "show", "run:3", "--format", "json", "--history", store_url))
+    as_dict = as_json(cli("history", "show", "run:3", "--format", "json", "--history", store_url))
     assert as_dict["period"] == "2024"
-    refused = run("history", "delete", "2", "--history", store_url)
+    refused = cli("history", "delete", "2", "--history", store_url)
     assert refused.exit_code == 2 and "--yes" in refused.stderr
-    asked = run("history", "delete", "2", "--history", store_url, input="n\n")
+    asked = cli("history", "delete", "2", "--history", store_url, input="n\n")
     assert asked.exit_code == 2  # not a terminal: never deleted without --yes
-    deleted = run("history", "delete", "2", "--yes", "--history", store_url)
+    deleted = cli("history", "delete", "2", "--yes", "--history", store_url)
     assert deleted.exit_code == 0, deleted.output
-    assert [r["id"] for r in as_json(run("history", "-f", "json", "--history", store_url))["runs"]] == [1, 3]
-    assert as_json(run("trend", "-f", "json", "--history", store_url))["periods"] == ["2022", "2024"]
-    after = as_json(run("compare", "1", "3", "-f", "json", "--history", store_url))
+    assert [r["id"] for r in as_json(cli("history", "-f", "json", "--history", store_url))["runs"]] == [1, 3]
+    assert as_json(cli("trend", "-f", "json", "--history", store_url))["periods"] == ["2022", "2024"]
+    after = as_json(cli("compare", "1", "3", "-f", "json", "--history", store_url))
     assert sum(after["summary"].values()) == 67 and after["summary"]["fixed"] == 19
-    gone = run("history", "show", "2", "--history", store_url)
+    gone = cli("history", "show", "2", "--history", store_url)
     assert gone.exit_code == 2
     assert gone.stderr.startswith("lifeservices: error: no run or period '2'")
 
 
-def test_table_listing(tmp_path):
-    store = save_all(str(tmp_path / "h.sqlite"))
-    listed = run("history", "--history", store)
+def test_table_listing(cli, tmp_path):
+    store = save_all(cli, str(tmp_path / "h.sqlite"))
+    listed = cli("history", "--history", store)
     assert listed.exit_code == 0
     for period in ("2022", "2023", "2024"):
         assert period in listed.stdout
-    empty = run("history", "--history", str(tmp_path / "none.sqlite"))
+    empty = cli("history", "--history", str(tmp_path / "none.sqlite"))
     assert empty.exit_code == 2 and "nothing saved yet" in empty.stderr
 
 
-def test_period_needs_save():
-    result = run("check", *period_files("2022"), "--period", "2022")
+def test_period_needs_save(cli):
+    result = cli("check", *period_files("2022"), "--period", "2022")
     assert result.exit_code == 2
     assert result.stderr.strip() == "lifeservices: error: --period labels a saved run: add --save"
 
 
 @pytest.mark.parametrize("bad", ["mysql://h/db", "sqlite:////no/such/folder/h.sqlite"])
-def test_a_store_that_cannot_be_opened(bad):
-    result = run("check", *period_files("2022"), "--save", "--history", bad, "--fail-on", "never")
+def test_a_store_that_cannot_be_opened(cli, bad):
+    result = cli("check", *period_files("2022"), "--save", "--history", bad, "--fail-on", "never")
     assert result.exit_code == 2
     assert result.stderr.startswith("lifeservices: error: history store")
     assert "Traceback" not in result.output
 
 
-def test_a_store_from_a_newer_version_is_refused(store_url):
-    save_period(store_url, "2022")
+def test_a_store_from_a_newer_version_is_refused(cli, store_url):
+    save_period(cli, store_url, "2022")
     store = open_store(store_url)
     with store.write() as conn:
         conn.execute(schema.meta.update().values(value=str(schema.SCHEMA_VERSION + 1)))
     store.close()
-    result = run("history", "--history", store_url)
+    result = cli("history", "--history", store_url)
     assert result.exit_code == 2
     assert "written by a newer lifeservices" in result.stderr
     assert f"store schema {schema.SCHEMA_VERSION + 1}" in result.stderr
 
 
-def test_an_older_store_is_migrated_forward(store_url):
+def test_an_older_store_is_migrated_forward(cli, store_url):
     """A store left at schema 1 (tables, no indexes) by an older version is upgraded and keeps its run."""
     url = resolve_url(store_url)
     engine = sa.create_engine(url)
@@ -157,7 +162,7 @@ def test_an_older_store_is_migrated_forward(store_url):
         indexes = sa.inspect(conn).get_indexes("aggregates")
     engine.dispose()
     assert indexes == []
-    listed = as_json(run("history", "-f", "json", "--history", store_url))
+    listed = as_json(cli("history", "-f", "json", "--history", store_url))
     assert [r["id"] for r in listed["runs"]] == [run_id]
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -166,20 +171,20 @@ def test_an_older_store_is_migrated_forward(store_url):
     engine.dispose()
 
 
-def test_a_locked_sqlite_store_is_reported(tmp_path):
+def test_a_locked_sqlite_store_is_reported(cli, tmp_path):
     store = str(tmp_path / "h.sqlite")
-    save_period(store, "2022")
+    save_period(cli, store, "2022")
     holder = sqlite3.connect(store, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another program is writing
     try:
-        result = run("check", *period_files("2023"), "--save", "--history", store, "--fail-on", "never",
+        result = cli("check", *period_files("2023"), "--save", "--history", store, "--fail-on", "never",
                      env={"LIFESERVICES_HISTORY_TIMEOUT": "0.3"})
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 2
     assert "is locked by another program (waited 0.3 s)" in result.stderr
-    assert len(as_json(run("history", "-f", "json", "--history", store))["runs"]) == 1
+    assert len(as_json(cli("history", "-f", "json", "--history", store))["runs"]) == 1
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -190,7 +195,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[byte
     )
 
 
-def test_two_runs_saving_at_once_both_land(store_url):
+def test_two_runs_saving_at_once_both_land(cli, store_url):
     procs = [
         _cli("check", *period_files(p), "--as-of", f"{p}-12-31", "--save", "--period", p, "--history", store_url,
              "--fail-on", "never", "--format", "json")
@@ -199,7 +204,7 @@ def test_two_runs_saving_at_once_both_land(store_url):
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
-    listed = as_json(run("history", "-f", "json", "--history", store_url))
+    listed = as_json(cli("history", "-f", "json", "--history", store_url))
     assert sorted(r["period"] for r in listed["runs"]) == ["2022", "2023"]
 
 
@@ -213,10 +218,10 @@ def _big_input(tmp_path: Path, rows: int) -> Path:
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_an_interrupted_save_leaves_no_partial_run(tmp_path, sig, code):
+def test_an_interrupted_save_leaves_no_partial_run(cli, tmp_path, sig, code):
     """Stopped while the results are being written: no run, and the store still reads."""
     store = tmp_path / "h.sqlite"
-    save_period(str(store), "2022")
+    save_period(cli, str(store), "2022")
     big = _big_input(tmp_path, 300_000)
     proc = _cli("check", str(big), "--save", "--period", "big", "--history", str(store), "--fail-on", "never",
                 "--format", "json", "--output", str(tmp_path / "big.json"))
@@ -229,28 +234,28 @@ def test_an_interrupted_save_leaves_no_partial_run(tmp_path, sig, code):
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err.decode()
-    listed = as_json(run("history", "-f", "json", "--history", str(store)))
+    listed = as_json(cli("history", "-f", "json", "--history", str(store)))
     assert [r["period"] for r in listed["runs"]] == ["2022"]
     with sqlite3.connect(store) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM results WHERE run_id <> 1").fetchone() == (0,)
 
 
-def test_readers_do_not_wait_for_a_writer(tmp_path):
+def test_readers_do_not_wait_for_a_writer(cli, tmp_path):
     """WAL: history can be listed while another program holds the write lock."""
     store = str(tmp_path / "h.sqlite")
-    save_period(store, "2022")
+    save_period(cli, store, "2022")
     holder = sqlite3.connect(store, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        result = run("history", "-f", "json", "--history", store, env={"LIFESERVICES_HISTORY_TIMEOUT": "0.2"})
+        result = cli("history", "-f", "json", "--history", store, env={"LIFESERVICES_HISTORY_TIMEOUT": "0.2"})
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 0, result.output
 
 
-def test_postgres_store_is_shared_by_threads(postgres_url):
+def test_postgres_store_is_shared_by_threads(cli, postgres_url):
     """The same store opened by several savers at once in one process (first use migrates once)."""
     from lifeservices_cli import api
     from lifeservices_cli.history.save import save_run
@@ -272,7 +277,7 @@ def test_postgres_store_is_shared_by_threads(postgres_url):
     for t in threads:
         t.join()
     assert not errors
-    assert sorted(r["period"] for r in as_json(run("history", "-f", "json", "--history", postgres_url))["runs"]) == [
+    assert sorted(r["period"] for r in as_json(cli("history", "-f", "json", "--history", postgres_url))["runs"]) == [
         "a", "b", "c"]
 
 
@@ -305,10 +310,10 @@ def test_a_spooled_run_is_saved_as_the_report_has_it(store_url, tmp_path):
     assert {r["record_name"] for r in plain if r["record_id"] == "A-4"} == {'x, "comparator": "gap": 1'}
 
 
-def test_an_unreachable_postgresql_store_is_one_line_without_its_password(postgres_server):
+def test_an_unreachable_postgresql_store_is_one_line_without_its_password(cli, postgres_server):
     port = int(postgres_server.rsplit(":", 1)[1])
     url = f"postgresql://someone:s3cret@127.0.0.1:{port + 1 if port < 65535 else port - 1}/nothing"
-    result = run("history", "--history", url, env={"LIFESERVICES_HISTORY_TIMEOUT": "2"})
+    result = cli("history", "--history", url, env={"LIFESERVICES_HISTORY_TIMEOUT": "2"})
     assert result.exit_code == 2
     assert result.stderr.startswith("lifeservices: error: history store postgresql+psycopg://someone:***@127.0.0.1:")
     assert "s3cret" not in result.output and len(result.stderr.strip().splitlines()) == 1

@@ -11,19 +11,24 @@ from collections.abc import Iterator
 
 import pytest
 
-from history_helpers import ROOT, as_json, run, save_all, save_period
+from history_helpers import ROOT, as_json, save_all, save_period
 from lifeservices_cli.history.trend import order_periods, parse_period, year_before
+
+
+@pytest.fixture
+def cli(cli):
+    return cli.using(width=200)
 
 PER100 = "facility-area-per-100-households"
 
 
 @pytest.fixture
-def store(tmp_path) -> str:
-    return save_all(str(tmp_path / "h.sqlite"))
+def store(cli, tmp_path) -> str:
+    return save_all(cli, str(tmp_path / "h.sqlite"))
 
 
-def test_series_contract(store):
-    doc = as_json(run("trend", "--format", "json", "--history", store))
+def test_series_contract(cli, store):
+    doc = as_json(cli("trend", "--format", "json", "--history", store))
     assert doc["periods"] == ["2022", "2023", "2024"]
     series = {(s["indicator"], s["group"]): s for s in doc["series"]}
     ty = series[(PER100, "通榆县")]
@@ -38,22 +43,22 @@ def test_series_contract(store):
     assert [p["value"] for p in rate["points"]] == [50.0, pytest.approx(66.666667), 100.0]
 
 
-def test_one_indicator_and_errors(store, tmp_path):
-    doc = as_json(run("trend", "--indicator", PER100, "--format", "json", "--history", store))
+def test_one_indicator_and_errors(cli, store, tmp_path):
+    doc = as_json(cli("trend", "--indicator", PER100, "--format", "json", "--history", store))
     assert {s["indicator"] for s in doc["series"]} == {PER100}
-    unknown = run("trend", "--indicator", "nope", "--history", store)
+    unknown = cli("trend", "--indicator", "nope", "--history", store)
     assert unknown.exit_code == 2 and "unknown indicator 'nope'" in unknown.stderr
-    assert run("trend", "--by", "street", "--history", store).exit_code == 2
+    assert cli("trend", "--by", "street", "--history", store).exit_code == 2
     empty = str(tmp_path / "empty.sqlite")
-    result = run("trend", "--history", empty)
+    result = cli("trend", "--history", empty)
     assert result.exit_code == 2 and "no such file" in result.stderr
 
 
-def test_the_latest_run_of_a_period_counts(tmp_path):
+def test_the_latest_run_of_a_period_counts(cli, tmp_path):
     store = str(tmp_path / "h.sqlite")
-    save_period(store, "2022")
-    save_period(store, "2023", label="2022")  # the 2022 figures corrected: saved again under 2022
-    doc = as_json(run("trend", "--indicator", PER100, "--format", "json", "--history", store))
+    save_period(cli, store, "2022")
+    save_period(cli, store, "2023", label="2022")  # the 2022 figures corrected: saved again under 2022
+    doc = as_json(cli("trend", "--indicator", PER100, "--format", "json", "--history", store))
     assert doc["periods"] == ["2022"]
     ty = next(s for s in doc["series"] if s["group"] == "通榆县")
     assert ty["points"][0]["value"] == 0.0  # the later run's
@@ -65,11 +70,11 @@ def test_quarters_and_year_on_year():
     assert parse_period("2023-12-31") == ("day", 2023, "12-31")
 
 
-def test_quarterly_labels(tmp_path):
+def test_quarterly_labels(cli, tmp_path):
     store = str(tmp_path / "h.sqlite")
     for label, period in (("2023Q4", "2022"), ("2024Q1", "2023"), ("2024Q4", "2024")):
-        save_period(store, period, label=label)
-    doc = as_json(run("trend", "--indicator", PER100, "--format", "json", "--history", store))
+        save_period(cli, store, period, label=label)
+    doc = as_json(cli("trend", "--indicator", PER100, "--format", "json", "--history", store))
     assert doc["periods"] == ["2023Q4", "2024Q1", "2024Q4"]
     ty = next(s for s in doc["series"] if s["group"] == "通榆县")
     assert [p["change_previous"] for p in ty["points"]] == [None, -100.0, 100.0]
@@ -85,26 +90,26 @@ def test_order_falls_back_to_as_of():
     assert [r.period for r in order_periods(runs)] == ["spring", "autumn"]  # type: ignore[arg-type]
 
 
-def test_formats_and_public(store, tmp_path):
-    table = run("trend", "--history", store)
+def test_formats_and_public(cli, store, tmp_path):
+    table = cli("trend", "--history", store)
     assert table.exit_code == 0 and "环比" in table.stdout and "同比" in table.stdout
-    md = run("trend", "--format", "markdown", "--public", "--history", store).stdout
+    md = cli("trend", "--format", "markdown", "--public", "--history", store).stdout
     assert md.startswith("# 趋势: 2022 – 2024") and "二(二)4" in md and "市民政局" in md
-    html = run("trend", "--format", "html", "--history", store).stdout
+    html = cli("trend", "--format", "html", "--history", store).stdout
     assert html.count("<svg") >= 5 and "<script" not in html
-    doc = as_json(run("trend", "--format", "json", "--public", "--history", store))
+    doc = as_json(cli("trend", "--format", "json", "--public", "--history", store))
     assert doc["public"] is True
     text = json.dumps(doc, ensure_ascii=False)
     assert "TB-00" not in text  # no record below the district
 
 
-def test_person_indicators_never_in_a_public_trend(tmp_path):
+def test_person_indicators_never_in_a_public_trend(cli, tmp_path):
     store = str(tmp_path / "h.sqlite")
     persons = str(ROOT / "examples/persons.csv")
-    save_period(store, "2022", persons)
-    save_period(store, "2023", persons)
+    save_period(cli, store, "2022", persons)
+    save_period(cli, store, "2023", persons)
     for fmt in ("table", "json", "markdown", "html"):
-        out = run("trend", "--format", fmt, "--public", "--history", store).stdout
+        out = cli("trend", "--format", fmt, "--public", "--history", store).stdout
         for secret in ("family-doctor-priority-group", "P-01", "王小明"):
             assert secret not in out
 
@@ -150,11 +155,11 @@ return {font: font, text: text.textContent, real: draw(arguments[0]) !== draw('\
 """
 
 
-def test_trend_charts_in_chromium(browser, store, tmp_path):
+def test_trend_charts_in_chromium(cli, browser, store, tmp_path):
     from selenium.webdriver.common.by import By
 
     page = tmp_path / "trend.html"
-    result = run("trend", "--format", "html", "--public", "--output", str(page), "--history", store)
+    result = cli("trend", "--format", "html", "--public", "--output", str(page), "--history", store)
     assert result.exit_code == 0, result.output
     browser.get_log("browser")
     browser.get(page.as_uri())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import pack_text
 from lifeservices_cli import packs
 from lifeservices_cli.errors import UsageError
 
@@ -34,30 +35,9 @@ BUNDLED_IDS = [
     "graduate-entrepreneur-social-insurance-subsidy",
 ]
 
-PACK = """\
-id: tiny
-title: {zh: 小包, en: tiny pack}
-document: 测试文件
-entities:
-  site:
-    title: {zh: 场地, en: site}
-    fields:
-      id: {type: text, title: {zh: 编号, en: code}}
-      district: {type: text, title: {zh: 县（市、区）, en: district}}
-      area: {type: number, title: {zh: 面积, en: area}, unit: m², minimum: 0}
-      cost: {type: number, title: {zh: 投资, en: cost}, unit: 元}
-      ok: {type: boolean, title: {zh: 合格, en: ok}}
-indicators:
-  - id: area-min
-    title: {zh: 面积不低于500平方米, en: area of at least 500 m²}
-    clause: {ref: 一, section: 一、总则, quote: 面积不低于500平方米}
-    departments: [市民政局]
-    entity: site
-    kind: standard
-    metric: area
-    rule: 不低于 500
-    unit: m²
-"""
+PACK = pack_text("tiny").replace(  # with a district to group by and a cost in yuan
+    "      area:", "      district: {type: text, title: {zh: 县（市、区）, en: district}}\n      area:"
+).replace("      ok:", "      cost: {type: number, title: {zh: 投资, en: cost}, unit: 元}\n      ok:")
 
 AGGREGATE = """\
   - id: area-rate

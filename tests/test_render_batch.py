@@ -8,10 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from jsonschema import Draft202012Validator
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.render import FORMATS, Format
 from lifeservices_cli.report_schema import report_schema
 
@@ -43,17 +41,17 @@ def test_ndjson_lines_are_the_json_results(here, engine):
     assert all(not list(validator.iter_errors(line)) for line in lines)
 
 
-def test_ndjson_reads_in_polars(here, tmp_path):
+def test_ndjson_reads_in_polars(cli, here, tmp_path):
     out = tmp_path / "r.ndjson"
-    result = CliRunner().invoke(app, ["check", *EXAMPLES, "--report", f"ndjson={out}", "-f", "json"])
+    result = cli("check", *EXAMPLES, "--report", f"ndjson={out}", "-f", "json")
     assert result.exit_code == 1
     frame = pl.read_ndjson(out, infer_schema_length=None)
     assert frame.height == json.loads(result.stdout)["summary"]["checks"]
 
 
-def test_parquet_from_the_cli(here, tmp_path):
+def test_parquet_from_the_cli(cli, here, tmp_path):
     out = tmp_path / "r.parquet"
-    result = CliRunner().invoke(app, ["check", *EXAMPLES, "--report", f"parquet={out}", "-f", "json"])
+    result = cli("check", *EXAMPLES, "--report", f"parquet={out}", "-f", "json")
     assert result.exit_code == 1, result.output
     assert pl.read_parquet(out).height == len(json.loads(result.stdout)["results"])
     assert not list(tmp_path.glob(".*"))  # no part or temporary file left
@@ -82,11 +80,11 @@ def test_parquet_rows_are_typed_results(here, tmp_path, engine):
         assert row["gap"] == r["gap"] and row["check"] == r.get("check")
 
 
-def test_parquet_of_an_empty_run_is_valid(here, tmp_path):
+def test_parquet_of_an_empty_run_is_valid(cli, here, tmp_path):
     from helpers import COMMUNITY_HEADER
 
     data = tmp_path / "empty.csv"
     data.write_text(COMMUNITY_HEADER + "\n", encoding="utf-8")
     out = tmp_path / "e.parquet"
-    CliRunner().invoke(app, ["check", str(data), "--report", f"parquet={out}", "--fail-on", "never"])
+    cli("check", str(data), "--report", f"parquet={out}", "--fail-on", "never")
     assert pl.read_parquet(out).height == 0

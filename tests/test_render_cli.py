@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
-from typer.testing import CliRunner
 
 from lifeservices_cli import outputs
-from lifeservices_cli.cli import app
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format
 
@@ -30,25 +28,24 @@ def _at_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-def run(*args: str, github: bool = False):
-    env = {"LIFESERVICES_LANG": "zh", "COLUMNS": "160", "GITHUB_ACTIONS": "true" if github else ""}
-    return CliRunner().invoke(app, ["check", *args], env=env)
+def run(cli, *args: str, github: bool = False):
+    return cli("check", *args, env={"GITHUB_ACTIONS": "true" if github else ""})
 
 
-def test_auto_is_table_off_github_and_github_on_it():
-    plain = run(*EXAMPLES)
+def test_auto_is_table_off_github_and_github_on_it(cli):
+    plain = run(cli, *EXAMPLES)
     assert plain.exit_code == 1 and "┃ 记录" in plain.stdout and "\x1b[" not in plain.stdout
-    on_github = run(*EXAMPLES, github=True)
+    on_github = run(cli, *EXAMPLES, github=True)
     assert on_github.exit_code == 1
     assert on_github.stdout.startswith("::error file=examples/compounds.yaml,title=洮北区")  # a district first
-    assert run(*EXAMPLES, "-f", "table", github=True).stdout == plain.stdout  # an explicit format wins
+    assert run(cli, *EXAMPLES, "-f", "table", github=True).stdout == plain.stdout  # an explicit format wins
 
 
-def test_several_reports_in_one_run(tmp_path):
+def test_several_reports_in_one_run(cli, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     args = [f"{f}={out / f'r.{Format(f).extension}'}" for f in ("junit", "sarif", "html", "csv", "xlsx", "markdown")]
-    result = run(*EXAMPLES, "-f", "json", *(x for a in args for x in ("--report", a)))
+    result = run(cli, *EXAMPLES, "-f", "json", *(x for a in args for x in ("--report", a)))
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert sorted(p.name for p in out.iterdir()) == ["r.csv", "r.html", "r.md", "r.sarif", "r.xlsx", "r.xml"]
@@ -67,23 +64,23 @@ def test_several_reports_in_one_run(tmp_path):
     assert (out / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
-def test_table_on_terminal_and_html_file(tmp_path):
+def test_table_on_terminal_and_html_file(cli, tmp_path):
     page = tmp_path / "report.html"
-    result = run(*EXAMPLES, "--report", f"html={page}", "--by", "department")
+    result = run(cli, *EXAMPLES, "--report", f"html={page}", "--by", "department")
     assert result.exit_code == 1 and "市民政局" in result.stdout
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_csv_encoding_gb18030(tmp_path):
+def test_csv_encoding_gb18030(cli, tmp_path):
     path = tmp_path / "r.csv"
-    assert run(EXAMPLES[0], "-f", "csv", "-o", str(path), "--csv-encoding", "gb18030").exit_code == 1
+    assert run(cli, EXAMPLES[0], "-f", "csv", "-o", str(path), "--csv-encoding", "gb18030").exit_code == 1
     data = path.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")
     assert data.decode("gb18030").startswith("社区编码,社区名称")
 
 
-def test_xlsx_to_stdout_only_when_piped():
-    result = run(EXAMPLES[3], "-f", "xlsx")
+def test_xlsx_to_stdout_only_when_piped(cli):
+    result = run(cli, EXAMPLES[3], "-f", "xlsx")
     assert result.exit_code == 1 and result.stdout_bytes.startswith(b"PK")  # the runner's stdout is no terminal
 
 
@@ -103,35 +100,35 @@ def test_xlsx_to_stdout_only_when_piped():
         (["--by", "street"], "Invalid value for '--by'"),
     ],
 )
-def test_bad_report_options_exit_2_with_one_line(args, needle, tmp_path, monkeypatch):
+def test_bad_report_options_exit_2_with_one_line(cli, args, needle, tmp_path, monkeypatch):
     if "a.html" in args[1]:
         monkeypatch.chdir(tmp_path)
-    result = run(str(ROOT / EXAMPLES[3]), *args)
+    result = run(cli, str(ROOT / EXAMPLES[3]), *args)
     assert result.exit_code == 2, result.output
     assert needle in result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert not list(tmp_path.iterdir())
 
 
-def test_unwritable_report_exits_2_and_writes_nothing(tmp_path):
+def test_unwritable_report_exits_2_and_writes_nothing(cli, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = run(EXAMPLES[3], "--report", f"html={tmp_path / 'ok.html'}", "--report", f"csv={blocker / 'r.csv'}")
+    result = run(cli, EXAMPLES[3], "--report", f"html={tmp_path / 'ok.html'}", "--report", f"csv={blocker / 'r.csv'}")
     assert result.exit_code == 2 and "the folder for the output does not exist" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
-    failing = run(EXAMPLES[3], "--report", "junit=/proc/lifeservices-report.xml")
+    failing = run(cli, EXAMPLES[3], "--report", "junit=/proc/lifeservices-report.xml")
     assert failing.exit_code == 2 and len(failing.stderr.strip().splitlines()) == 1
     assert "/proc/lifeservices-report.xml: cannot write" in failing.stderr
 
 
-def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
+def test_failed_render_leaves_no_file(cli, tmp_path, monkeypatch):
     target = tmp_path / "r.sarif"
 
     def broken(report, **_):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("lifeservices_cli.render.sarif.render", broken)
-    result = run(EXAMPLES[3], "--report", f"html={tmp_path / 'r.html'}", "--report", f"sarif={target}")
+    result = run(cli, EXAMPLES[3], "--report", f"html={tmp_path / 'r.html'}", "--report", f"sarif={target}")
     assert result.exit_code == 3 and "internal error: RuntimeError: boom" in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing is written until every report is rendered
 
@@ -162,7 +159,7 @@ def test_plan_resolves_auto():
     assert targets == [outputs.Target(Format.github), outputs.Target(Format.junit, Path("out.xml"))]
 
 
-def test_help_lists_the_report_options():
-    result = CliRunner().invoke(app, ["check", "--help"], env={"COLUMNS": "200"})
+def test_help_lists_the_report_options(cli):
+    result = cli.using(width=200)("check", "--help")
     for option in ("--report", "--by", "--csv-encoding", "--sheet", "FORMAT=PATH"):
         assert option in result.stdout

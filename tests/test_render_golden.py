@@ -13,9 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from lifeservices_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -51,20 +48,19 @@ CASES = {
 }
 
 
-def render(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+def render(cli, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
     monkeypatch.chdir(ROOT)
     out = tmp_path / name
     args = ["check", *EXAMPLES, *CASES[name], "--as-of", AS_OF, "--fail-on", "never", "--output", str(out)]
-    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": "", "COLUMNS": "160"}
-    result = CliRunner().invoke(app, args, env=env)
+    result = cli(*args)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     return out.read_bytes()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name, tmp_path, monkeypatch):
-    data = render(name, tmp_path, monkeypatch)
+def test_golden(cli, name, tmp_path, monkeypatch):
+    data = render(cli, name, tmp_path, monkeypatch)
     golden = GOLDEN / name
     if UPDATE:
         golden.parent.mkdir(exist_ok=True)
@@ -77,9 +73,8 @@ def test_no_stray_golden_files():
     assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(CASES)
 
 
-def test_table_on_stdout_matches_its_golden(monkeypatch):
+def test_table_on_stdout_matches_its_golden(cli, monkeypatch):
     monkeypatch.chdir(ROOT)
-    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": "", "COLUMNS": "160"}
-    result = CliRunner().invoke(app, ["check", *EXAMPLES, "--as-of", AS_OF, "--fail-on", "never"], env=env)
+    result = cli("check", *EXAMPLES, "--as-of", AS_OF, "--fail-on", "never")
     assert result.exit_code == 0
     assert result.stdout.encode() == (GOLDEN / "table.txt").read_bytes()  # auto → table, no colour off a terminal

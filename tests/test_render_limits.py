@@ -11,11 +11,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from helpers import COMMUNITY_HEADER, COMPOUND_HEADER
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.render import Format, Options, github, junit, sarif
 from test_render_sarif import validate as validate_sarif
 
@@ -70,18 +68,18 @@ def test_a_cr_in_a_property_is_escaped():
     assert github.command("error", "a\rb", file="x\r.csv", title="t\r") == "::error file=x%0D.csv,title=t%0D::a%0Db"
 
 
-def test_the_job_summary_gets_the_full_table(tmp_path, monkeypatch):
+def test_the_job_summary_gets_the_full_table(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "LIFESERVICES_LANG": "en"}
-    result = CliRunner().invoke(app, ["check", "examples/communities.csv"], env=env)
+    result = cli("check", "examples/communities.csv", env=env)
     assert result.exit_code == 1 and result.stdout.startswith("::error")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n") and "| " in text  # appended, as GitHub shares it between steps
     # a --report that writes there already is not doubled
     summary.write_text("", encoding="utf-8")
-    CliRunner().invoke(app, ["check", "examples/communities.csv", "--report", f"markdown={summary}"], env=env)
+    cli("check", "examples/communities.csv", "--report", f"markdown={summary}", env=env)
     once = summary.read_text(encoding="utf-8")
     assert once and once == Format.markdown.render(check_files(["examples/communities.csv"], lang="en"))
 
@@ -234,14 +232,12 @@ def test_xlsx_goes_on_over_sheets_past_excels_rows(monkeypatch):
     assert xlsx.sheets_needed(12) == 3 and xlsx.sheets_needed(4) == 1
 
 
-def test_the_cli_says_when_xlsx_goes_on_over_sheets(tmp_path, monkeypatch):
+def test_the_cli_says_when_xlsx_goes_on_over_sheets(cli, tmp_path, monkeypatch):
     from lifeservices_cli.render import xlsx
 
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(xlsx, "EXCEL_ROWS", 5)
     out = tmp_path / "r.xlsx"
-    result = CliRunner().invoke(
-        app, ["check", "examples/communities.csv", "--report", f"xlsx={out}", "--lang", "en", "-f", "json"]
-    )
+    result = cli("check", "examples/communities.csv", "--report", f"xlsx={out}", "--lang", "en", "-f", "json")
     assert result.exit_code == 1 and out.is_file()
     assert "goes on over 3 sheets" in result.stderr

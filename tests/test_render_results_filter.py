@@ -13,10 +13,8 @@ import polars as pl
 import pytest
 from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.render import Format
 from lifeservices_cli.report_schema import report_schema
 
@@ -181,14 +179,12 @@ def test_people_formats_say_what_was_not_listed(here):
     assert "data-status=\"fail\"" in body and "data-status=\"pass\"" not in body
 
 
-def test_results_option_on_the_command_line(here, tmp_path):
+def test_results_option_on_the_command_line(cli, here, tmp_path):
     out = tmp_path / "r.csv"
-    result = CliRunner().invoke(
-        app, ["check", *EXAMPLES, "--results", "problems", "-f", "json", "--report", f"csv={out}"]
-    )
+    result = cli("check", *EXAMPLES, "--results", "problems", "-f", "json", "--report", f"csv={out}")
     assert result.exit_code == 1, result.output  # the exit code follows every result
     doc = json.loads(result.stdout)
     assert doc["results_filter"] == "problems" and {r["status"] for r in doc["results"]} <= PROBLEMS
     assert out.exists()
-    bad = CliRunner().invoke(app, ["check", *EXAMPLES, "--results", "passes"])
+    bad = cli("check", *EXAMPLES, "--results", "passes")
     assert bad.exit_code == 2 and "--results" in bad.output

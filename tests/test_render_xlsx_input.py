@@ -9,10 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.sources import cell_text
@@ -76,13 +74,13 @@ def test_sheet_option_and_unknown_sheet(tmp_path):
         check_files([path], sheet="Sheet9")
 
 
-def test_cli_sheet_and_csv_of_xlsx_input(tmp_path, monkeypatch):
+def test_cli_sheet_and_csv_of_xlsx_input(cli, tmp_path, monkeypatch):
     workbook(tmp_path / "book.xlsx", cover=True)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["check", "book.xlsx", "--sheet", "数据", "-f", "json", "--fail-on", "never"])
+    result = cli("check", "book.xlsx", "--sheet", "数据", "-f", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["inputs"][0]["records"] == 4
-    csv = CliRunner().invoke(app, ["check", "book.xlsx", "--sheet", "数据", "-f", "csv", "--lang", "en"])
+    csv = cli("check", "book.xlsx", "--sheet", "数据", "-f", "csv", "--lang", "en")
     lines = csv.stdout_bytes.decode("utf-8-sig").splitlines()
     assert lines[0].startswith(",".join(HEADER))  # the record's own columns first, re-read from the sheet
     assert lines[1].startswith("TB-1,甲,洮北区,是,是,1500,500,pass,500,0,") and lines[1].endswith(",book.xlsx#数据,3")

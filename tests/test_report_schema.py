@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.render.json import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,8 +16,8 @@ EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir(
 
 
 @pytest.fixture(scope="module")
-def validator() -> Draft202012Validator:
-    result = CliRunner().invoke(app, ["schema", "report"])
+def validator(cli) -> Draft202012Validator:
+    result = cli("schema", "report")
     assert result.exit_code == 0, result.output
     schema = json.loads(result.stdout)
     Draft202012Validator.check_schema(schema)

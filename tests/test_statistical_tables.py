@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 from tests.tables import COMMUNITIES, convert, statistical_workbook
-from typer.testing import CliRunner
 
 from lifeservices_cli.checker import check_files
-from lifeservices_cli.cli import app
 from lifeservices_cli.errors import UsageError
 
 AS_OF = date(2023, 6, 30)
@@ -141,15 +139,14 @@ def test_the_three_formats_give_the_same_results(books):
     assert results("xlsx") == results("xls") == results("ods")
 
 
-def test_cli_json_and_the_sheet_in_every_output(books, tmp_path):
-    runner = CliRunner()
-    out = runner.invoke(app, ["check", str(books["xls"]), "--as-of", str(AS_OF), "-f", "json", "--fail-on", "never"])
+def test_cli_json_and_the_sheet_in_every_output(cli, books, tmp_path):
+    out = cli("check", str(books["xls"]), "--as-of", str(AS_OF), "-f", "json", "--fail-on", "never")
     assert out.exit_code == 0, out.output
     report = json.loads(out.stdout)
     assert [(i["sheet"], i["source"]) for i in report["inputs"]] == [
         (s, f"{books['xls']}#{s}") for s in ("社区", "小区", "设施")
     ]
-    sarif = json.loads(runner.invoke(app, ["check", str(books["xls"]), "--as-of", str(AS_OF), "-f", "sarif"]).stdout)
+    sarif = json.loads(cli("check", str(books["xls"]), "--as-of", str(AS_OF), "-f", "sarif").stdout)
     results = sarif["runs"][0]["results"]
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in results for loc in r["locations"]}
     assert all(uri.endswith(".xls") for uri in uris)  # code scanning points at the file, not at file#sheet
@@ -280,26 +277,24 @@ def test_a_money_column_without_unit_is_warned_with_the_likely_unit(tmp_path):
     assert not [w for w in stated.inputs[0].warnings if "总投资" in w]
 
 
-def test_unit_option_errors(tmp_path):
-    runner = CliRunner()
+def test_unit_option_errors(cli, tmp_path):
     for option, message in [
         ("total_investment", "--unit 'total_investment': expected FIELD=UNIT"),
         ("budget=万元", "--unit budget=万元: no entity has a field 'budget'"),
         ("total_investment=平方米", "--unit total_investment=平方米: '平方米' does not convert to 元"),
     ]:
-        out = runner.invoke(app, ["check", "examples/facilities.csv", "--unit", option])
+        out = cli("check", "examples/facilities.csv", "--unit", option)
         assert out.exit_code == 2 and message in out.stderr, out.stderr
     for option, message in [("x", "--header-rows: expected a row number"), ("4-3", "is not a range of rows")]:
-        out = runner.invoke(app, ["check", "examples/facilities.csv", "--header-rows", option])
+        out = cli("check", "examples/facilities.csv", "--header-rows", option)
         assert out.exit_code == 2 and message in out.stderr, out.stderr
 
 
 # --------------------------------------------------------------------------- inspect, template
 
 
-def test_inspect_shows_how_each_sheet_was_read(books):
-    runner = CliRunner()
-    out = runner.invoke(app, ["inspect", str(books["ods"]), "-f", "json"])
+def test_inspect_shows_how_each_sheet_was_read(cli, books):
+    out = cli("inspect", str(books["ods"]), "-f", "json")
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     community, compound, facility = data["inputs"]
@@ -310,7 +305,7 @@ def test_inspect_shows_how_each_sheet_was_read(books):
     assert "B3:B5" in compound["layout"]["merged"]
     assert facility["layout"]["units"]["总投资"] == {"unit": "万元", "from": "units_row"}
     assert community["skipped_sheets"] == [{"sheet": "汇总", "reason": "汇总表（用 --sheet 指定才检查）"}]
-    table = runner.invoke(app, ["inspect", str(books["ods"]), "--lang", "en"], env={"COLUMNS": "140"})
+    table = cli("inspect", str(books["ods"]), "--lang", "en", env={"COLUMNS": "140"})
     assert table.exit_code == 0, table.output
     for text in (
         "#社区  → community (the header matches 5 fields",
@@ -323,15 +318,15 @@ def test_inspect_shows_how_each_sheet_was_read(books):
         "(serial number)",
     ):
         assert text in table.stdout, text
-    bad = runner.invoke(app, ["inspect", "no-such.xlsx"])
+    bad = cli("inspect", "no-such.xlsx")
     assert bad.exit_code == 2 and bad.stderr.startswith("lifeservices: error: no-such.xlsx: no such file")
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 @pytest.mark.parametrize("entity", ["community", "facility", "district"])
-def test_a_statistical_template_is_read_back_exactly(tmp_path, suffix, entity):
+def test_a_statistical_template_is_read_back_exactly(cli, tmp_path, suffix, entity):
     path = tmp_path / f"template{suffix}"
-    out = CliRunner().invoke(app, ["template", entity, "--style", "table", "-o", str(path)])
+    out = cli("template", entity, "--style", "table", "-o", str(path))
     assert out.exit_code == 0, out.output
     from lifeservices_cli.packs import load_packs
 

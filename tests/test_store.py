@@ -95,21 +95,17 @@ def test_a_head_too_big_for_its_room_falls_back(tmp_path: Path):
     assert not (out / "r.json").exists()
 
 
-def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(tmp_path: Path, monkeypatch):
-    from typer.testing import CliRunner
-
+def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(cli, tmp_path: Path, monkeypatch):
     from lifeservices_cli import checker
-    from lifeservices_cli.cli import app
 
     monkeypatch.setattr(checker, "COLUMNAR_MIN_BYTES", 0)  # this small file takes the large-file path
     data, out = _data(tmp_path), tmp_path / "out"
     out.mkdir()
-    env = {"LIFESERVICES_LANG": "zh", "GITHUB_ACTIONS": ""}
     args = ["check", str(data), "--as-of", "2025-01-01", "--fail-on", "never", "-f", "json"]
-    result = CliRunner().invoke(app, [*args, "-o", str(out / "r.json"), "--report", f"csv={out / 'r.csv'}"], env=env)
+    result = cli(*args, "-o", str(out / "r.json"), "--report", f"csv={out / 'r.csv'}")
     assert result.exit_code == 0, result.output
     assert _hidden(out) == []
-    streamed = CliRunner().invoke(app, args, env=env)  # to standard output: copied from the spool
+    streamed = cli(*args)  # to standard output: copied from the spool
     in_place = json.loads((out / "r.json").read_text(encoding="utf-8"))
     assert in_place == json.loads(streamed.stdout)
     assert in_place["summary"]["checks"] == len(in_place["results"]) > 1000
