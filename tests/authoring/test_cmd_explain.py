@@ -19,11 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = "2024-06-01"
 
 
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
 def explained(cli, *args: str) -> dict:
     result = cli("explain", *args, "--format", "json", "--as-of", DAY)
     assert result.exit_code == 0, result.output

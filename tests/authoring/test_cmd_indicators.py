@@ -20,11 +20,6 @@ FIRST_FIVE = [
 ]
 
 
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
 def test_table_lists_every_indicator_with_clause_and_rule(cli):
     result = cli("indicators", "list")
     assert result.exit_code == 0, result.output

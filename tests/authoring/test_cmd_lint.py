@@ -36,7 +36,7 @@ coverage:
 
 @pytest.fixture
 def cli(cli):
-    return cli.using(width=200, catch_exceptions=False)
+    return cli.using(catch_exceptions=False)
 
 
 def edit(old: str, new: str, text: str = PACK) -> str:

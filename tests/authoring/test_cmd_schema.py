@@ -24,11 +24,6 @@ def packset():
     return load_packs()
 
 
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
 def schema_of(cli, *args: str) -> Draft202012Validator:
     result = cli("schema", *args)
     assert result.exit_code == 0, result.output

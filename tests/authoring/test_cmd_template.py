@@ -19,11 +19,6 @@ def packset():
 
 
 @pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
-@pytest.fixture
 def here(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -108,11 +108,6 @@ BESIDE = """\
 
 
 @pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
-@pytest.fixture
 def here(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pack.yaml").write_text(PACK, encoding="utf-8")

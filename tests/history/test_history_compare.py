@@ -12,11 +12,6 @@ from pathlib import Path
 import pytest
 from history_helpers import ROOT, as_json, period_files, save_all, save_period
 
-
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 OLD = [
     "A-1,甲社区,洮北区,是,是,1000,520",  # pass, pass

@@ -23,11 +23,6 @@ from lifeservices_cli.history import schema
 from lifeservices_cli.history.store import HistoryError, open_store, resolve_url
 
 
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
     if request.param == "postgresql":

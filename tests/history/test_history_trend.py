@@ -14,11 +14,6 @@ from history_helpers import ROOT, as_json, save_all, save_period
 
 from lifeservices_cli.history.trend import order_periods, parse_period, year_before
 
-
-@pytest.fixture
-def cli(cli):
-    return cli.using(width=200)
-
 PER100 = "facility-area-per-100-households"
 
 
