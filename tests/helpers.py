@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lifeservices_cli.checker import check_files
-from lifeservices_cli.report import Report
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.model import Report
 
 COMMUNITY_HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 FACILITY_HEADER = "项目编号,项目名称,县（市、区）,建筑面积（平方米）,总投资（万元）"

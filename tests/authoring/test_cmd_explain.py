@@ -9,11 +9,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.pipeline import check_records
 
 from lifeservices_cli.authoring.example import worked_example
 from lifeservices_cli.authoring.explain import explain
-from lifeservices_cli.checker import check_records
-from lifeservices_cli.packs import load_packs
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2024-06-01"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.packs.loader import load_packs
 
 from lifeservices_cli.authoring.listing import listing, rule_text
-from lifeservices_cli.packs import load_packs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_FIVE = [

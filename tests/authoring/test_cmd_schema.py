@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from lifeservices_cli.packs.loader import bundled_path, load_packs
 
-from lifeservices_cli import yamlio
 from lifeservices_cli.authoring.schema import entity_schema, pack_schema
 from lifeservices_cli.authoring.schema import tests_schema as pack_tests_schema
-from lifeservices_cli.packs import bundled_path, load_packs
+from lifeservices_cli.packs import yamlio
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.semantics import units
 
-from lifeservices_cli import units
 from lifeservices_cli.authoring.template import EN_UNITS, csv_bytes, field_header, header_field, headers
-from lifeservices_cli.packs import load_packs
 
 ENTITIES = ["community", "compound", "facility", "district", "person"]
 

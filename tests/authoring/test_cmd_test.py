@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lifeservices_cli import packs
 from lifeservices_cli.authoring.packtest import run as run_cases
+from lifeservices_cli.packs import loader as packs
 
 ROOT = Path(__file__).resolve().parents[2]
 

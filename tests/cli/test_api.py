@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from lifeservices_cli.engine.records import STATUSES
 from openpyxl import Workbook, load_workbook
 
 import lifeservices_cli as ls
 from lifeservices_cli import api
-from lifeservices_cli.engine import STATUSES
 from lifeservices_cli.render import Format
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,7 +273,7 @@ def test_names_and_types():
 def test_importing_the_package_is_lazy():
     code = """
 import sys, lifeservices_cli as ls
-heavy = ("polars", "pydantic", "rich", "yaml", "openpyxl", "typer", "lifeservices_cli.api", "lifeservices_cli.packs")
+heavy = ("polars", "pydantic", "rich", "yaml", "openpyxl", "typer", "lifeservices_cli.api", "lifeservices_cli.packs.loader")
 print(ls.__version__, [m for m in heavy if m in sys.modules])
 ls.check_files
 print([m for m in ("polars", "rich", "openpyxl", "typer") if m in sys.modules])

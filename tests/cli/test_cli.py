@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from lifeservices_cli import __version__
+from lifeservices_cli._version import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

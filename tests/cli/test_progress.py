@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from tests.unit.test_columnar import CASES
 
-from lifeservices_cli import progress
-from lifeservices_cli.checker import check_files
+from lifeservices_cli.cli import progress
 
 
 class _Terminal(io.StringIO):

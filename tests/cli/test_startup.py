@@ -50,10 +50,10 @@ def _tops(modules: list[str]) -> set[str]:
 
 
 def test_importing_the_command_line_imports_no_heavy_library(tmp_path):
-    found = _python("import json, sys\nimport lifeservices_cli.cli\nprint(json.dumps(sorted(sys.modules)))", tmp_path)
+    found = _python("import json, sys\nimport lifeservices_cli.cli.app\nprint(json.dumps(sorted(sys.modules)))", tmp_path)
     assert not _tops(found) & set(HEAVY)
     # the pipeline (pydantic models, engine, renderers) waits for a command that needs it
-    assert not {"lifeservices_cli.api", "lifeservices_cli.models", "lifeservices_cli.engine"} & set(found)
+    assert not {"lifeservices_cli.api", "lifeservices_cli.packs.models", "lifeservices_cli.engine.records"} & set(found)
 
 
 def test_a_json_check_imports_no_table_and_no_spreadsheet_library(tmp_path):
@@ -69,7 +69,7 @@ def test_a_json_check_imports_no_table_and_no_spreadsheet_library(tmp_path):
 def test_help_loads_no_pack(tmp_path):
     run = _loaded_after_run(["--help"], tmp_path)
     assert run["code"] == 0
-    assert not {"lifeservices_cli.api", "lifeservices_cli.packs", "lifeservices_cli.models"} & set(run["modules"])
+    assert not {"lifeservices_cli.api", "lifeservices_cli.packs.loader", "lifeservices_cli.packs.models"} & set(run["modules"])
     assert not _tops(run["modules"]) & set(HEAVY)
 
 
@@ -77,7 +77,7 @@ def test_collection_is_off_during_start_up_and_on_for_the_data(tmp_path):
     code = f"""
 import gc, json, sys
 seen = {{}}
-from lifeservices_cli import checker
+from lifeservices_cli import pipeline as checker
 real = checker.check_files
 def spy(*args, **kwargs):
     seen["enabled while checking"] = gc.isenabled()
@@ -101,7 +101,7 @@ print(json.dumps(seen))
 def test_started_leaves_a_program_that_never_turned_collection_off_alone(tmp_path):
     code = """
 import gc, json
-from lifeservices_cli import interrupts
+from lifeservices_cli.cli import interrupts
 before = gc.get_freeze_count()
 interrupts.started()
 print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count() - before}))

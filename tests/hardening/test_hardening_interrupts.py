@@ -20,10 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
-from lifeservices_cli.interrupts import Interrupted
-from lifeservices_cli.packs import bundled_path
+from lifeservices_cli.cli.interrupts import Interrupted
+from lifeservices_cli.packs.loader import bundled_path
+from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 TIMEOUT = 120  # seconds; only to stop a hung process, never a measure of speed
@@ -171,7 +170,7 @@ def test_a_closed_pipe_on_an_authoring_command_is_quiet(tmp_path):
 
 
 def test_an_interrupted_authoring_output_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from lifeservices_cli import cli_pack
+    from lifeservices_cli.cli import pack as cli_pack
 
     def interrupted(*_args):
         raise KeyboardInterrupt
@@ -199,8 +198,9 @@ def test_ctrl_c_on_a_large_gb18030_input_leaves_no_utf8_copy_behind(inputs, tmp_
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, Interrupted, OSError(28, "No space left on device")])
 def test_the_utf8_copy_is_removed_whatever_stops_it(tmp_path, monkeypatch, stop):
-    from lifeservices_cli import columnar
-    from lifeservices_cli.columnar import reader
+    from lifeservices_cli.engine.columnar import reader
+
+    from lifeservices_cli.engine import columnar
 
     source = tmp_path / "gbk.csv"
     source.write_bytes(("社区编码,户数\n" + "C1,100\n" * 100).encode("gb18030"))
@@ -249,7 +249,7 @@ def test_a_signal_in_the_batch_pools_shutdown_reaches_the_caller(tmp_path, monke
     # its Interrupted was printed as "Exception ignored in <generator ...>" with a traceback.
     from concurrent.futures import ThreadPoolExecutor
 
-    from lifeservices_cli.checker import check_files
+    from lifeservices_cli.pipeline import check_files
 
     real = ThreadPoolExecutor.shutdown
 

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
 from tests.hardening.test_hardening_inputs import COMMUNITY, ROW, results, run_process, write
 
-from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
 from lifeservices_cli.sources.delimited import MAX_COLUMNS
 
 MiB = 1 << 20

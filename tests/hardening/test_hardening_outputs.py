@@ -17,9 +17,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from lifeservices_cli.checker import COLUMNAR_MIN_BYTES
-from lifeservices_cli.packs import bundled_path
+from lifeservices_cli.packs.loader import bundled_path
+from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
 
 COMMUNITY = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 GBK_NAME = os.fsdecode(b"\xc9\xe7\xc7\xf8.csv")  # 社区.csv in GBK, as unzip leaves a Windows archive

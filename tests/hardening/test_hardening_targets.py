@@ -22,8 +22,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-
-from lifeservices_cli.packs import bundled_path
+from lifeservices_cli.packs.loader import bundled_path
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 TIMEOUT = 300  # only to stop a hung process

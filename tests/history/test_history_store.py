@@ -279,7 +279,8 @@ def test_postgres_store_is_shared_by_threads(cli, postgres_url):
 def test_a_spooled_run_is_saved_as_the_report_has_it(store_url, tmp_path):
     """The large-input path (results spooled, decoded by polars, COPY on PostgreSQL) stores what the
     record path stores, text with commas, quotes and empty names included."""
-    from lifeservices_cli.checker import check_files
+    from lifeservices_cli.pipeline import check_files
+
     from lifeservices_cli.history.runs import load_run
     from lifeservices_cli.history.save import save_run
 

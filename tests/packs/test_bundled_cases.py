@@ -7,10 +7,9 @@ from fractions import Fraction
 
 import pytest
 import yaml
-
-from lifeservices_cli.checker import check_records
-from lifeservices_cli.models import PackTest
-from lifeservices_cli.packs import bundled_path, load_packs
+from lifeservices_cli.packs.loader import bundled_path, load_packs
+from lifeservices_cli.packs.models import PackTest
+from lifeservices_cli.pipeline import check_records
 
 CASES = [
     PackTest.model_validate(case)

@@ -8,10 +8,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.packs.packset import PackError
+from lifeservices_cli.pipeline import check_records
 
-from lifeservices_cli.checker import check_records
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.packs import PackError, load_packs
 
 PROVINCE = """\
 id: province-2024

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from helpers import pack_text
-from lifeservices_cli import packs
 from lifeservices_cli.errors import UsageError
+from lifeservices_cli.packs import loader as packs
 
 BUNDLED_IDS = [
     "new-community-facility-area",

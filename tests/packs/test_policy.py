@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from lifeservices_cli.packs import bundled_path, load_packs
+from lifeservices_cli.packs.loader import bundled_path, load_packs
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = (ROOT / "indicators" / "baicheng-2022-323.txt").read_text(encoding="utf-8")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from lifeservices_cli.pipeline import check_files
 from tests.helpers import write
-
-from lifeservices_cli.checker import check_files
 
 DISTRICT = "县（市、区）,年度,落实基本公共卫生服务类别数（类）,新增小微企业法人首贷户数（户）"
 

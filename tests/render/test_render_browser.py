@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format, Options, View
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,13 +14,13 @@ import jsonschema
 import openpyxl
 import pytest
 from junitparser import JUnitXml
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.model import Report
 from test_render_sarif import sarif_schema
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.render.github import escape_data, escape_property
 from lifeservices_cli.render.rows import neutralise
-from lifeservices_cli.report import Report
 
 FORMULA = "=cmd|' /C calc'!A0"
 SCRIPT = "<script>window.__pwned=1</script>"

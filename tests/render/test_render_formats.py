@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.model import Report
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.render.common import Worst
-from lifeservices_cli.report import Report
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [

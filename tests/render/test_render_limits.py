@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from test_render_sarif import validate as validate_sarif
 
 from helpers import COMMUNITY_HEADER, COMPOUND_HEADER
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format, Options, github, junit, sarif
 
 ROOT = Path(__file__).resolve().parents[2]

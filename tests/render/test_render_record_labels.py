@@ -8,11 +8,11 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.schema import report_schema
 from tests.helpers import write
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format
-from lifeservices_cli.report_schema import report_schema
 
 HEADER = "县（市、区）,年度,落实基本公共卫生服务类别数（类）,托育机构备案完成数（个）,托育机构年度备案任务数（个）"
 ROWS = ["洮北区,2023,11,3,4", "洮南市,2023,12,5,5", "大安市,2024,10,1,2"]

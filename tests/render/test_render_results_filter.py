@@ -12,11 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 from jsonschema import Draft202012Validator
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.schema import report_schema
 from openpyxl import load_workbook
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format
-from lifeservices_cli.report_schema import report_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir() if p.is_file())

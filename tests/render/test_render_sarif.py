@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+from lifeservices_cli.pipeline import check_files
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format
 from lifeservices_cli.render.sarif import uri
 

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.report.model import Report
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format, Options, View, html, markdown, table
-from lifeservices_cli.report import Report
 
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 

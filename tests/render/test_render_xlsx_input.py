@@ -9,8 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from lifeservices_cli.pipeline import check_files
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.render import Format, Options, View
 from lifeservices_cli.sources import cell_text

@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from tests.helpers import write
 from tests.tables import libreoffice
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import Format
 from lifeservices_cli.render import xlsx as xlsx_report
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
+from lifeservices_cli.pipeline import check_files
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render.json import render
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,11 +11,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.semantics.values import Unknown
 
-from lifeservices_cli import checker, sources
+from lifeservices_cli import pipeline as checker
+from lifeservices_cli import sources
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.packs import load_packs
-from lifeservices_cli.values import Unknown
 
 F = Fraction
 PACKSET = load_packs()

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from tests.tables import COMMUNITIES, convert, statistical_workbook
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.errors import UsageError
 
 AS_OF = date(2023, 6, 30)
@@ -328,7 +328,7 @@ def test_a_statistical_template_is_read_back_exactly(cli, tmp_path, suffix, enti
     path = tmp_path / f"template{suffix}"
     out = cli("template", entity, "--style", "table", "-o", str(path))
     assert out.exit_code == 0, out.output
-    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.packs.loader import load_packs
 
     packset = load_packs()
     spec = packset.entities[entity].spec
@@ -442,8 +442,9 @@ def test_what_a_total_label_is(text, total):
 def test_a_titled_csv_with_a_units_row_keeps_the_columnar_path(tmp_path):
     """Title and 填报 rows above a one-row header, a units row under it: the columns read the lines
     after them, as the record reader does."""
-    from lifeservices_cli import columnar
-    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.packs.loader import load_packs
+
+    from lifeservices_cli.engine import columnar
     from lifeservices_cli.sources import open_binding
 
     lines = ["白城市城市社区综合服务设施统计表,,,,,", "填报单位：白城市民政局,,,,,", ""]

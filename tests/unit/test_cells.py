@@ -5,10 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
-from lifeservices_cli import cells, units
-from lifeservices_cli.packs import load_packs
-from lifeservices_cli.values import Unknown
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.semantics import cells, units
+from lifeservices_cli.semantics.values import Unknown
 
 F = Fraction
 LINE = 7

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render.json import render
 from lifeservices_cli.render.table import render as table_render
 
@@ -178,9 +178,10 @@ def test_ragged_rows_fall_back_to_records_and_lose_nothing(tmp_path: Path):
 
 def _rows_left_to_records(path: Path) -> tuple[int, int]:
     """How many rows of ``path`` the columnar plan hands to the record engine, of how many."""
-    from lifeservices_cli.columnar import Plan, batches
-    from lifeservices_cli.engine import Engine
-    from lifeservices_cli.packs import load_packs
+    from lifeservices_cli.engine.columnar import Plan, batches
+    from lifeservices_cli.engine.records import Engine
+    from lifeservices_cli.packs.loader import load_packs
+
     from lifeservices_cli.sources import open_binding
 
     packset = load_packs()
@@ -239,7 +240,7 @@ def test_two_invalid_cells_in_one_indicator_go_to_the_record_engine(tmp_path: Pa
 def test_a_formula_that_could_overflow_128_bits_is_left_to_the_record_engine(tmp_path: Path):
     from tests.unit.test_comparators import write_pack
 
-    from lifeservices_cli import packs
+    from lifeservices_cli.packs import loader as packs
 
     # amount⁴: four 18-digit cells multiply past Int128; the record engine's fractions do not care
     packset = packs.load_packs([write_pack(tmp_path, ">= 1", metric="amount * amount * amount * amount", unit=None)])
@@ -258,7 +259,7 @@ def test_a_formula_that_could_overflow_128_bits_is_left_to_the_record_engine(tmp
 
 @pytest.mark.parametrize("block", [997, 8191])
 def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: int):
-    from lifeservices_cli.columnar import reader
+    from lifeservices_cli.engine.columnar import reader
 
     monkeypatch.setattr(reader, "BLOCK_BYTES", block)  # many blocks, cut between any two lines
     for case in ("community", "facility"):
@@ -271,7 +272,7 @@ def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: i
 
 
 def test_a_cell_spanning_lines_in_a_later_block_falls_back(tmp_path: Path, monkeypatch):
-    from lifeservices_cli.columnar import reader
+    from lifeservices_cli.engine.columnar import reader
 
     monkeypatch.setattr(reader, "BLOCK_BYTES", 64)
     rows = "".join(f"F{n},站,洮北区,100,10\n" for n in range(40))
@@ -320,7 +321,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "columnar"
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("pack", ["escaping-pack.yaml", "defaults-pack.yaml"])
 def test_pack_text_is_escaped_and_defaults_read_like_cells(tmp_path: Path, pack: str, lang: str):
-    from lifeservices_cli import packs
+    from lifeservices_cli.packs import loader as packs
 
     # titles with quotes and backslashes go into JSON strings; defaults such as "是", " 学校 ",
     # "—" and "600㎡" are read by the cell converter, as the record reader reads them

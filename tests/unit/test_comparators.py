@@ -11,9 +11,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.engine.records import Engine, Result
+from lifeservices_cli.semantics import comparators
 
-from lifeservices_cli import checker, comparators, packs
-from lifeservices_cli.engine import Engine, Result
+from lifeservices_cli import pipeline as checker
+from lifeservices_cli.packs import loader as packs
 from lifeservices_cli.sources import Record
 
 F = Fraction

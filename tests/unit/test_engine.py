@@ -202,8 +202,9 @@ def test_not_eligible_is_not_a_failure(tmp_path):
 def test_indicators_take_effect_on_the_plans_issue_date(tmp_path):
     from datetime import date
 
+    from lifeservices_cli.pipeline import check_files
+
     from helpers import write
-    from lifeservices_cli.checker import check_files
 
     path = write(tmp_path, "f.csv", f"{FACILITY_HEADER}\nF1,站,洮北区,100,10\n")
     before = check_files([path], as_of=date(2022, 11, 21))

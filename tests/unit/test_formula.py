@@ -10,10 +10,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.semantics.values import Unknown, invalid, missing
 
 from lifeservices_cli import formula as formula_module
 from lifeservices_cli.formula import FUNCTIONS, Formula, FormulaError, compile_formula
-from lifeservices_cli.values import Unknown, invalid, missing
 
 ALLOWED = "abs, add_years, if, is_missing, max, min, round, years_between"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-
-from lifeservices_cli.lineblocks import line_blocks
+from lifeservices_cli.sources.lineblocks import line_blocks
 
 TEXT = b"header\n" + b"".join(b"line %d\n" % n for n in range(50)) + b"no line end"
 

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.semantics import units
+from lifeservices_cli.semantics.cells import make_converter
+from lifeservices_cli.semantics.values import Unknown, invalid, missing
 
-from lifeservices_cli import units
-from lifeservices_cli.cells import make_converter
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.formula import Formula, FormulaError, compile_formula
-from lifeservices_cli.values import Unknown, invalid, missing
 
 COMMON = {"deadline": None, "derandomize": True, "database": None}
 FAST = settings(max_examples=300, **COMMON)

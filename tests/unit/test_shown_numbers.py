@@ -10,12 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from lifeservices_cli.engine.records import Aggregator, Engine
+from lifeservices_cli.packs.loader import load_packs
+from lifeservices_cli.pipeline import check_files
+from lifeservices_cli.semantics.numbers import display, places_for, to_json
 from tests.helpers import COMMUNITY_HEADER, write
 
-from lifeservices_cli.checker import check_files
-from lifeservices_cli.engine import Aggregator, Engine
-from lifeservices_cli.numbers import display, places_for, to_json
-from lifeservices_cli.packs import load_packs
 from lifeservices_cli.render import Format, Options
 from lifeservices_cli.render.json import render as json_render
 

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lifeservices_cli.pipeline import check_files
 from tests.unit.test_columnar import CASES
 
-from lifeservices_cli.checker import check_files
 from lifeservices_cli.render import json as json_report
 
 DAY = date(2025, 1, 1)
@@ -96,7 +96,7 @@ def test_a_head_too_big_for_its_room_falls_back(tmp_path: Path):
 
 
 def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(cli, tmp_path: Path, monkeypatch):
-    from lifeservices_cli import checker
+    from lifeservices_cli import pipeline as checker
 
     monkeypatch.setattr(checker, "COLUMNAR_MIN_BYTES", 0)  # this small file takes the large-file path
     data, out = _data(tmp_path), tmp_path / "out"
@@ -115,9 +115,9 @@ def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(cli, tm
 @pytest.mark.parametrize("by", ["indicator", "district", "department"])
 @pytest.mark.parametrize("scan_bytes", [1500, 1 << 20])
 def test_tables_from_the_spool_are_the_tables_from_results(tmp_path: Path, monkeypatch, by: str, scan_bytes: int):
-    from lifeservices_cli import store
     from lifeservices_cli.render import table
     from lifeservices_cli.render.common import View, results_with, worst_per_indicator
+    from lifeservices_cli.report import store
 
     monkeypatch.setattr(store, "SCAN_BYTES", scan_bytes)  # blocks cut between any two entries
     for case in ("community", "facility", "compound"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifeservices_cli import yamlio
+from lifeservices_cli.packs import yamlio
 
 DOC = """\
 # a comment on line 1
