@@ -64,7 +64,7 @@ test: dev lint browser libreoffice postgresql
 
 # Regenerate the golden reports after an intended change (review the diff before committing).
 golden: dev
-	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_render_golden.py
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/render/test_render_golden.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

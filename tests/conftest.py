@@ -1,4 +1,12 @@
-"""A real PostgreSQL server for the history-store tests, started by the suite itself.
+"""Shared fixtures: the CLI as the tests run it, the tiny pack, and a real PostgreSQL server.
+
+``cli`` runs the command line in-process with a fixed terminal width and language, off GitHub Actions
+and without a history store from the environment, so that no test depends on the shell it runs in;
+a module that needs another width or language overrides the fixture with ``cli.using(...)``.
+``tiny_pack`` is ``tests/data/packs/tiny.yaml`` (one entity, one indicator) copied into the test's
+folder; ``helpers.pack_text`` reads the packs there as text for the tests that edit them.
+
+A real PostgreSQL server for the history-store tests, started by the suite itself.
 
 Debian's ``postgresql`` package (``make test`` installs it when missing): ``initdb`` into a
 throwaway data directory and ``postgres`` listening on 127.0.0.1 at a free port, with trust
@@ -17,12 +25,58 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
+
+PACKS = Path(__file__).resolve().parent / "data" / "packs"
 
 _counter = itertools.count()
+
+
+class Cli:
+    """``lifeservices ARGS`` in-process, as a terminal ``width`` columns wide in language ``lang``.
+
+    The environment the command sees: ``COLUMNS`` and ``LIFESERVICES_LANG`` from these settings,
+    ``GITHUB_ACTIONS`` and ``LIFESERVICES_HISTORY`` empty, then ``env`` (the runner's, then the call's).
+    Arguments may be paths; standard output and standard error stay apart (``result.stderr``).
+    """
+
+    def __init__(self, lang: str = "zh", width: int = 160, env: Mapping[str, str] | None = None,
+                 catch_exceptions: bool = True) -> None:
+        self.lang, self.width, self.env, self.catch_exceptions = lang, width, dict(env or {}), catch_exceptions
+
+    def using(self, lang: str | None = None, width: int | None = None, env: Mapping[str, str] | None = None,
+              catch_exceptions: bool | None = None) -> Cli:
+        """The same runner with another language, width, environment or handling of exceptions."""
+        return Cli(lang or self.lang, width or self.width, {**self.env, **(env or {})},
+                   self.catch_exceptions if catch_exceptions is None else catch_exceptions)
+
+    def __call__(self, *args: Any, lang: str | None = None, env: Mapping[str, str] | None = None,
+                 input: str | bytes | None = None) -> Result:
+        from lifeservices_cli.cli.app import app
+
+        environ = {"COLUMNS": str(self.width), "LIFESERVICES_LANG": lang or self.lang, "GITHUB_ACTIONS": "",
+                   "LIFESERVICES_HISTORY": "", **self.env, **(env or {})}
+        return CliRunner().invoke(app, [str(a) for a in args], env=environ, input=input,
+                                  catch_exceptions=self.catch_exceptions)
+
+
+@pytest.fixture(scope="session")
+def cli() -> Cli:
+    """The CLI in Chinese on a terminal 160 columns wide (the tool's own width off a terminal)."""
+    return Cli()
+
+
+@pytest.fixture
+def tiny_pack(tmp_path: Path) -> Path:
+    """``tests/data/packs/tiny.yaml`` as ``pack.yaml`` in the test's own folder."""
+    path = tmp_path / "pack.yaml"
+    path.write_bytes((PACKS / "tiny.yaml").read_bytes())
+    return path
 
 
 def _bindir() -> Path:
