@@ -282,6 +282,25 @@ class ResultStore:
         finally:
             fh.seek(0, 2)
 
+    def lines(self, block: int | None = None) -> Iterator[Any]:
+        """The spooled results' lines in polars frames of about ``block`` bytes: one column,
+        ``entry`` (a result's JSON entry, indented, maybe followed by a comma), nothing parsed.
+        Only for a spooled store (polars is loaded then)."""
+        import polars as pl
+
+        assert self._spool is not None
+        fh = self._spool
+        fh.flush()
+        try:
+            for lines in line_blocks(fh, self._start, self._results_end(), block or SCAN_BYTES):
+                frame = pl.read_csv(  # one column of whole lines: JSON text holds no raw NUL or line break
+                    lines, has_header=False, separator="\x00", quote_char=None, new_columns=["entry"]
+                )
+                # not the indentation after a last separator
+                yield frame.filter(pl.col("entry").str.strip_chars(" ") != "")
+        finally:
+            fh.seek(0, 2)
+
     def __len__(self) -> int:
         return self.total
 

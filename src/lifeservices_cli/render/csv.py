@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
@@ -25,6 +25,7 @@ from lifeservices_cli.render.common import clean, number_text, status_text, valu
 from lifeservices_cli.report import Report
 
 if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
+    from lifeservices_cli.engine import Result
     from lifeservices_cli.render.rows import IndicatorColumns, Row
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -35,6 +36,11 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
     r = row.results.get(ic.indicator.id)
     if r is None:
         return "", None, ""
+    return result_cells(r, ic, lang)
+
+
+def result_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str | Fraction | bool | None, str]:
+    """Status text, value (a number where it is one) and gap of one result in its indicator's columns."""
     value: str | Fraction | bool | None = r.value
     if isinstance(r.value, Fraction) and ic.unit is None and r.unit:
         value = value_text(r.value, r.unit, lang, r.threshold)  # mixed units: the unit goes with the number
@@ -43,6 +49,14 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
     elif isinstance(r.value, date):
         value = r.value.isoformat()  # a date metric (e.g. the day of assessment)
     return status_text(r.status, lang), value, number_text(r.gap, ZERO)
+
+
+def text_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str, str]:
+    """The CSV's three cells of one result (before neutralising)."""
+    status, value, gap = result_cells(r, ic, lang)
+    if isinstance(value, Fraction):
+        value = number_text(value, r.threshold)
+    return status, value or "", gap  # type: ignore[return-value]
 
 
 def check_encoding(encoding: str) -> str:
@@ -70,14 +84,19 @@ def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODI
     try:
         with open(tmp, "wb") as fh:
             buffer = io.StringIO()
-            encoder = codecs.getincrementalencoder(csv_encoding)()  # one BOM, at the start
+            encoders = [codecs.getincrementalencoder(csv_encoding)()]  # one BOM, at the start
 
             def flush() -> None:
-                fh.write(_encoded(buffer.getvalue(), csv_encoding, encoder.encode))
+                fh.write(_encoded(buffer.getvalue(), csv_encoding, encoders[0].encode))
                 buffer.seek(0)
                 buffer.truncate()
 
-            _write(report, buffer, flush)
+            def restart() -> None:  # the fast path gave up: from the start again
+                fh.seek(0)
+                fh.truncate()
+                encoders[0] = codecs.getincrementalencoder(csv_encoding)()
+
+            _write(report, buffer, flush, restart)
             flush()
         os.replace(tmp, path)
     finally:
@@ -93,22 +112,89 @@ def _encoded(text: str, csv_encoding: str, encode: Callable[[str], bytes] | None
         ) from None
 
 
-def _write(report: Report, buffer: io.StringIO, flush: Callable[[], None] | None = None) -> None:
+def _write(
+    report: Report,
+    buffer: io.StringIO,
+    flush: Callable[[], None] | None = None,
+    restart: Callable[[], None] | None = None,
+) -> None:
     from lifeservices_cli.render.rows import layout, neutralise, rows
 
     lang = report.lang
     plan = layout(report)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in plan.header(lang)])
+    if report.store.spooled and FAST:  # a large run: the rows made in polars (render.fastrows)
+        from lifeservices_cli.render import fastrows
+
+        start = buffer.tell()
+        try:
+            made = lambda r, ic: tuple(_final(x) for x in text_cells(r, ic, lang))  # noqa: E731
+            for block in fastrows.blocks(report, plan, made, _final):
+                buffer.write(_lines(block))
+                if flush is not None:
+                    flush()
+            return
+        except fastrows.NotFast:
+            if restart is not None and flush is not None:
+                restart()
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerow([neutralise(h) for h in plan.header(lang)])
+            else:
+                buffer.seek(start)
+                buffer.truncate()
     for n, row in enumerate(rows(report), start=1):
         out = list(row.cells)
         for ic in plan.indicators:
-            status, value, gap = indicator_cells(row, ic, lang)
             r = row.results.get(ic.indicator.id)
-            if isinstance(value, Fraction):
-                value = number_text(value, r.threshold if r is not None else None)
-            out.extend([status, value or "", gap])
+            out.extend(text_cells(r, ic, lang) if r is not None else ("", "", ""))
         out.extend([clean(row.info.source), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
         if flush is not None and n % 10_000 == 0:
             flush()
+
+
+#: Whether a large run's rows are made in polars (``render.fastrows``); the tests turn it off to compare.
+FAST = True
+#: A cell that is a plain number in ASCII digits: never a formula, whatever its first character.
+_PLAIN_ASCII = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _final(text: str) -> str:
+    """A cell as Python's csv module writes it (minimal quoting), neutralised first."""
+    from lifeservices_cli.render.rows import neutralise
+
+    text = neutralise(text)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _lines(block: Any) -> str:
+    """A block of rows (string columns, in order) as CSV text: the record's cells and the file
+    neutralised and quoted as Python's csv module quotes (a cell with a comma, a quote, CR or
+    LF); the indicators' cells are final already (``fastrows.blocks``). CRLF line ends."""
+    import polars as pl
+
+    from lifeservices_cli.render.rows import neutralise
+
+    columns = []
+    for series in block.iter_columns():
+        name = series.name
+        if name == "_source":  # one file: its text made once
+            columns.append(pl.lit(_final(series[0]) if len(series) else "").alias(name))
+            continue
+        if name == "_line_text" or name.startswith(("s:", "v:", "g:")):
+            columns.append(pl.col(name))
+            continue
+        maybe = series.str.contains(r"^[=+\-@\t\r]") & ~series.str.contains(_PLAIN_ASCII)
+        where = maybe.arg_true()
+        if where.len():  # rare: what starts like a formula is decided by the same function as always
+            series = series.scatter(where, [neutralise(x) for x in series.gather(where)])
+            block = block.with_columns(series)
+        text = pl.col(name)
+        quoted = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
+        columns.append(pl.when(text.str.contains(r'[,"\r\n]')).then(quoted).otherwise(text))
+    line = pl.concat_str(columns, separator=",") + pl.lit("\r\n")
+    return block.select(line.str.join("")).item()  # type: ignore[no-any-return]
