@@ -154,7 +154,7 @@ def test_plain_json_numbers_are_shown_as_display_shows_them():
     values = [0.0, -0.0, 1.0, -1.5, 500.0, 29.9999, 1e-05, 123456789012345.0, 0.1 + 0.2, 2.5e-7, 1e15, 1e16]
     for _ in range(20000):
         values.append(round(rng.uniform(-1e6, 1e6), rng.randrange(0, 8)))
-        values.append(rng.choice([1, -1]) * rng.randrange(0, 10**rng.randrange(1, 18)))
+        values.append(rng.choice([1, -1]) * rng.randrange(0, 10 ** rng.randrange(1, 18)))
     texts = [json.dumps(v) for v in values]
     frame = pl.DataFrame({"t": texts})
     plain = frame.get_column("t").str.contains(fastrows._PLAIN_JSON)

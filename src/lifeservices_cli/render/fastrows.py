@@ -162,9 +162,7 @@ def _split(frame: pl.DataFrame, item: _Input, names: list[str]) -> pl.DataFrame:
         if len(read) != 1 or len(read[0]) > item.width:
             raise NotFast("a cell spanning lines, or a row longer than the header")
         rows.append(read[0] + [""] * (item.width - len(read[0])))
-    return out.with_columns(
-        out.get_column(n).scatter(where, [row[i] for row in rows]) for i, n in enumerate(names)
-    )
+    return out.with_columns(out.get_column(n).scatter(where, [row[i] for row in rows]) for i, n in enumerate(names))
 
 
 class _Results:
