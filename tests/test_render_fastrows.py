@@ -178,3 +178,22 @@ def test_final_cells_are_quoted_as_the_csv_module_quotes_them():
         out = io.StringIO()
         csv.writer(out, lineterminator="\r\n").writerow([neutralise(cell), "x"])
         assert render_csv._final(cell) + ",x\r\n" == out.getvalue(), repr(cell)
+
+
+@pytest.mark.parametrize("listing", ["all", "problems", "none"])
+def test_summary_formats_of_a_large_run_are_those_of_the_record_engine(tmp_path: Path, listing: str, monkeypatch):
+    from lifeservices_cli import store
+    from lifeservices_cli.render import html, markdown, table
+    from lifeservices_cli.render.common import View
+
+    monkeypatch.setattr(store, "SCAN_BYTES", 16384)  # ranked across many blocks
+    path = tmp_path / "c.csv"
+    path.write_text(_community(random.Random(f"summary-{listing}"), 3000), encoding="utf-8")
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    assert columns.store.spooled and not records.store.spooled
+    columns.listing = records.listing = listing  # type: ignore[assignment]
+    for view in View:
+        assert markdown.render(columns, by=view) == markdown.render(records, by=view), view
+        assert html.render(columns, by=view) == html.render(records, by=view), view
+        assert table.render(columns, by=view) == table.render(records, by=view), view

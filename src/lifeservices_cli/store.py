@@ -34,6 +34,7 @@ _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
 # (report.result_dict's order: the record's fields, then indicator and status).
 _SOURCE = r'^\s*\{"source": "((?:[^"\\]|\\.)*)"'
+_DISTRICT = r', "district": (null|"(?:[^"\\]|\\.)*"), '
 _HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
 
 
@@ -256,11 +257,12 @@ class ResultStore:
         finally:
             self._spool.seek(0, 2)
 
-    def scan(self, block: int | None = None, source: bool = False) -> Iterator[Any]:
+    def scan(self, block: int | None = None, source: bool = False, district: bool = False) -> Iterator[Any]:
         """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
         position), ``indicator``, ``status`` and ``entry`` (its line, for ``entry``),
         read without parsing the JSON in Python; with ``source``, also ``source`` (as JSON string
-        content: a grouping key). Only for a spooled store (polars is loaded then)."""
+        content: a grouping key); with ``district``, also ``district`` (its JSON: ``null`` or a
+        string). Only for a spooled store (polars is loaded then)."""
         import polars as pl
 
         assert self._spool is not None
@@ -277,6 +279,8 @@ class ResultStore:
                 )
                 if source:
                     frame = frame.with_columns(pl.col("entry").str.extract(_SOURCE, 1).alias("source"))
+                if district:
+                    frame = frame.with_columns(pl.col("entry").str.extract(_DISTRICT, 1).alias("district"))
                 n += frame.height
                 yield frame
         finally:

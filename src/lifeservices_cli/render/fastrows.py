@@ -38,9 +38,9 @@ from lifeservices_cli.render.rows import Layout, _keys, _reread_encoding
 from lifeservices_cli.report import Report
 
 #: Bytes of input read at a time (about 50,000 rows of a community file).
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 1 << 20
 #: Bytes of the result spool read at a time.
-SPOOL_BYTES = 8 << 20
+SPOOL_BYTES = 2 << 20
 #: What Python's ``str.strip`` removes (the record reader's test of a blank row).
 _WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
 #: A JSON number that ``numbers.display`` (6 places) shows as it stands, less trailing zeros.
