@@ -25,6 +25,7 @@ from lifeservices_cli.report.model import Report
 from lifeservices_cli.semantics.numbers import ZERO
 
 if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
+    from lifeservices_cli.engine.results import Result
     from lifeservices_cli.render.rows import IndicatorColumns, Row
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -35,6 +36,11 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
     r = row.results.get(ic.indicator.id)
     if r is None:
         return "", None, ""
+    return result_cells(r, ic, lang)
+
+
+def result_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str | Fraction | bool | None, str]:
+    """Status text, value (a number where it is one) and gap of one result in its indicator's columns."""
     value: str | Fraction | bool | None = r.value
     if isinstance(r.value, Fraction) and ic.unit is None and r.unit:
         value = value_text(r.value, r.unit, lang, r.threshold)  # mixed units: the unit goes with the number
@@ -43,6 +49,14 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
     elif isinstance(r.value, date):
         value = r.value.isoformat()  # a date metric (e.g. the day of assessment)
     return status_text(r.status, lang), value, number_text(r.gap, ZERO)
+
+
+def text_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str, str]:
+    """The CSV's three cells of one result (before neutralising)."""
+    status, value, gap = result_cells(r, ic, lang)
+    if isinstance(value, Fraction):
+        value = number_text(value, r.threshold)
+    return status, value or "", gap  # type: ignore[return-value]
 
 
 def check_encoding(encoding: str) -> str:
@@ -70,14 +84,19 @@ def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODI
     try:
         with open(tmp, "wb") as fh:
             buffer = io.StringIO()
-            encoder = codecs.getincrementalencoder(csv_encoding)()  # one BOM, at the start
+            encoders = [codecs.getincrementalencoder(csv_encoding)()]  # one BOM, at the start
 
             def flush() -> None:
-                fh.write(_encoded(buffer.getvalue(), csv_encoding, encoder.encode))
+                fh.write(_encoded(buffer.getvalue(), csv_encoding, encoders[0].encode))
                 buffer.seek(0)
                 buffer.truncate()
 
-            _write(report, buffer, flush)
+            def restart() -> None:  # the fast path gave up: from the start again
+                fh.seek(0)
+                fh.truncate()
+                encoders[0] = codecs.getincrementalencoder(csv_encoding)()
+
+            _write(report, buffer, flush, restart)
             flush()
         os.replace(tmp, path)
     finally:
@@ -93,22 +112,48 @@ def _encoded(text: str, csv_encoding: str, encode: Callable[[str], bytes] | None
         ) from None
 
 
-def _write(report: Report, buffer: io.StringIO, flush: Callable[[], None] | None = None) -> None:
+def _write(
+    report: Report,
+    buffer: io.StringIO,
+    flush: Callable[[], None] | None = None,
+    restart: Callable[[], None] | None = None,
+) -> None:
     from lifeservices_cli.render.rows import layout, neutralise, rows
 
     lang = report.lang
     plan = layout(report)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in plan.header(lang)])
+    if report.store.spooled and FAST:  # a large run: the rows made in polars (render.fastrows)
+        from lifeservices_cli.render import fastrows
+
+        start = buffer.tell()
+        try:
+            made = lambda r, ic: tuple(fastrows.csv_cell(x) for x in text_cells(r, ic, lang))  # noqa: E731
+            for block in fastrows.blocks(report, plan, made, fastrows.csv_cell):
+                buffer.write(fastrows.csv_text(block))
+                if flush is not None:
+                    flush()
+            return
+        except fastrows.NotFast:
+            if restart is not None and flush is not None:
+                restart()
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerow([neutralise(h) for h in plan.header(lang)])
+            else:
+                buffer.seek(start)
+                buffer.truncate()
     for n, row in enumerate(rows(report), start=1):
         out = list(row.cells)
         for ic in plan.indicators:
-            status, value, gap = indicator_cells(row, ic, lang)
             r = row.results.get(ic.indicator.id)
-            if isinstance(value, Fraction):
-                value = number_text(value, r.threshold if r is not None else None)
-            out.extend([status, value or "", gap])
+            out.extend(text_cells(r, ic, lang) if r is not None else ("", "", ""))
         out.extend([clean(row.info.source), str(row.line)])
         writer.writerow([neutralise(cell) for cell in out])
         if flush is not None and n % 10_000 == 0:
             flush()
+
+
+#: Whether a large run's rows are made in polars (``render.fastrows``); the tests turn it off to compare.
+FAST = True

@@ -18,7 +18,6 @@ from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, PASS, Aggreg
 from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
-    PROBLEMS,
     SHOWN,
     Groups,
     Problem,
@@ -32,6 +31,7 @@ from lifeservices_cli.render.common import (
     record_label,
     rule_text,
     status_text,
+    tallies,
     unlisted_note,
     value_text,
     visible,
@@ -254,21 +254,9 @@ def render(report: Report, *, by: View | None = None) -> str:
     """The HTML page."""
     lang = report.lang
     indicators = {ind.id: ind for ind in report.packset.indicators}
-    groups = Groups(by or View.indicator, MAX_PER_GROUP)
-    rows: Worst[Result] = Worst(MAX_ROWS)
-    districts: dict[str | None, Counter[str]] = {}
-    per_indicator: dict[str, Counter[str]] = {}
-    for r in report.iter_results():
-        districts.setdefault(r.district, Counter())[r.status] += 1
-        per_indicator.setdefault(r.indicator, Counter())[r.status] += 1
-        if not report.lists(r.status):  # --results: counted above, not listed
-            continue
-        rows.add(r.status, r)
-        if r.status in PROBLEMS:
-            groups.add(Problem(indicators[r.indicator], result=r), r.district)
-    for a in report.aggregates:
-        if a.status in PROBLEMS:
-            groups.add(Problem(indicators[a.indicator], aggregate=a), a.group)
+    seen = tallies(report, by or View.indicator, MAX_PER_GROUP, MAX_ROWS)  # one pass over the results
+    groups, districts, per_indicator = seen.groups, seen.districts, seen.indicators
+    rows: Worst[Result] = seen.rows or Worst(MAX_ROWS)
     packs = "; ".join(f"{p.document} {p.title.get(lang)}" for p, _ in report.packset.packs)
     title = w("report_title", lang)
     body = [

@@ -14,8 +14,6 @@ from collections import Counter
 from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
 from lifeservices_cli.i18n import Lang, w
 from lifeservices_cli.render.common import (
-    PROBLEMS,
-    Groups,
     Problem,
     View,
     counts_text,
@@ -24,6 +22,7 @@ from lifeservices_cli.render.common import (
     rate_text,
     record_label,
     status_text,
+    tallies,
     unlisted_note,
     visible,
 )
@@ -87,15 +86,8 @@ def render(report: Report, *, by: View | None = None) -> str:
     lang = report.lang
     view = by or View.indicator
     indicators = {ind.id: ind for ind in report.packset.indicators}
-    groups = Groups(view, MAX_PROBLEMS)
-    districts: dict[str | None, Counter[str]] = {}
-    for r in report.iter_results():
-        districts.setdefault(r.district, Counter())[r.status] += 1
-        if r.status in PROBLEMS and report.lists(r.status):
-            groups.add(Problem(indicators[r.indicator], result=r), r.district)
-    for a in report.aggregates:
-        if a.status in PROBLEMS:
-            groups.add(Problem(indicators[a.indicator], aggregate=a), a.group)
+    seen = tallies(report, view, MAX_PROBLEMS)  # one pass over the results
+    groups, districts = seen.groups, seen.districts
     s = report.summary()
     summary = f"**{w('summary', lang)}**：" if lang == "zh" else f"**{w('summary', lang)}**: "
     summary += w("records_checks", lang, records=s["records"], checks=s["checks"])

@@ -315,13 +315,15 @@ def _results_sheet(
         out: list[Any] = [_data_cell(c) for c in row.cells]
         for ic in plan.indicators:
             status, value, gap = indicator_cells(row, ic, lang)
-            r = row.results.get(ic.indicator.id)
-            threshold = r.threshold if r is not None else None
-            out.extend([sheet.status(r.status, lang) if r else None, _number(value, threshold), _number(_gap(r), ZERO)])
-            if r is not None:
-                districts.setdefault(r.district, Counter())[r.status] += 1
-                if problems is not None and r.status in PROBLEMS:
-                    problems.add(indicators[r.indicator], r)
+            got = row.results.get(ic.indicator.id)
+            threshold = got.threshold if got is not None else None
+            out.extend(
+                [sheet.status(got.status, lang) if got else None, _number(value, threshold), _number(_gap(got), ZERO)]
+            )
+            if got is not None:
+                districts.setdefault(got.district, Counter())[got.status] += 1
+                if problems is not None and got.status in PROBLEMS:
+                    problems.add(indicators[got.indicator], got)
         sheet.append(out + [row.info.source, row.line])
     sheet.autofilter(len(header))
 
@@ -417,9 +419,7 @@ def _fill(report: Report, book: _Book, by: View | None) -> None:
     problems = _Problems(book, by, indicators, lang, used) if by is not None else None
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
-    results, summary, per_district = (
-        _Sheet(book, w(k, lang), used) for k in ("results", "summary", "by_district")
-    )
+    results, summary, per_district = (_Sheet(book, w(k, lang), used) for k in ("results", "summary", "by_district"))
     _results_sheet(results, report, districts, problems)
     full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]
     _summary_sheet(summary, report, full)

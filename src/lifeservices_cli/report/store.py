@@ -33,6 +33,7 @@ _SEP = SEPARATOR.encode()
 # In an entry's JSON a '"' inside a string is escaped, so this text can only be the keys themselves
 # (report.result_dict's order: the record's fields, then indicator and status).
 _SOURCE = r'^\s*\{"source": "((?:[^"\\]|\\.)*)"'
+_DISTRICT = r', "district": (null|"(?:[^"\\]|\\.)*"), '
 _HEAD = r', "indicator": "(?P<indicator>[^"\\]*)", "status": "(?P<status>[a-z_]+)"'
 
 
@@ -53,6 +54,7 @@ class ResultStore:
         self._path: Path | None = None  # the spool's name, when it is a file that may become the report
         self._start = 0  # where the results begin in the spool
         self._end: int | None = None  # where they end, once a tail follows them
+        self._empty, self._trailing = True, False  # no entry spooled yet; none ends in a separator
         self.total = 0
         self.counts: Counter[str] = Counter()
 
@@ -152,7 +154,7 @@ class ResultStore:
     def mark(self) -> tuple[int | None, int, int, Counter[str], bool, bool]:
         """A point to roll back to (see ``rollback``)."""
         position = self._spool.tell() if self._spool is not None else None
-        empty, trailing = getattr(self, "_empty", True), getattr(self, "_trailing", False)
+        empty, trailing = self._empty, self._trailing
         return position, len(self._items), self.total, Counter(self.counts), empty, trailing
 
     def rollback(self, mark: tuple[int | None, int, int, Counter[str], bool, bool]) -> None:
@@ -255,11 +257,12 @@ class ResultStore:
         finally:
             self._spool.seek(0, 2)
 
-    def scan(self, block: int | None = None, source: bool = False) -> Iterator[Any]:
+    def scan(self, block: int | None = None, source: bool = False, district: bool = False) -> Iterator[Any]:
         """The spooled results in polars frames of about ``block`` bytes: ``n`` (the result's
         position), ``indicator``, ``status`` and ``entry`` (its line, for ``entry``),
         read without parsing the JSON in Python; with ``source``, also ``source`` (as JSON string
-        content: a grouping key). Only for a spooled store (polars is loaded then)."""
+        content: a grouping key); with ``district``, also ``district`` (its JSON: ``null`` or a
+        string). Only for a spooled store (polars is loaded then)."""
         import polars as pl
 
         assert self._spool is not None
@@ -276,8 +279,29 @@ class ResultStore:
                 )
                 if source:
                     frame = frame.with_columns(pl.col("entry").str.extract(_SOURCE, 1).alias("source"))
+                if district:
+                    frame = frame.with_columns(pl.col("entry").str.extract(_DISTRICT, 1).alias("district"))
                 n += frame.height
                 yield frame
+        finally:
+            fh.seek(0, 2)
+
+    def lines(self, block: int | None = None) -> Iterator[Any]:
+        """The spooled results' lines in polars frames of about ``block`` bytes: one column,
+        ``entry`` (a result's JSON entry, indented, maybe followed by a comma), nothing parsed.
+        Only for a spooled store (polars is loaded then)."""
+        import polars as pl
+
+        assert self._spool is not None
+        fh = self._spool
+        fh.flush()
+        try:
+            for lines in line_blocks(fh, self._start, self._results_end(), block or SCAN_BYTES):
+                frame = pl.read_csv(  # one column of whole lines: JSON text holds no raw NUL or line break
+                    lines, has_header=False, separator="\x00", quote_char=None, new_columns=["entry"]
+                )
+                # not the indentation after a last separator
+                yield frame.filter(pl.col("entry").str.strip_chars(" ") != "")
         finally:
             fh.seek(0, 2)
 
@@ -319,7 +343,10 @@ def _exact(value: Any) -> Any:
 
 
 def _loads(line: str | bytes) -> dict[str, Any]:
-    return json.loads(line.strip().rstrip(b"," if isinstance(line, bytes) else ","))  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(
+        line.strip().rstrip(b",") if isinstance(line, bytes) else line.strip().rstrip(",")
+    )
+    return data
 
 
 def result_from_dict(data: dict[str, Any], comparator: str | None = None, unit: str | None = None) -> Result:
