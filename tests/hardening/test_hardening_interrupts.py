@@ -60,13 +60,15 @@ def _start(
         stdout=stdout,
         stderr=subprocess.PIPE,
         env=env,
-        # a test runner started in the background ignores SIGINT, and so would its children
-        preexec_fn=_sigint_by_default,
+        # a test runner started in the background ignores SIGINT (under nohup SIGHUP too), and so
+        # would its children, which rightly keep ignoring them
+        preexec_fn=_signals_by_default,
     )
 
 
-def _sigint_by_default() -> None:
+def _signals_by_default() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _wait_for(proc: subprocess.Popen[bytes], found, what: str) -> None:
@@ -285,7 +287,7 @@ def test_a_signal_while_the_interpreter_joins_threads_prints_no_traceback(tmp_pa
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_sigint_by_default,
+            preexec_fn=_signals_by_default,
         )
         assert proc.stdout is not None and proc.stdout.readline() == b"done\n"
         _wait_for(proc, lambda pid: _thread_count(pid) == 2 and _state(pid) in "S", "waiting for its thread")
@@ -383,7 +385,7 @@ def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop)
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        preexec_fn=_sigint_by_default,
+        preexec_fn=_signals_by_default,
     )
     code, line = (130, INTERRUPTED) if stop == "SIGINT" else (143, "lifeservices: error: terminated")
     assert (proc.returncode, proc.stderr, proc.stdout) == (code, line + "\n", "")
