@@ -9,7 +9,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,9 @@ from lifeservices_cli.cli.common import (
 from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.errors import UsageError
 
+if TYPE_CHECKING:
+    from lifeservices_cli.i18n import Lang
+
 
 class By(StrEnum):
     indicator = "indicator"
@@ -40,7 +43,7 @@ class Results(StrEnum):
     none = "none"
 
 
-def _note_split(report: Any, targets: list[Any], lang: str) -> None:
+def _note_split(report: Any, targets: list[Any], lang: "Lang") -> None:
     """Say on stderr when an xlsx report's results go on over several sheets (Excel's row limit)."""
     from lifeservices_cli.render import Format
 
@@ -51,7 +54,7 @@ def _note_split(report: Any, targets: list[Any], lang: str) -> None:
 
     parts = sheets_needed(report.summary()["records"])
     if parts > 1:
-        typer.echo(w("xlsx_split", lang, sheet=w("results", lang), rows=EXCEL_ROWS, parts=parts), err=True)  # type: ignore[arg-type]
+        typer.echo(w("xlsx_split", lang, sheet=w("results", lang), rows=EXCEL_ROWS, parts=parts), err=True)
 
 
 def check(

@@ -60,7 +60,7 @@ def _handler(signum: int, frame: object) -> None:
 _over = False  # the command has returned: a late stop changes nothing
 
 
-def _unraisable(info: object) -> None:
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
     """A stop raised where Python cannot pass it on — a finaliser (``__del__``, a weak reference's
     callback such as the one of a thread pool being freed, a generator closed by the collector) —
     is printed as "Exception ignored in ..." with a traceback and dropped, and the program would
@@ -68,7 +68,7 @@ def _unraisable(info: object) -> None:
     handled in here, and raised where the program is next."""
     stop = getattr(info, "exc_value", None)
     if not isinstance(stop, (Interrupted, KeyboardInterrupt)):
-        sys.__unraisablehook__(info)  # type: ignore[arg-type]
+        sys.__unraisablehook__(info)
         return
     if _over:
         return

@@ -28,7 +28,7 @@ from lifeservices_cli.packs.compiler import Check, CompiledIndicator
 from lifeservices_cli.packs.models import FieldSpec
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.comparators import compare
-from lifeservices_cli.semantics.numbers import ZERO, display
+from lifeservices_cli.semantics.numbers import ZERO, Shown, display
 from lifeservices_cli.semantics.values import Unknown, Value, invalid, merge, missing, reason
 from lifeservices_cli.sources import Record
 
@@ -69,7 +69,7 @@ def unit_slot(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
 
-def _describe(check: Check, value: Value, threshold: Value | None, lang: Lang) -> str:
+def _describe(check: Check, value: Shown, threshold: Value | None, lang: Lang) -> str:
     title = check.title.get(lang)
     if isinstance(value, bool):
         return t("msg.check_yes_no", lang, title=title, value=t("words.yes" if value else "words.no", lang))
@@ -77,9 +77,9 @@ def _describe(check: Check, value: Value, threshold: Value | None, lang: Lang) -
     against = None if isinstance(threshold, Unknown) else threshold
     rule = check.rule_text(lang, against=value)
     if check.threshold_formula is not None and against is not None:
-        shown = display(against, against=value)  # type: ignore[arg-type]
+        shown = display(against, against=value)
         rule = t("msg.rule_formula", lang, value=shown, unit=unit, **formula_rule(check, lang))
-    number = display(value, against=against)  # type: ignore[arg-type]
+    number = display(value, against=against)
     return t("msg.check", lang, title=title, value=number, unit=unit, rule=rule)
 
 
@@ -248,7 +248,7 @@ class Engine:
         decision, primary = _combine(ind.combine, outcomes)
         check, value, _ = primary
         threshold = thresholds[id(check)]
-        result.threshold = None if isinstance(threshold, Unknown) else threshold  # type: ignore[assignment]
+        result.threshold = None if isinstance(threshold, Unknown) else threshold
         result.comparator, result.unit = check.comparator, check.unit
         result.check = next(i for i, c in enumerate(checks) if c is check)
         if isinstance(decision, Unknown):
@@ -256,7 +256,7 @@ class Engine:
             result.message = _unknown_message(ind, self.packset, decision, lang, applicability=False)
             return result
         if not isinstance(value, Unknown):
-            result.value = value  # type: ignore[assignment]
+            result.value = value
             if isinstance(value, Fraction) and isinstance(threshold, Fraction):
                 result.gap = value - threshold
         eligibility = ind.spec.kind == "eligibility"

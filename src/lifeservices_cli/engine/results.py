@@ -20,7 +20,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from lifeservices_cli.semantics.numbers import ZERO, to_json
+from lifeservices_cli.semantics.numbers import ZERO, Shown, to_json
 
 PASS, FAIL, NA, MISSING, INVALID = "pass", "fail", "not_applicable", "missing_data", "invalid_data"
 ELIGIBLE, NOT_ELIGIBLE = "eligible", "not_eligible"
@@ -42,8 +42,8 @@ class Result:
     district: str | None
     indicator: str
     status: str
-    value: Fraction | bool | None
-    threshold: Fraction | bool | None
+    value: Shown  # a number, yes/no or (for a date metric) a date; text metrics are refused at load
+    threshold: Shown
     comparator: str | None
     unit: str | None
     gap: Fraction | None

@@ -266,7 +266,9 @@ def bulk_insert(conn: sa.Connection, rows: Any) -> None:
             copy.write(rows.encode("utf-8") if isinstance(rows, str) else rows)
         return
     if conn.dialect.name == "sqlite":
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
         marks = ", ".join("?" * len(schema.RESULT_COLUMNS))
         cursor.executemany(f"INSERT INTO results ({', '.join(schema.RESULT_COLUMNS)}) VALUES ({marks})", rows)
         cursor.close()

@@ -36,9 +36,9 @@ def parse_period(label: str) -> tuple[str, int, str] | None:
 
 
 def order_periods(runs: list[Run]) -> list[Run]:
-    parsed = [parse_period(r.period) for r in runs]
-    if all(parsed) and len({p[0] for p in parsed if p}) == 1:
-        return [r for _, r in sorted(zip(parsed, runs, strict=True), key=lambda pr: (pr[0][1], pr[0][2]))]  # type: ignore[index]
+    parsed = [p for p in (parse_period(r.period) for r in runs) if p is not None]
+    if len(parsed) == len(runs) and len({p[0] for p in parsed}) == 1:
+        return [r for _, r in sorted(zip(parsed, runs, strict=True), key=lambda pr: (pr[0][1], pr[0][2]))]
     return sorted(runs, key=lambda r: (r.as_of, r.period))
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from lifeservices_cli.formula import Formula, FormulaError, compile_formula
 from lifeservices_cli.packs.codes import code as registered
-from lifeservices_cli.packs.models import Criterion, DatedRule, EntitySpec, Indicator, Localized, Parameter, RuleSpec
+from lifeservices_cli.packs.models import DatedRule, EntitySpec, Indicator, Localized, Parameter, RuleSpec
 from lifeservices_cli.semantics import comparators, units
 from lifeservices_cli.semantics.cells import make_converter, normalize
 from lifeservices_cli.semantics.dates import parse_date
-from lifeservices_cli.semantics.numbers import display
+from lifeservices_cli.semantics.numbers import Shown, display
 from lifeservices_cli.semantics.values import FieldType, Unknown, Value
 
 #: Names every formula may use besides the entity's fields.
@@ -58,10 +58,11 @@ class Check:
 
     def threshold_for(self, values: Mapping[str, Value]) -> Value:
         if self.threshold_formula is None:
-            return self.threshold  # type: ignore[return-value]
+            assert self.threshold is not None  # a check without a formula has its threshold
+            return self.threshold
         return self.threshold_formula(values)
 
-    def rule_text(self, lang: str, against: object = None) -> str:
+    def rule_text(self, lang: str, against: Shown = None) -> str:
         """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²`` (the threshold
         with the places a value ``against`` it needs, ``numbers.display``)."""
         shown = self.word if (self.word and lang == "zh") else self.comparator
@@ -71,7 +72,7 @@ class Check:
         elif isinstance(threshold, bool):
             value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
         else:
-            value = display(threshold, against=against)  # type: ignore[arg-type]
+            value = display(threshold, against=against)
         return f"{shown} {value}{' ' + self.unit if self.unit else ''}"
 
     def with_threshold(self, threshold: Fraction, reference: str) -> Check:
@@ -126,8 +127,13 @@ class CompiledIndicator:
         """The checks in force on ``as_of``; None when the indicator is not in force then."""
         if not self.in_force(as_of):
             return None
-        found = tuple(c.at(as_of) for c in self.criteria)
-        return None if any(c is None for c in found) else found  # type: ignore[return-value]
+        found = []
+        for criterion in self.criteria:
+            check = criterion.at(as_of)
+            if check is None:
+                return None
+            found.append(check)
+        return tuple(found)
 
 
 # --------------------------------------------------------------------------- entities and parameters
@@ -177,7 +183,8 @@ def parameter_value(name: str, raw: float | int | str, unit: str | None, loc: li
 
 def parameter_versions(name: str, spec: Parameter, loc: list[Any]) -> tuple[tuple[date | None, Fraction | date], ...]:
     if spec.values is None:
-        return ((None, parameter_value(name, spec.value, spec.unit, [*loc, "value"])),)  # type: ignore[arg-type]
+        assert spec.value is not None  # the model holds a value or values
+        return ((None, parameter_value(name, spec.value, spec.unit, [*loc, "value"])),)
     return tuple(
         (parse_date(day), parameter_value(name, dv.value, spec.unit, [*loc, "values", day, "value"]))
         for day, dv in sorted(spec.values.items())
@@ -244,7 +251,10 @@ def compile_check(
         raise Located([*loc, "rule"], f"a {kind} metric needs a {kind} threshold", "LS032")
     if parsed.unit is not None and isinstance(threshold, Fraction):
         if unit is None:
-            unit = units.lookup(parsed.unit).symbol  # type: ignore[union-attr]
+            known = units.lookup(parsed.unit)
+            if known is None:
+                raise Located([*loc, "rule"], f"unknown unit {parsed.unit!r} in the rule", "LS031")
+            unit = known.symbol
         factor = units.conversion(parsed.unit, unit)
         if factor is None:
             raise Located([*loc, "rule"], f"the threshold's unit {parsed.unit!r} does not convert to {unit!r}", "LS031")
@@ -324,7 +334,8 @@ def compile_indicator(
         combine = "one"
     else:
         key = "all_of" if spec.all_of is not None else "any_of"
-        crits: list[Criterion] = spec.all_of if spec.all_of is not None else spec.any_of  # type: ignore[assignment]
+        crits = spec.all_of if spec.all_of is not None else spec.any_of
+        assert crits is not None  # the model holds a metric, all_of or any_of
         compiled = []
         for n, c in enumerate(crits):
             metric = scope.formula(c.metric, [*loc, key, n, "metric"])

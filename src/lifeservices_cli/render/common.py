@@ -28,7 +28,7 @@ from lifeservices_cli.engine.results import (
 )
 from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
-from lifeservices_cli.semantics.numbers import ZERO, display
+from lifeservices_cli.semantics.numbers import ZERO, Shown, display
 
 #: Statuses that are problems under the strictest ``--fail-on`` (what the failure lists show).
 PROBLEMS = (FAIL, INVALID, MISSING)
@@ -86,21 +86,21 @@ def record_key(r: Result) -> str:
     return visible(" ".join(x for x in (r.district, str(r.year)) if x))
 
 
-def value_text(value: Fraction | bool | None, unit: str | None, lang: Lang, against: object = None) -> str:
+def value_text(value: Shown, unit: str | None, lang: Lang, against: Shown = None) -> str:
     """A value for people: ``480 m²``, ``是``, ``—``; with the places its comparison with
     ``against`` (its threshold) needs (``numbers.display``)."""
     if isinstance(value, bool):
         return t("words.yes" if value else "words.no", lang)
     if value is None:
         return "—"
-    shown = display(value, against=against)  # type: ignore[arg-type]
+    shown = display(value, against=against)
     return f"{shown} {unit}" if unit else shown
 
 
-def number_text(value: Fraction | None, against: object = None) -> str:
+def number_text(value: Fraction | None, against: Shown = None) -> str:
     """An exact number as a plain decimal (6 places, or more when its comparison with ``against``
     needs them), ``""`` for none."""
-    return "" if value is None else display(value, 6, against)  # type: ignore[arg-type]
+    return "" if value is None else display(value, 6, against)
 
 
 def gap_text(gap: Fraction | None) -> str:
@@ -379,12 +379,19 @@ class Problem:
     aggregate: AggregateResult | None = None
 
     @property
+    def what(self) -> Result | AggregateResult:
+        """The result or the aggregate (one of them is set)."""
+        what = self.result or self.aggregate
+        assert what is not None, "a problem is a result or an aggregate"
+        return what
+
+    @property
     def status(self) -> str:
-        return self.result.status if self.result else self.aggregate.status  # type: ignore[union-attr]
+        return self.what.status
 
     @property
     def message(self) -> str:
-        return visible(self.result.message if self.result else self.aggregate.message)  # type: ignore[union-attr]
+        return visible(self.what.message)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.render.common import clean, number_text, status_text, value_text
 from lifeservices_cli.report.model import Report
-from lifeservices_cli.semantics.numbers import ZERO
+from lifeservices_cli.semantics.numbers import ZERO, Shown
 
 if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
     from lifeservices_cli.engine.results import Result
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are nee
 DEFAULT_ENCODING = "utf-8-sig"
 
 
-def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, str | Fraction | bool | None, str]:
+def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, Shown, str]:
     """Status text, value (a number where it is one) and gap of one indicator for one row."""
     r = row.results.get(ic.indicator.id)
     if r is None:
@@ -39,9 +39,9 @@ def indicator_cells(row: Row, ic: IndicatorColumns, lang: Lang) -> tuple[str, st
     return result_cells(r, ic, lang)
 
 
-def result_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str | Fraction | bool | None, str]:
+def result_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, Shown, str]:
     """Status text, value (a number where it is one) and gap of one result in its indicator's columns."""
-    value: str | Fraction | bool | None = r.value
+    value = r.value
     if isinstance(r.value, Fraction) and ic.unit is None and r.unit:
         value = value_text(r.value, r.unit, lang, r.threshold)  # mixed units: the unit goes with the number
     elif isinstance(r.value, bool):
@@ -55,8 +55,8 @@ def text_cells(r: Result, ic: IndicatorColumns, lang: Lang) -> tuple[str, str, s
     """The CSV's three cells of one result (before neutralising)."""
     status, value, gap = result_cells(r, ic, lang)
     if isinstance(value, Fraction):
-        value = number_text(value, r.threshold)
-    return status, value or "", gap  # type: ignore[return-value]
+        return status, number_text(value, r.threshold), gap
+    return status, value if isinstance(value, str) else "", gap  # yes/no and dates are text already
 
 
 def check_encoding(encoding: str) -> str:

@@ -18,6 +18,7 @@ one testcase per district. Every value is escaped; characters XML cannot hold ar
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, NA, AggregateResult, Result
@@ -98,7 +99,7 @@ def _suite(
     counts: Counter[str],
     cases: list[str],
     lang: Lang,
-    extra: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    extra: Sequence[tuple[str, str]] = (),
     note: str = "",
 ) -> str:
     spec = ind.spec

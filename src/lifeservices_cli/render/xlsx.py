@@ -42,7 +42,7 @@ from lifeservices_cli.render.common import (
 from lifeservices_cli.render.csv import indicator_cells
 from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
 from lifeservices_cli.report.model import Report
-from lifeservices_cli.semantics.numbers import ZERO
+from lifeservices_cli.semantics.numbers import ZERO, Shown
 
 FILLS = {
     "pass": ("C6EFCE", "006100"),
@@ -224,7 +224,7 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def _number(value: Fraction | Any, against: object = None) -> Any:
+def _number(value: Fraction | Any, against: Shown = None) -> Any:
     """A number cell: the digits ``number_text`` shows (more where its comparison with ``against`` needs them)."""
     if not isinstance(value, Fraction):
         return value

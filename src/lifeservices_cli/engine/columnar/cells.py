@@ -94,7 +94,9 @@ def _around_line(reason: Reason, lang: Lang) -> tuple[str, str] | None:
     open_ = [n for n, p in enumerate(parts) if isinstance(p, Slot)]
     if len(open_) != 1 or parts[open_[0]] != Slot("line"):
         return None
-    head, tail = "".join(parts[: open_[0]]), "".join(parts[open_[0] + 1 :])  # type: ignore[arg-type]
+    # the one open slot is the line, so every other part is literal text
+    head = "".join(p for p in parts[: open_[0]] if isinstance(p, str))
+    tail = "".join(p for p in parts[open_[0] + 1 :] if isinstance(p, str))
     return json_content(head), json_content(tail)
 
 
