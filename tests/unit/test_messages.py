@@ -108,6 +108,43 @@ def test_concat_nests_and_needs_every_slot():
     assert _rows(concat("words.sep", "zh"), pl.DataFrame({"x": [1]})) == ["；"]
 
 
+def test_no_part_of_the_catalogue_overrides_another():
+    from lifeservices_cli import i18n
+
+    parts = [i18n.CHECKS, i18n.REPORT, i18n.HISTORY, i18n.CLI, i18n.WORDS]
+    assert sum(map(len, parts)) == len(MESSAGES)
+
+
+# the literal keys the code asks for: t("key", ...), say("key", ...), w("key") in a view, word("key", ...)
+_ASKED = {
+    "t": (re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']\s*[,)]"""), ""),
+    "say": (re.compile(r"""\bsay\(\s*["']([a-z_.]+)["']\s*[,)]"""), "cli."),
+}
+
+
+def test_every_key_the_code_asks_for_is_in_the_catalogue():
+    asked: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern, prefix in _ASKED.values():
+            asked |= {prefix + key for key in pattern.findall(text)}
+    for view, part in (("pack.py", "explain"), ("inspect.py", "inspect")):  # their w(key) is say(part.key)
+        text = (SRC / "cli" / view).read_text(encoding="utf-8")
+        asked |= {f"cli.{part}.{key}" for key in re.findall(r"""\bw\("([a-z_]+)"[,)]""", text)}
+    expected = {"punct.colon", "punct.paren", "lang.sarif", "cli.lint.clean", "cli.explain.quote", "cli.inspect.merged"}
+    assert expected <= asked
+    assert asked <= set(MESSAGES), asked - set(MESSAGES)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_punctuation_is_full_width_in_chinese_and_ascii_in_english(lang: str):
+    for key in ("punct.colon", "punct.comma", "punct.semicolon"):
+        mark = MESSAGES[key][lang]
+        assert (ord(mark[0]) > 0xFF00) == (lang == "zh"), (key, lang)
+    assert t("punct.paren", lang, text="m²") == {"zh": "（m²）", "en": " (m²)"}[lang]
+    assert t("punct.labelled", lang, label="a", text="b") == {"zh": "a：b", "en": "a: b"}[lang]
+
+
 # --------------------------------------------------------------------------- reasons as codes
 
 

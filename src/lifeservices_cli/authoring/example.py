@@ -19,7 +19,7 @@ from typing import Any
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.formula import Formula
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator, Entity
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.comparators import compare
@@ -202,7 +202,7 @@ class _Builder:
             return True
         if kind == "date":
             return self.as_of - timedelta(days=365)
-        return "示例" if self.lang == "zh" else "example"
+        return t("authoring.example_text", self.lang)
 
     def candidates(self, formula: Formula, name: str, current: Value) -> list[Value]:
         kind = self.types[name]
@@ -305,7 +305,7 @@ def _merged(values: Values, assignments: list[Assignment]) -> Values:
 
 def cell(value: Value, lang: Lang) -> str:
     if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return t("words.yes" if value else "words.no", lang)
     if isinstance(value, Fraction):
         return decimal_text(value) or str(float(value))
     if isinstance(value, date):
@@ -331,7 +331,7 @@ def worked_example(packset: PackSet, ind: CompiledIndicator, as_of: date, lang: 
     rows = [_cells(entity, good, lang)] + ([_cells(entity, bad, lang)] if bad is not None else [])
     by = ind.spec.aggregate.by if ind.spec.aggregate is not None else None
     if by is not None:
-        groups = ("甲区", "乙区") if lang == "zh" else ("District A", "District B")
+        groups = (t("authoring.group_a", lang), t("authoring.group_b", lang))
         rows = [{**row, by: groups[0]} for row in rows] + [{**rows[0], by: groups[1]}]
     records = []
     for number, row in enumerate(rows, start=1):

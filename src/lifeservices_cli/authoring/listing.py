@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Check, CompiledIndicator
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.semantics.numbers import to_json
@@ -22,9 +22,7 @@ def aggregate_text(ind: CompiledIndicator, check: Check, lang: Lang, *, symbols:
     agg = ind.spec.aggregate
     assert agg is not None
     rule = check.rule_text("en" if symbols else lang)
-    if lang == "zh":
-        return f"按 {agg.by} 统计 {agg.of} 的达标率 {rule}"
-    return f"pass rate of {agg.of} by {agg.by} {rule}"
+    return t("authoring.aggregate_rule", lang, by=agg.by, of=agg.of, rule=rule)
 
 
 def rule_text(
@@ -39,7 +37,7 @@ def rule_text(
         text = _JOIN[ind.combine][lang].join(parts) if len(parts) > 1 else parts[0]
     condition = applies_text(ind, lang)
     if condition:
-        text = f"{condition}：{text}" if lang == "zh" else f"{condition}: {text}"
+        text = t("punct.labelled", lang, label=condition, text=text)
     return text
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.compiler import Entity
 from lifeservices_cli.packs.models import FieldSpec
 from lifeservices_cli.packs.packset import PackSet
@@ -68,7 +68,7 @@ def field_header(spec: FieldSpec, lang: Lang) -> str:
     unit = header_unit(spec, lang)
     if unit is None:
         return title
-    return f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})"
+    return title + t("punct.paren", lang, text=unit)
 
 
 def headers(entity: Entity, lang: Lang) -> list[tuple[str, str]]:
@@ -102,7 +102,7 @@ def xlsx_bytes(entity: Entity, lang: Lang) -> bytes:
     ws.title = _sheet_title(entity.spec.title.get(lang))
     fields = headers(entity, lang)
     ws.append([h for _, h in fields])
-    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    yes, no = t("words.yes", lang), t("words.no", lang)
     for column, (name, header) in enumerate(fields, start=1):
         letter = get_column_letter(column)
         ws.cell(row=1, column=column).font = Font(bold=True)
@@ -145,10 +145,10 @@ def table_rows(entity: Entity, lang: Lang, title: str | None = None) -> list[lis
     """A 统计表: title, 填报 row, header (序号 first, titles without units), units row."""
     fields = list(entity.spec.fields.items())
     name = entity.spec.title.get(lang)
-    if lang == "zh":
-        head = [title or f"{name}统计表", "填报单位：", "填报日期：", "序号"]
-    else:
-        head = [title or f"{name} statistics", "Reporting unit:", "Date:", "No."]
+    head = [
+        title or t("authoring.sheet_title", lang, name=name),
+        *(t(key, lang) for key in ("authoring.reporting_unit", "authoring.reporting_date", "authoring.serial")),
+    ]
     header = [head[3]] + [spec.title.get(lang) for _, spec in fields]
     unit_row = [""] + [header_unit(spec, lang) or "" for _, spec in fields]
     width = len(header)

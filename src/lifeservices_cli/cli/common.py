@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lifeservices_cli.errors import UsageError
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, t
 
 if TYPE_CHECKING:  # rich is imported by the commands that draw a table, not by every run
     from rich.console import RenderableType
@@ -232,8 +232,9 @@ def load(indicators: Sequence[Path] | None) -> Any:
     return load_packs(indicators)
 
 
-def words(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+def say(key: str, lang: Lang, **params: object) -> str:
+    """The command line's own word ``key`` (``cli.KEY`` in the catalogue) in ``lang``."""
+    return t("cli." + key, lang, **params)
 
 
 def _disk_error(exc: OSError) -> str:

@@ -23,6 +23,8 @@ from lifeservices_cli.cli.common import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from lifeservices_cli.i18n import Lang
+
 
 def inspect(
     paths: Annotated[
@@ -49,14 +51,14 @@ def inspect(
         common.emit(common.as_json(data) if chosen == "json" else common.render(*_view(data, language)), None)
 
 
-def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
+def _view(data: dict[str, Any], lang: Lang) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
     from lifeservices_cli.render.common import visible
 
-    def w(zh: str, en: str) -> str:
-        return common.words(lang, zh, en)
+    def w(key: str, **params: object) -> str:
+        return common.say("inspect." + key, lang, **params)
 
     out: list[RenderableType] = []
     for number, info in enumerate(data["inputs"]):
@@ -69,12 +71,7 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
         others = ", ".join(f"{n} {s}" for n, s in scores.items() if n != info["entity"])
         head.append(f"  → {info['entity']}")
         if mine is not None:
-            head.append(
-                w(
-                    f"（表头匹配 {mine} 个字段；其他：{others}）",
-                    f" (the header matches {mine} fields; others: {others})",
-                )
-            )
+            head.append(w("scores", fields=mine, others=others))
         out.append(head)
         facts = Table.grid(padding=(0, 2))
         facts.add_column(style="bold", no_wrap=True)
@@ -82,51 +79,49 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
         rows = layout.get("header_rows")
         if rows:
             shown = str(rows[0]) if rows[0] == rows[1] else f"{rows[0]}–{rows[1]}"
-            facts.add_row(w("表头", "header"), w(f"第{shown}行", f"row {shown}"))
+            facts.add_row(w("header"), w("header_rows", rows=shown))
         if layout.get("above_header"):
             above = "；".join(f"{a['line']}: {visible(a['text'])}" for a in layout["above_header"])
-            facts.add_row(w("表头之上", "above the header"), above)
+            facts.add_row(w("above_header"), above)
         if layout.get("table_units"):
-            facts.add_row(w("表上注明单位", "table unit"), "、".join(layout["table_units"]))
-        facts.add_row(w("单位行", "units row"), str(layout.get("units_row") or "—"))
-        facts.add_row(w("数据起始行", "data from"), str(layout.get("data_from") or "—"))
-        facts.add_row(w("记录", "records"), str(info["records"]))
+            facts.add_row(w("table_units"), "、".join(layout["table_units"]))
+        facts.add_row(w("units_row"), str(layout.get("units_row") or "—"))
+        facts.add_row(w("data_from"), str(layout.get("data_from") or "—"))
+        facts.add_row(w("records"), str(info["records"]))
         if layout.get("district_names"):
             names = ", ".join(f"{visible(a)} → {b}" for a, b in layout["district_names"].items())
-            facts.add_row(w("县（市、区）名称", "district names"), names)
+            facts.add_row(w("district_names"), names)
         if layout.get("merged"):
-            facts.add_row(w("合并单元格", "merged cells"), ", ".join(layout["merged"][:20]))
+            facts.add_row(w("merged"), ", ".join(layout["merged"][:20]))
         hidden = layout.get("hidden")
         if hidden:
             rows_text = ", ".join(map(str, hidden["rows"][:20])) or "—"
             cols_text = ", ".join(hidden["columns"]) or "—"
-            facts.add_row(
-                w("隐藏", "hidden"), w(f"行 {rows_text}；列 {cols_text}", f"rows {rows_text}; columns {cols_text}")
-            )
+            facts.add_row(w("hidden"), w("hidden_cells", rows=rows_text, columns=cols_text))
         out.append(facts)
-        columns = Table(title=w("列 → 字段", "columns → fields"), title_justify="left", show_edge=False)
-        columns.add_column(w("列", "column"))
-        columns.add_column(w("字段", "field"))
-        columns.add_column(w("单位", "unit"))
+        columns = Table(title=w("columns"), title_justify="left", show_edge=False)
+        columns.add_column(w("column"))
+        columns.add_column(w("field"))
+        columns.add_column(w("unit"))
         units = layout.get("units", {})
         for header, fname in info["columns"].items():
             unit = units.get(header)
             serial = header == layout.get("serial_column")
             columns.add_row(
                 visible(header),
-                fname or (w("（序号列）", "(serial number)") if serial else w("—（未使用）", "— (not used)")),
+                fname or (w("serial") if serial else w("not_used")),
                 f"{unit['unit']} ({unit['from']})" if unit else "",
             )
         out.append(columns)
         if info["totals"]:
-            totals = Table(title=w("小计/合计行", "subtotal/total rows"), title_justify="left", show_edge=False)
+            totals = Table(title=w("totals"), title_justify="left", show_edge=False)
             for name in (
-                w("行", "line"),
-                w("标签", "label"),
-                w("列", "column"),
-                w("填写", "stated"),
-                w("逐行合计", "rows add up to"),
-                w("核对", "check"),
+                w("line"),
+                w("label"),
+                w("column"),
+                w("stated"),
+                w("computed"),
+                w("check"),
             ):
                 totals.add_column(name)
             for entry in info["totals"]:
@@ -135,7 +130,7 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
                     if check is None:
                         totals.add_row(str(entry["line"]), visible(entry["label"]), "", "", "", "")
                         continue
-                    mark = {True: "✓", False: w("✗ 不符", "✗ differs"), None: w("？有空值", "? blanks")}[check["ok"]]
+                    mark = {True: "✓", False: w("differs"), None: w("blanks")}[check["ok"]]
                     totals.add_row(
                         str(entry["line"]),
                         visible(entry["label"]),
@@ -146,20 +141,17 @@ def _view(data: dict[str, Any], lang: str) -> list[RenderableType]:
                     )
             out.append(totals)
         if info["skipped"]:
-            skipped = Table(title=w("未作为记录的行", "rows that are no record"), title_justify="left", show_edge=False)
-            skipped.add_column(w("行", "line"))
-            skipped.add_column(w("原因", "reason"))
-            skipped.add_column(w("内容", "text"))
+            skipped = Table(title=w("skipped"), title_justify="left", show_edge=False)
+            skipped.add_column(w("line"))
+            skipped.add_column(w("reason"))
+            skipped.add_column(w("text"))
             for row in info["skipped"]:
                 skipped.add_row(str(row["line"]), row["reason"], visible(row.get("text", "")))
             out.append(skipped)
         for sheet in info.get("skipped_sheets", []):
             out.append(
                 Text(
-                    w(
-                        f"未检查的工作表「{sheet['sheet']}」：{sheet['reason']}",
-                        f"sheet not checked: {sheet['sheet']}: {sheet['reason']}",
-                    ),
+                    w("sheet_skipped", sheet=sheet["sheet"], reason=sheet["reason"]),
                     style="yellow",
                 )
             )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # rich is imported by the commands that draw a table, not by 
 
 from lifeservices_cli.cli import common
 from lifeservices_cli.cli.common import IndicatorsOption, LangOption, OutputOption
+from lifeservices_cli.i18n import Lang, t
 
 # --------------------------------------------------------------------------- indicators list
 
@@ -51,13 +52,13 @@ def indicators_list(
         common.emit(common.render(*_listing_tables(data, language)), None)
 
 
-def _listing_tables(data: dict[str, Any], lang: str) -> "list[RenderableType]":
+def _listing_tables(data: dict[str, Any], lang: Lang) -> "list[RenderableType]":
     from rich.table import Table
     from rich.text import Text
 
     rows = data["indicators"]
-    table = Table(title=common.words(lang, f"指标（{len(rows)}）", f"Indicators ({len(rows)})"), title_justify="left")
-    headers = common.words(lang, "编号 名称 对象 类型 条款 规则", "id title entity kind clause rule").split()
+    table = Table(title=common.say("list.title", lang, count=len(rows)), title_justify="left")
+    headers = common.say("list.columns", lang).split()
     for n, header in enumerate(headers):
         table.add_column(header, overflow="fold", no_wrap=n == 0)
     for row in rows:
@@ -66,19 +67,11 @@ def _listing_tables(data: dict[str, Any], lang: str) -> "list[RenderableType]":
     if "not_checkable" in data:
         measures = data["not_checkable"]
         if not data["coverage_map"]:
-            out.append(
-                Text(common.words(lang, "这些指标包没有覆盖表（coverage）。", "These packs have no coverage map."))
-            )
+            out.append(Text(common.say("list.no_coverage", lang)))
             return out
-        title = common.words(
-            lang,
-            f"方案中有记载但无法用数据核验的措施（{len(measures)}）",
-            f"Measures documented but not checkable ({len(measures)})",
-        )
+        title = common.say("list.not_checkable", lang, count=len(measures))
         more = Table(title=title, title_justify="left")
-        for header in common.words(
-            lang, "条款 措施 原因 部分核验 部门", "clause measure reason partly-checked-by departments"
-        ).split():
+        for header in common.say("list.not_checkable_columns", lang).split():
             more.add_column(header, overflow="fold")
         for m in measures:
             more.add_row(m["ref"], m["title"], m["reason"], ", ".join(m["indicators"]), "、".join(m["departments"]))
@@ -108,32 +101,32 @@ def explain(
         common.emit(common.as_json(data) if chosen == "json" else common.render(*_explain_view(data, language)), None)
 
 
-def _explain_view(d: dict[str, Any], lang: str) -> "list[RenderableType]":
+def _explain_view(d: dict[str, Any], lang: Lang) -> "list[RenderableType]":
     from rich.table import Table
     from rich.text import Text
 
-    w = lambda zh, en: common.words(lang, zh, en)  # noqa: E731
+    def w(key: str, **params: object) -> str:
+        return common.say("explain." + key, lang, **params)
+
     head = Text(f"{d['id']}  ", style="bold")
     head.append(d["title"], style="bold")
     info = Table.grid(padding=(0, 2))
     info.add_column(style="bold", no_wrap=True)
     info.add_column(overflow="fold")
     clause = d["clause"]
-    info.add_row(w("条款", "clause"), " ".join(x for x in (clause["ref"], clause["section"], clause.get("item")) if x))
-    info.add_row(w("原文", "quote"), f"“{clause['quote']}”")
+    info.add_row(w("clause"), " ".join(x for x in (clause["ref"], clause["section"], clause.get("item")) if x))
+    info.add_row(w("quote"), f"“{clause['quote']}”")
     info.add_row(
-        w("对象", "entity"),
-        f"{d['entity']['name']}（{d['entity']['title']}）"
-        if lang == "zh"
-        else f"{d['entity']['name']} ({d['entity']['title']})",
+        w("entity"),
+        d["entity"]["name"] + t("punct.paren", lang, text=d["entity"]["title"]),
     )
-    info.add_row(w("类型", "kind"), d["kind"])
+    info.add_row(w("kind"), d["kind"])
     if d["applies_if"]:
-        info.add_row(w("适用条件", "applies if"), f"{d['applies_if']['title']}  [{d['applies_if']['formula']}]")
-    info.add_row(w("规则（原文用词）", "rule (the plan's words)"), d["rule_words"])
-    info.add_row(w("规则（符号）", "rule (symbols)"), d["rule_symbols"])
+        info.add_row(w("applies_if"), f"{d['applies_if']['title']}  [{d['applies_if']['formula']}]")
+    info.add_row(w("rule_words"), d["rule_words"])
+    info.add_row(w("rule_symbols"), d["rule_symbols"])
     for number, check in enumerate(d["checks"] if not d["aggregate"] else [], start=1):
-        label = w("公式", "formula") + (f" {number}" if len(d["checks"]) > 1 else "")
+        label = w("formula") + (f" {number}" if len(d["checks"]) > 1 else "")
         threshold = check["threshold_formula"] or check["threshold"]
         info.add_row(
             label,
@@ -142,48 +135,42 @@ def _explain_view(d: dict[str, Any], lang: str) -> "list[RenderableType]":
     if d["combine"] in ("all", "any"):
         info.add_row(
             "",
-            w("全部满足（且）", "all must hold (and)")
-            if d["combine"] == "all"
-            else w("满足其一（或）", "any one suffices (or)"),
+            w("all") if d["combine"] == "all" else w("any"),
         )
     if d["aggregate"]:
         agg = d["aggregate"]
-        info.add_row(w("汇总", "aggregate"), f"{agg['measure']} of {agg['of']} by {agg['by']}")
+        info.add_row(w("aggregate"), f"{agg['measure']} of {agg['of']} by {agg['by']}")
     if d["shortfall"]:
         s = d["shortfall"]
-        info.add_row(
-            w("差额", "shortfall"), f"{s['title']}: {s['formula']}{' (' + s['unit'] + ')' if s['unit'] else ''}"
-        )
-    info.add_row(w("责任部门", "departments"), "、".join(d["departments"]))
+        info.add_row(w("shortfall"), f"{s['title']}: {s['formula']}{' (' + s['unit'] + ')' if s['unit'] else ''}")
+    info.add_row(w("departments"), "、".join(d["departments"]))
     start, end = d["effective_from"], d["effective_to"]
-    span = w(f"{start or '—'} 起", f"from {start}") if start else w("长期有效", "always")
+    span = w("from", start=start) if start else w("always_in_force")
     if end:
-        span += w(f"，至 {end}", f" to {end}")
+        span += w("to", end=end)
     if not d["in_force"]:
-        span += w(f"（{d['as_of']} 不在有效期内）", f" (not in force on {d['as_of']})")
-    info.add_row(w("有效期", "in force"), span)
+        span += w("not_in_force", as_of=d["as_of"])
+    info.add_row(w("in_force"), span)
     dated = [v for v in d["versions"] if v["from"] or v["reference"]]
     for v in dated:
-        when = v["from"] or w("始终", "always")
+        when = v["from"] or w("always")
         ref = f"  — {v['reference']}" if v["reference"] else ""
-        info.add_row(w("规则版本", "dated rule"), f"{when}: {v['rule']} ({v['symbols']}){ref}")
+        info.add_row(w("dated_rule"), f"{when}: {v['rule']} ({v['symbols']}){ref}")
     for key, where in d["origin"].items():
         if key != "pack":
-            info.add_row(w("改动来源", "changed by"), f"{key}: {where}")
+            info.add_row(w("changed_by"), f"{key}: {where}")
     for note in d["notes"]:
-        info.add_row(w("说明", "note"), note)
+        info.add_row(w("note"), note)
 
-    fields = Table(title=w("需要的数据列", "Fields it needs"), title_justify="left")
-    for header in w(
-        "字段 名称 类型 单位 模板表头 可识别的表头", "field title type unit template-header headers-recognised"
-    ).split():
+    fields = Table(title=w("fields"), title_justify="left")
+    for header in w("fields_columns").split():
         fields.add_column(header.replace("-", " "), overflow="fold")
     for f in d["fields"]:
         fields.add_row(f["field"], f["title"], f["type"], f["unit"] or "", f["header"], "、".join(f["aliases"]))
 
     ex = d["example"]
-    example = Table(title=w(f"算例（{ex['as_of']}）", f"Worked example (as of {ex['as_of']})"), title_justify="left")
-    for header in w("记录 输入 状态 数值 差距 说明", "record inputs status value gap message").split():
+    example = Table(title=w("example", as_of=ex["as_of"]), title_justify="left")
+    for header in w("example_columns").split():
         example.add_column(header, overflow="fold")
     units = {f["field"]: f["unit"] for f in d["fields"]}
     titles = {f["field"]: f["title"] for f in d["fields"]}
@@ -204,8 +191,8 @@ def _explain_view(d: dict[str, Any], lang: str) -> "list[RenderableType]":
         )
     out: list[RenderableType] = [head, info, fields, example]
     if ex["aggregates"]:
-        aggs = Table(title=w("汇总结果", "Aggregate results"), title_justify="left")
-        for header in w("分组 状态 数值 差距 说明", "group status value gap message").split():
+        aggs = Table(title=w("aggregates"), title_justify="left")
+        for header in w("aggregates_columns").split():
             aggs.add_column(header, overflow="fold")
         for a in ex["aggregates"]:
             aggs.add_row(str(a["group"]), a["status"], _num(a["value"]), _num(a["gap"]), a["message"])
@@ -263,15 +250,9 @@ def lint(
             common.emit("".join(f"{p}\n" for p in result.problems), None)
             errors, warnings, files = len(result.errors), len(result.warnings), len(result.files)
             if result.problems:
-                summary = common.words(
-                    language,
-                    f"{errors} 个错误，{warnings} 个警告（{files} 个指标包）",
-                    f"{errors} error(s), {warnings} warning(s) in {files} pack file(s)",
-                )
+                summary = common.say("lint.problems", language, errors=errors, warnings=warnings, files=files)
             else:
-                summary = common.words(
-                    language, f"没有问题（{files} 个指标包）", f"no problems in {files} pack file(s)"
-                )
+                summary = common.say("lint.clean", language, files=files)
             typer.echo(summary, err=True)
     raise typer.Exit(result.exit_code(strict))
 
@@ -333,9 +314,7 @@ def template(
         common.emit(template_bytes(chosen, language, output, style), output)
         if output is not None:
             count = len(chosen.spec.fields)
-            typer.echo(
-                common.words(language, f"已写入 {output}（{count} 列）", f"wrote {output} ({count} columns)"), err=True
-            )
+            typer.echo(common.say("template.written", language, output=output, count=count), err=True)
 
 
 # --------------------------------------------------------------------------- schema

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from lifeservices_cli.i18n import Lang, t
+
 #: Inputs smaller than this in all are checked before a bar would be worth drawing.
 MIN_BYTES = 4 << 20
-_LABEL = {"zh": "检查", "en": "checking"}
 
 
 def _size(paths: Sequence[str | Path]) -> int:
@@ -28,7 +29,7 @@ def _size(paths: Sequence[str | Path]) -> int:
 
 
 @contextmanager
-def bar(paths: Sequence[str | Path], stream: TextIO, lang: str = "zh") -> Iterator[Callable[[float], None] | None]:
+def bar(paths: Sequence[str | Path], stream: TextIO, lang: Lang = "zh") -> Iterator[Callable[[float], None] | None]:
     """A callback taking the share of the input checked (0 to 1), or None when no bar is shown."""
     if not stream.isatty() or _size(paths) < MIN_BYTES:
         yield None
@@ -37,7 +38,7 @@ def bar(paths: Sequence[str | Path], stream: TextIO, lang: str = "zh") -> Iterat
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     console = Console(file=stream, stderr=True)
-    columns = (TextColumn(_LABEL.get(lang, _LABEL["en"])), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    columns = (TextColumn(t("cli.progress.checking", lang)), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("check", total=1.0)
         yield lambda share: progress.update(task, completed=min(max(share, 0.0), 1.0))

@@ -61,7 +61,7 @@ def formula_rule(check: Check, lang: Lang) -> RuleSlots:
     the threshold's title of a check whose threshold is a formula."""
     assert check.threshold_formula is not None
     shown = check.threshold_title.get(lang) if check.threshold_title else check.threshold_formula.text
-    return {"comparator": check.word if check.word and lang == "zh" else check.comparator, "threshold": shown}
+    return {"comparator": check.comparator_text(lang), "threshold": shown}
 
 
 def unit_slot(unit: str | None) -> str:

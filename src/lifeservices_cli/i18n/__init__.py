@@ -20,12 +20,14 @@ from typing import Literal, TypeAlias
 Lang: TypeAlias = Literal["zh", "en"]
 
 from lifeservices_cli.i18n.checks import CHECKS  # noqa: E402 - Lang first: the parts may use it
+from lifeservices_cli.i18n.cli import CLI  # noqa: E402
 from lifeservices_cli.i18n.history import HISTORY  # noqa: E402
 from lifeservices_cli.i18n.report import REPORT  # noqa: E402
+from lifeservices_cli.i18n.words import WORDS  # noqa: E402
 
 #: The one catalogue: every message and word, by namespaced key (``cell.``, ``msg.``, ``report.``,
 #: ``history.``, ``cli.``, ``punct.`` …), each in both languages.
-MESSAGES: dict[str, dict[str, str]] = {**CHECKS, **REPORT, **HISTORY}
+MESSAGES: dict[str, dict[str, str]] = {**CHECKS, **REPORT, **HISTORY, **CLI, **WORDS}
 
 
 def t(key: str, lang: Lang, **params: object) -> str:

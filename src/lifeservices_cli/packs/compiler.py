@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from lifeservices_cli.formula import Formula, FormulaError, compile_formula
+from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.packs.codes import code as registered
 from lifeservices_cli.packs.models import DatedRule, EntitySpec, Indicator, Localized, Parameter, RuleSpec
 from lifeservices_cli.semantics import comparators, units
@@ -62,15 +63,20 @@ class Check:
             return self.threshold
         return self.threshold_formula(values)
 
-    def rule_text(self, lang: str, against: Shown = None) -> str:
+    def comparator_text(self, lang: Lang) -> str:
+        """The comparator as a person reads it: the plan's word (``不低于``) in Chinese, which is
+        the only language the pack gives it in; the symbol otherwise."""
+        return self.word if (self.word and lang == "zh") else self.comparator
+
+    def rule_text(self, lang: Lang, against: Shown = None) -> str:
         """The rule as the plan would say it, e.g. ``不低于 500 m²`` or ``>= 500 m²`` (the threshold
         with the places a value ``against`` it needs, ``numbers.display``)."""
-        shown = self.word if (self.word and lang == "zh") else self.comparator
+        shown = self.comparator_text(lang)
         threshold = self.threshold
         if self.threshold_formula is not None:
             value = self.threshold_title.get(lang) if self.threshold_title else self.threshold_formula.text
         elif isinstance(threshold, bool):
-            value = ("是" if threshold else "否") if lang == "zh" else ("yes" if threshold else "no")
+            value = t("words.yes" if threshold else "words.no", lang)
         else:
             value = display(threshold, against=against)
         return f"{shown} {value}{' ' + self.unit if self.unit else ''}"

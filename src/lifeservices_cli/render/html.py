@@ -15,7 +15,7 @@ from collections import Counter
 
 from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, PASS, AggregateResult, Result
-from lifeservices_cli.i18n import Lang, w
+from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     SHOWN,
@@ -273,7 +273,7 @@ def render(report: Report, *, by: View | None = None) -> str:
         f"{e(w('generated_by', lang, tool='lifeservices-cli', version=__version__))}</footer>",
     ]
     return (
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{t("lang.html", lang)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
-from lifeservices_cli.i18n import Lang, w
+from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.render.common import (
     Problem,
     View,
@@ -89,12 +89,12 @@ def render(report: Report, *, by: View | None = None) -> str:
     seen = tallies(report, view, MAX_PROBLEMS)  # one pass over the results
     groups, districts = seen.groups, seen.districts
     s = report.summary()
-    summary = f"**{w('summary', lang)}**：" if lang == "zh" else f"**{w('summary', lang)}**: "
+    summary = f"**{w('summary', lang)}**{t('punct.colon', lang)}"
     summary += w("records_checks", lang, records=s["records"], checks=s["checks"])
     summary += f" — {counts_text(Counter({k: s[k] for k in s if isinstance(s[k], int)}), lang)}"
     if s["aggregates"]["checks"]:
         agg = Counter({k: v for k, v in s["aggregates"].items() if k != "checks"})
-        summary += f"；{w('aggregates', lang)}：" if lang == "zh" else f"; {w('aggregates', lang)}: "
+        summary += f"{t('punct.semicolon', lang)}{w('aggregates', lang)}{t('punct.colon', lang)}"
         summary += counts_text(agg, lang)
     out = [f"## {w('report_title', lang)}", "", summary, ""]
     note = unlisted_note(report)

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, AggregateResult, Result
-from lifeservices_cli.i18n import Lang, w
+from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by
 from lifeservices_cli.report.model import Report
@@ -205,7 +205,7 @@ def _log(
                     }
                 },
                 "invocations": [invocation],
-                "language": "zh-CN" if lang == "zh" else "en-US",
+                "language": t("lang.sarif", lang),
                 "columnKind": "unicodeCodePoints",
                 "results": [_SLOT],
                 "properties": {

@@ -120,7 +120,7 @@ def html_table(headers: list[str], rows: list[list[str]], classes: list[str] | N
 
 def html_page(title: str, body: list[str], lang: Lang) -> str:
     return (
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{t("lang.html", lang)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
         + "\n".join(body)

@@ -37,7 +37,7 @@ from lifeservices_cli.history.render.common import (
     title_map,
     word,
 )
-from lifeservices_cli.i18n import Lang
+from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.render.common import visible
 from lifeservices_cli.render.markdown import md
 
@@ -112,8 +112,7 @@ def _count_rows(doc: dict[str, Any], lang: Lang) -> list[list[str]]:
 
 
 def _summary_line(doc: dict[str, Any], lang: Lang) -> str:
-    sep = "，" if lang == "zh" else ", "
-    return sep.join(f"{word(c, lang)} {doc['summary'][c]}" for c in CHANGES)
+    return t("punct.comma", lang).join(f"{word(c, lang)} {doc['summary'][c]}" for c in CHANGES)
 
 
 def _compare_title(doc: dict[str, Any], lang: Lang) -> str:
