@@ -74,6 +74,15 @@ def _open(url: str | None, create: bool = False) -> Store:
     return open_store(url, create=create)
 
 
+def _run(url: str | None, run: str) -> tuple[Store, dict[str, Any]]:
+    """The store and the run that ``run`` (an id or a period label: its latest run) names."""
+    from lifeservices_cli.history.runs import list_runs, resolve
+
+    store = _open(url)
+    run_id = resolve(store, run)
+    return store, next(r for r in list_runs(store) if r["id"] == run_id)
+
+
 history_app = typer.Typer(
     help="The runs saved by check --save: list them, show one, delete one.",
     no_args_is_help=False,
@@ -125,11 +134,7 @@ def history_show(
 ) -> None:
     """Show one run: when, as_of, period, packs, inputs, settings and summary."""
     with common.guard():
-        from lifeservices_cli.history.runs import list_runs, resolve
-
-        store = _open(history)
-        run_id = resolve(store, run)
-        found = next(r for r in list_runs(store) if r["id"] == run_id)
+        _, found = _run(history, run)
         if fmt is ListFormat.json:
             common.emit(json.dumps(found, ensure_ascii=False, indent=2) + "\n", None)
             return
@@ -157,11 +162,10 @@ def history_delete(
 ) -> None:
     """Delete one run and everything saved with it (asks first unless --yes)."""
     with common.guard():
-        from lifeservices_cli.history.runs import delete_run, list_runs, resolve
+        from lifeservices_cli.history.runs import delete_run
 
-        store = _open(history)
-        run_id = resolve(store, run)
-        found = next(r for r in list_runs(store) if r["id"] == run_id)
+        store, found = _run(history, run)
+        run_id = found["id"]
         if not yes:
             if not sys.stdin.isatty():
                 raise UsageError(f"delete run {run_id} ({found['period']}): confirm with --yes (no terminal to ask)")
