@@ -11,7 +11,7 @@ import pytest
 
 from lifeservices_cli.pipeline import check_files
 from lifeservices_cli.render import Format, Options, View
-from lifeservices_cli.render.common import Worst
+from lifeservices_cli.render.problems import Worst
 from lifeservices_cli.report.model import Report
 
 ROOT = Path(__file__).resolve().parents[2]

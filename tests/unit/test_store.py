@@ -116,7 +116,8 @@ def test_the_cli_writes_a_large_json_report_in_place_and_leaves_no_spool(cli, tm
 @pytest.mark.parametrize("scan_bytes", [1500, 1 << 20])
 def test_tables_from_the_spool_are_the_tables_from_results(tmp_path: Path, monkeypatch, by: str, scan_bytes: int):
     from lifeservices_cli.render import table
-    from lifeservices_cli.render.common import View, results_with, worst_per_indicator
+    from lifeservices_cli.render.common import View
+    from lifeservices_cli.render.problems import results_with, worst_per_indicator
     from lifeservices_cli.report import store
 
     monkeypatch.setattr(store, "SCAN_BYTES", scan_bytes)  # blocks cut between any two entries

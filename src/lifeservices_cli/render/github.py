@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING
 from lifeservices_cli.i18n import w
-from lifeservices_cli.render.common import group_name, record_label, visible, worst_by
+from lifeservices_cli.render.common import group_name, record_label, visible
+from lifeservices_cli.render.problems import worst_by
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources.model import file_of
 

@@ -19,10 +19,7 @@ from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     SHOWN,
-    Groups,
-    Problem,
     View,
-    Worst,
     counts_text,
     gap_text,
     group_name,
@@ -31,12 +28,12 @@ from lifeservices_cli.render.common import (
     record_label,
     rule_text,
     status_text,
-    tallies,
     unlisted_note,
     value_text,
     visible,
 )
 from lifeservices_cli.render.html_assets import CSP, SCRIPT, STYLE
+from lifeservices_cli.render.problems import Groups, Problem, Worst, tallies
 from lifeservices_cli.report.model import Report
 
 MAX_ROWS = 5000

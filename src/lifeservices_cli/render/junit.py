@@ -167,7 +167,8 @@ def _large_suites(
     limit: int = PER_SUITE,
 ) -> list[str]:
     """Suites that list at most ``limit`` of their most important problems; the rest are two summary cases."""
-    from lifeservices_cli.render.common import PROBLEMS, worst_by
+    from lifeservices_cli.render.common import PROBLEMS
+    from lifeservices_cli.render.problems import worst_by
 
     by = ("source", "indicator")
     everything = worst_by(report, 0, by)  # the counts of every status, nothing kept

@@ -14,7 +14,6 @@ from collections import Counter
 from lifeservices_cli.engine.results import ELIGIBLE, FAIL, INVALID, MISSING, NA, NOT_ELIGIBLE, PASS, AggregateResult
 from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.render.common import (
-    Problem,
     View,
     counts_text,
     group_name,
@@ -22,10 +21,10 @@ from lifeservices_cli.render.common import (
     rate_text,
     record_label,
     status_text,
-    tallies,
     unlisted_note,
     visible,
 )
+from lifeservices_cli.render.problems import Problem, tallies
 from lifeservices_cli.report.model import Report
 
 MAX_PROBLEMS = 50

@@ -25,7 +25,8 @@ from lifeservices_cli._version import __version__
 from lifeservices_cli.engine.results import FAIL, INVALID, MISSING, AggregateResult, Result
 from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
-from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text, worst_by
+from lifeservices_cli.render.common import clean, group_name, labelled, record_key, rule_text
+from lifeservices_cli.render.problems import worst_by
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.semantics.numbers import ZERO, to_json
 from lifeservices_cli.sources.model import file_of

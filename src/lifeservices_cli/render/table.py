@@ -23,23 +23,19 @@ from lifeservices_cli.i18n import Lang, t, w
 from lifeservices_cli.packs.compiler import CompiledIndicator
 from lifeservices_cli.render.common import (
     PROBLEMS,
-    Groups,
-    Problem,
     View,
-    Worst,
     counts_text,
     gap_text,
     group_name,
     nothing_listed,
     rate_text,
     record_label,
-    results_with,
     rule_text,
     unlisted_note,
     value_text,
     visible,
-    worst_per_indicator,
 )
+from lifeservices_cli.render.problems import Groups, Problem, Worst, results_with, worst_per_indicator
 from lifeservices_cli.report.model import Report
 
 LIMIT = 30

@@ -31,7 +31,6 @@ from lifeservices_cli.render.common import (
     PROBLEMS,
     SHOWN,
     View,
-    group_keys,
     group_name,
     number_text,
     rule_text,
@@ -40,6 +39,7 @@ from lifeservices_cli.render.common import (
     visible,
 )
 from lifeservices_cli.render.csv import indicator_cells
+from lifeservices_cli.render.problems import group_keys
 from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.semantics.numbers import ZERO, Shown
