@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lifeservices_cli.engine.records import Aggregator, Engine
+from lifeservices_cli.engine.aggregate import Aggregator
+from lifeservices_cli.engine.records import Engine
 from lifeservices_cli.i18n import Lang
 from lifeservices_cli.packs.loader import load_packs
 from lifeservices_cli.packs.packset import PackSet

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from tests.helpers import COMMUNITY_HEADER, write
 
-from lifeservices_cli.engine.records import Aggregator, Engine
+from lifeservices_cli.engine.aggregate import Aggregator
+from lifeservices_cli.engine.records import Engine
 from lifeservices_cli.packs.loader import load_packs
 from lifeservices_cli.pipeline import check_files
 from lifeservices_cli.render import Format, Options
