@@ -10,6 +10,7 @@ from pathlib import Path
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.packs import loader as packs
 from lifeservices_cli.packs.compiler import CompiledIndicator
+from lifeservices_cli.packs.packset import PackSet
 
 #: What a bundled file is called in output, so no machine path is ever shown.
 BUNDLED_MARK = "(bundled) "
@@ -24,7 +25,7 @@ def did_you_mean(what: str, wanted: str, known: Iterable[str]) -> UsageError:
     return UsageError(f"unknown {what} {wanted!r}; known: {', '.join(names) or 'none'}")
 
 
-def find_indicator(packset: packs.PackSet, indicator_id: str) -> CompiledIndicator:
+def find_indicator(packset: PackSet, indicator_id: str) -> CompiledIndicator:
     try:
         return packset.get(indicator_id)
     except KeyError:

@@ -186,7 +186,8 @@ def render(*items: "RenderableType") -> str:
     )
     for item in items:
         console.print(item)
-    return console.file.getvalue()  # type: ignore[attr-defined]  # rich types its file as IO[str]
+    assert isinstance(console.file, io.StringIO)  # rich types its file as IO[str]
+    return console.file.getvalue()
 
 
 def as_json(data: Any) -> str:

@@ -55,7 +55,8 @@ class Format(StrEnum):
     def renderer(self) -> Callable[..., str | bytes]:
         """The function that renders this format (imported lazily: small runs stay fast)."""
         module = importlib.import_module(f"lifeservices_cli.render.{FORMATS[self].module}")
-        return module.render
+        render: Callable[..., str | bytes] = module.render
+        return render
 
     def options(self, options: Options) -> dict[str, Any]:
         """The keyword options this format's ``render`` takes."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -76,7 +77,7 @@ def _heading(ind: CompiledIndicator, lang: Lang) -> Text:
     return title
 
 
-def _cut_note(worst: Worst, lang: Lang, shown: int | None = None) -> Text:
+def _cut_note(worst: Worst[Any], lang: Lang, shown: int | None = None) -> Text:
     counts = counts_text(worst.counts, lang)
     shown = len(worst.items()) if shown is None else shown
     return Text(w("table_cut", lang, total=worst.total, counts=counts, shown=shown), style="dim")

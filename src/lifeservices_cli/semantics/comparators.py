@@ -125,4 +125,4 @@ def parse_rule(text: str) -> ParsedRule:
 
 def compare(symbol: str, value: object, threshold: object) -> bool:
     """Apply the comparator ``symbol``."""
-    return SYMBOLS[symbol](value, threshold)
+    return bool(SYMBOLS[symbol](value, threshold))

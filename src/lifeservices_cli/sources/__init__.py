@@ -14,12 +14,13 @@ from pathlib import Path
 
 from lifeservices_cli.errors import UsageError
 from lifeservices_cli.i18n import Lang, t
+from lifeservices_cli.packs.compiler import Entity
 from lifeservices_cli.packs.packset import PackSet
 from lifeservices_cli.sources import layout as _layout
 from lifeservices_cli.sources.binding import Binding, Options, _winner, bind, bind_table, choose_entity
 from lifeservices_cli.sources.delimited import detect_encoding, read_csv_grid
 from lifeservices_cli.sources.grid import Grid
-from lifeservices_cli.sources.model import SHEET_MARK, InputInfo, Record, RowProblem, Table
+from lifeservices_cli.sources.model import SHEET_MARK, InputInfo, Record, RowProblem, Rows, Table
 from lifeservices_cli.sources.structured import read_structured, table_from_items
 from lifeservices_cli.sources.workbook import SUFFIXES as WORKBOOK_SUFFIXES
 from lifeservices_cli.sources.workbook import Workbook, cell_text
@@ -120,7 +121,7 @@ def _bind_grid(grid: Grid, path: Path, packset: PackSet, options: Options, lang:
     return bind_table(table, path, packset, lang=lang, options=options, chosen=ent, sample=sample)
 
 
-def _table(found: _layout.Layout, grid: Grid, ent, path: Path, packset: PackSet, options: Options) -> Table:
+def _table(found: _layout.Layout, grid: Grid, ent: Entity, path: Path, packset: PackSet, options: Options) -> Table:
     header = found.header
     labels = tuple(
         c
@@ -146,7 +147,7 @@ def _table(found: _layout.Layout, grid: Grid, ent, path: Path, packset: PackSet,
     table.skipped = list(found.skipped)
     outside: list[tuple[int, list[str]]] = []
 
-    def rows() -> Iterator:
+    def rows() -> Rows:
         yield from found.rows(labels, outside, table)
         if outside:
             table.layout["outside_cells"] = outside
@@ -155,7 +156,7 @@ def _table(found: _layout.Layout, grid: Grid, ent, path: Path, packset: PackSet,
     if grid.again is not None:
         again_grid = grid.again
 
-        def again() -> Iterator:
+        def again() -> Rows:
             copy = Grid(
                 again_grid(), grid.encoding, grid.sheet, grid.delimiter, grid.merges, [], [], grid.csv, again_grid
             )
