@@ -270,6 +270,28 @@ def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: i
         assert render(columns) == render(records)
 
 
+def test_ids_repeated_across_blocks_are_warned_as_the_record_engine_warns(tmp_path: Path, monkeypatch):
+    from lifeservices_cli.engine.columnar import reader
+
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)  # the repeats fall in different blocks
+    header = "社区编码,社区名称,县（市、区）,是否新建,户数（户）,综合服务设施面积（平方米）"
+    rows = [f"C{n},社区{n},洮北区,是,100,600" for n in range(2000)]
+    rows[1500] = "C7,社区1500,洮北区,是,100,600"  # C7 again, far from line 9
+    rows[1900] = "C7,社区1900,洮北区,是,100,600"
+    rows[1950] = "C1949,社区1950,洮北区,是,100,600"  # next to its twin
+    path = tmp_path / "ids.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    records = check_files([path], lang="en", as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([path], lang="en", as_of=date(2025, 1, 1), engine="columns")
+    assert columns.store.spooled
+    warned = [w for w in columns.inputs[0].warnings if "more than once" in w]
+    assert warned == [w for w in records.inputs[0].warnings if "more than once" in w]
+    assert [w.split(": ", 1)[1] for w in warned] == [
+        "record id C7 appears more than once (lines 9, 1502, 1902)",
+        "record id C1949 appears more than once (lines 1951, 1952)",
+    ]
+
+
 def test_a_cell_spanning_lines_in_a_later_block_falls_back(tmp_path: Path, monkeypatch):
     from lifeservices_cli.engine.columnar import reader
 
