@@ -125,7 +125,7 @@ def group_name(group: str | None, lang: Lang) -> str:
 
 def labelled(key: str, value: str, lang: Lang) -> str:
     """``数值：480 m²`` / ``Value: 480 m²``."""
-    return f"{w(key, lang)}{'：' if lang == 'zh' else ': '}{value}"
+    return t("punct.labelled", lang, label=w(key, lang), text=value)
 
 
 def counts_text(counts: Counter[str], lang: Lang, statuses: Iterable[str] = SHOWN) -> str:

@@ -212,7 +212,8 @@ def _duplicates(plan: Plan, ids: list[pl.DataFrame]) -> dict[str, list[int]]:
     repeated = pl.concat(parts)
     if repeated.is_empty():
         return {}
-    lines = {line for frame in ids for line in frame.filter(pl.col("h").is_in(repeated.implode())).get_column("_line")}
+    again = pl.col("h").is_in(repeated.implode())
+    lines = {line for frame in ids for line in frame.filter(again).get_column("_line")}
     index = plan.columns["id"][0]
     convert = plan.converters[index]
     seen: dict[str, list[int]] = {}
