@@ -258,8 +258,7 @@ def compile_check(
     if parsed.unit is not None and isinstance(threshold, Fraction):
         if unit is None:
             known = units.lookup(parsed.unit)
-            if known is None:
-                raise Located([*loc, "rule"], f"unknown unit {parsed.unit!r} in the rule", "LS031")
+            assert known is not None  # parse_rule refuses a unit it does not know (LS030)
             unit = known.symbol
         factor = units.conversion(parsed.unit, unit)
         if factor is None:
