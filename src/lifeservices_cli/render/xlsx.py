@@ -38,9 +38,9 @@ from lifeservices_cli.render.common import (
     value_text,
     visible,
 )
-from lifeservices_cli.render.csv import indicator_cells
+from lifeservices_cli.render.csv import result_cells
 from lifeservices_cli.render.problems import group_keys
-from lifeservices_cli.render.rows import is_formula_like, layout, listed, rows
+from lifeservices_cli.render.rows import IndicatorColumns, is_formula_like, layout, listed, rows
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.semantics.numbers import ZERO, Shown
 
@@ -197,6 +197,13 @@ class _Book:
                 sheet.index = index
         return ws
 
+    def abandon(self) -> None:
+        """Close the sheets' temporary files without writing the workbook."""
+        for ws in self.wb.worksheets():
+            if ws.row_data_fh is not None and not ws.row_data_fh_closed:
+                ws.row_data_fh.close()
+                ws.row_data_fh_closed = True
+
     def close(self) -> None:
         try:
             self.wb.close()
@@ -314,12 +321,8 @@ def _results_sheet(
             continue
         out: list[Any] = [_data_cell(c) for c in row.cells]
         for ic in plan.indicators:
-            status, value, gap = indicator_cells(row, ic, lang)
             got = row.results.get(ic.indicator.id)
-            threshold = got.threshold if got is not None else None
-            out.extend(
-                [sheet.status(got.status, lang) if got else None, _number(value, threshold), _number(_gap(got), ZERO)]
-            )
+            out.extend(result_values(sheet, got, ic, lang) if got is not None else [None, None, None])
             if got is not None:
                 districts.setdefault(got.district, Counter())[got.status] += 1
                 if problems is not None and got.status in PROBLEMS:
@@ -328,8 +331,10 @@ def _results_sheet(
     sheet.autofilter(len(header))
 
 
-def _gap(r: Result | None) -> Fraction | None:
-    return r.gap if r is not None else None
+def result_values(sheet: _Sheet, r: Result, ic: IndicatorColumns, lang: Lang) -> list[Any]:
+    """The status, value and gap cells of one result on the results sheet, as ``_Sheet.append`` takes them."""
+    _, value, _ = result_cells(r, ic, lang)
+    return [sheet.status(r.status, lang), _number(value, r.threshold), _number(r.gap, ZERO)]
 
 
 def _summary_sheet(sheet: _Sheet, report: Report, full: list[_Sheet]) -> None:
@@ -405,6 +410,17 @@ def render(report: Report, *, by: View | None = None) -> bytes:
 
 
 def _write(report: Report, target: Any, by: View | None) -> None:
+    if FAST and by is None and report.store.spooled:  # a large run: the results sheet made in polars
+        from lifeservices_cli.render import fastrows
+
+        book = _Book(target, report.lang)
+        try:
+            _fill(report, book, by, fast=True)
+            return
+        except fastrows.NotFast:  # nothing is written before the book closes: start again the ordinary way
+            book.abandon()
+        finally:
+            book._scratch.cleanup()
     book = _Book(target, report.lang)
     try:
         _fill(report, book, by)
@@ -412,7 +428,7 @@ def _write(report: Report, target: Any, by: View | None) -> None:
         book._scratch.cleanup()
 
 
-def _fill(report: Report, book: _Book, by: View | None) -> None:
+def _fill(report: Report, book: _Book, by: View | None, fast: bool = False) -> None:
     lang = report.lang
     used = {w(k, lang).lower() for k in ("results", "summary", "by_district")}
     indicators = {ind.id: ind for ind in report.packset.indicators}
@@ -420,7 +436,12 @@ def _fill(report: Report, book: _Book, by: View | None) -> None:
     districts: dict[str | None, Counter[str]] = {}
     # Sheets appear in creation order: results first (the sheet Excel opens), problem sheets last.
     results, summary, per_district = (_Sheet(book, w(k, lang), used) for k in ("results", "summary", "by_district"))
-    _results_sheet(results, report, districts, problems)
+    if fast:
+        from lifeservices_cli.render import fastxlsx
+
+        fastxlsx.results_sheet(results, report, districts)
+    else:
+        _results_sheet(results, report, districts, problems)
     full = [x for x in [results, *(problems.sheets.values() if problems else ())] if len(x.parts) > 1]
     _summary_sheet(summary, report, full)
     _districts_sheet(per_district, report, districts)
@@ -430,3 +451,7 @@ def _fill(report: Report, book: _Book, by: View | None) -> None:
                 problems.add_aggregate(indicators[a.indicator], a)
         problems.finish()
     book.close()
+
+
+#: Whether a large run's results sheet is made in polars (``render.fastxlsx``); the tests turn it off to compare.
+FAST = True

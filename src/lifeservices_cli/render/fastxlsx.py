@@ -1,0 +1,313 @@
+"""The results sheet of a large run (a spooled store) written in polars: rows from
+``fastrows.blocks``, their sheet XML made block by block with vectorised string expressions and
+written straight to the worksheet's constant-memory row file.
+
+Every cell is the bytes xlsxwriter (3.3) writes for the cell ``_Sheet.append`` would write, or
+it is made in Python by the same steps (``_cell``): a record's plain decimal is a number
+(``f"{x:.16G}"``, made once per distinct decimal), other text an inline string (xlsxwriter's
+``_xHHHH_`` and ``&<>`` escaping, ``xml:space="preserve"`` for leading or trailing white space);
+text with a control or invisible character, a formula-like start, ``<r>`` at its start or more
+than 16,383 characters is made in Python. Styles get their index in the order the ordinary path
+first uses them (the workbook's styles part depends on it). ``--by`` (problem sheets) is left to
+the ordinary path (``NotFast``), as is whatever ``fastrows`` leaves to it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
+
+from lifeservices_cli.i18n import t as catalogue
+from lifeservices_cli.render import fastrows, xlsx
+from lifeservices_cli.render.common import status_text, visible
+from lifeservices_cli.render.fastrows import NotFast
+from lifeservices_cli.render.rows import is_formula_like, layout
+from lifeservices_cli.report.model import Report
+
+#: Rows put into one piece of XML text at a time (bounds the memory of a block's text).
+XML_ROWS = 8192
+
+
+def _char_class(chars: list[str]) -> str:
+    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+
+
+_BMP = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+#: What ``visible`` changes (controls but tab and newline, bidi controls, separators, BOM, XML's non-characters).
+_CHANGED = "[" + _char_class([c for c in _BMP if visible(c) != c]) + "]"
+#: Python's ``\s`` (xlsxwriter's test for ``xml:space="preserve"``; none past U+3000).
+_SPACE = _char_class([c for c in _BMP if re.match(r"\s", c)])
+_PRESERVE = f"^[{_SPACE}]|[{_SPACE}]$"
+#: ``_data_cell``'s numbers in ASCII digits (made here) and in any digits (Python's ``\d``: made in Python).
+_NUMERIC_ASCII = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,12})?$"
+_NUMERIC_ANY = r"^-?(?:0|[1-9]\d{0,14})(?:\.\d{1,12})?$"
+#: A plain decimal as ``fastrows`` makes a value or gap.
+_DECIMAL = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_SLOW = "\x00"  # a cell made in Python: "\x00{style}\x00{body}"
+
+_XML = XMLwriter()
+
+
+def _num(number: Any) -> str:
+    return f"><v>{number:.16G}</v></c>"
+
+
+def _string(text: str) -> str:
+    """An inline string cell after its ``r`` and ``s`` attributes, as xlsxwriter writes it."""
+    text = _XML._escape_control_characters(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return f' t="inlineStr"><is>{text}</is></c>'
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f' t="inlineStr"><is><t{preserve}>{_XML._escape_data(text)}</t></is></c>'
+
+
+def _cell(value: Any, style: str | None = None) -> tuple[str, str] | None:
+    """(its style, its XML after the ``r`` and ``s`` attributes) of a value as ``_Sheet.append``
+    writes it; ``None``: no cell."""
+    if value is None:
+        return None
+    if isinstance(value, xlsx.Styled):
+        value, style = value.value, value.style
+    if isinstance(value, bool):
+        raise NotFast("a boolean cell")
+    if isinstance(value, int | float):
+        return style or "", _num(value)
+    if isinstance(value, Decimal):
+        return style or "", _num(float(value))
+    if isinstance(value, Fraction):
+        number = xlsx._number(value)
+        return style or "", _string(number) if isinstance(number, str) else _num(number)
+    text = xlsx._fit(visible(str(value)))
+    if not text:
+        return (style, "/>") if style is not None else None
+    if is_formula_like(text):
+        return "quoted", _string(text)
+    return style or "", _string(text)
+
+
+def _slow(value: Any) -> str:
+    made = _cell(value)
+    return _SLOW if made is None else f"{_SLOW}{made[0]}{_SLOW}{made[1]}"
+
+
+def _decimals(columns: list[pl.Series]) -> dict[str, str]:
+    """Each distinct decimal with a point in these columns as xlsxwriter writes ``float(x)``."""
+    seen: set[str] = set()
+    for series in columns:
+        seen.update(series.filter(series.str.contains(r"^-?[0-9]+\.[0-9]+$")).unique().to_list())
+    return {text: f"{float(text):.16G}" for text in seen}
+
+
+def _numbers(text: pl.Series, decimals: dict[str, str]) -> pl.Series:
+    """A number cell's XML for each decimal of ``text`` (ASCII digits, ``_data_cell``'s or ``fastrows``')."""
+    digits = text.replace_strict(decimals, default=text) if decimals else text
+    return pl.select(pl.lit("><v>") + pl.lit(digits) + pl.lit("</v></c>")).to_series()
+
+
+def _strings(text: pl.Series) -> pl.Series:
+    """An inline string cell's XML for each text (one ``visible`` leaves as it is)."""
+    t = pl.lit(text)
+    escaped = (
+        t.str.replace_all(r"(_x[0-9a-fA-F]{4}_)", "_x005F${1}")
+        .str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
+    preserve = pl.when(t.str.contains(_PRESERVE)).then(pl.lit(' xml:space="preserve"')).otherwise(pl.lit(""))
+    return pl.select(
+        pl.lit(' t="inlineStr"><is><t') + preserve + pl.lit(">") + escaped + pl.lit("</t></is></c>")
+    ).to_series()
+
+
+def _text_cells(text: pl.Series, numeric: bool, decimals: dict[str, str]) -> tuple[pl.Series, pl.Series]:
+    """Styles and XML of a column of text as ``_Sheet.append`` writes it (``numeric``: through ``_data_cell``)."""
+    number = text.str.contains(_NUMERIC_ASCII) if numeric else pl.repeat(False, len(text), eager=True)
+    python = ~number & (
+        text.str.contains(_CHANGED)
+        | text.str.contains(r"^[=+\-@\t\r]")
+        | text.str.starts_with("<r>")
+        | (text.str.len_chars() > xlsx.EXCEL_CELL // 2)
+    )
+    if numeric:
+        python = python | (~number & text.str.contains(_NUMERIC_ANY))
+    body = pl.select(
+        pl.when(number)
+        .then(pl.lit(_numbers(text, decimals)))
+        .when(pl.lit(text) == "")
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.lit(_strings(text)))
+    ).to_series()
+    style = pl.repeat("", len(text), eager=True)
+    where = python.arg_true()
+    if where.len():
+        made = [_cell(xlsx._data_cell(x) if numeric else x) for x in text.gather(where)]
+        style = style.scatter(where, [m[0] if m else "" for m in made])
+        body = body.scatter(where, [m[1] if m else None for m in made])
+    return style, body
+
+
+def _result_cells(
+    text: pl.Series, words: dict[str, tuple[str, str]], decimals: dict[str, str]
+) -> tuple[pl.Series, pl.Series]:
+    """Styles and XML of a status, value or gap column of ``fastrows.blocks``: a fixed word, a
+    decimal, nothing (``""``) or a cell made in Python (``_slow``)."""
+    t = pl.lit(text)
+    slow = t.str.starts_with(_SLOW)
+    parts = t.str.split(_SLOW)
+    known = t.is_in(list(words)) if words else pl.lit(False)
+    decimal = t.str.contains(_DECIMAL)
+    if not pl.select((slow | known | decimal | (t == "")).all()).item():
+        raise NotFast("a cell that is not a word, a decimal or made in Python")
+    word_style = {k: v[0] for k, v in words.items()}
+    word_body = {k: v[1] for k, v in words.items()}
+    out = pl.select(
+        pl.when(slow)
+        .then(parts.list.get(1, null_on_oob=True))
+        .when(known)
+        .then(t.replace_strict(word_style, default="") if words else pl.lit(""))
+        .otherwise(pl.lit(""))
+        .alias("style"),
+        pl.when(slow)
+        .then(parts.list.get(2, null_on_oob=True))
+        .when(known)
+        .then(t.replace_strict(word_body, default=None) if words else pl.lit(None, pl.String))
+        .when(decimal)
+        .then(pl.lit(_numbers(text, decimals)))
+        .otherwise(pl.lit(None, pl.String))
+        .alias("body"),
+    )
+    body = out.get_column("body")
+    body = pl.select(pl.when(body == "").then(pl.lit(None, pl.String)).otherwise(body)).to_series()
+    return out.get_column("style").fill_null(""), body
+
+
+class _Writer:
+    """Blocks of rows as sheet XML, written to the sheet's row file, with xlsxwriter's bookkeeping."""
+
+    def __init__(self, sheet: xlsx._Sheet, report: Report):
+        self.sheet, self.report = sheet, report
+        plan = layout(report)
+        self.width = len(plan.columns)
+        self.columns = len(plan.header(report.lang))
+        self.letters = [xl_col_to_name(i) for i in range(self.columns)]
+        lang = report.lang
+        words: dict[str, tuple[str, str]] = {}
+        for status in fastrows._STATUSES:
+            made = _cell(sheet.status(status, lang))
+            assert made is not None
+            words[status_text(status, lang)] = made
+        if len(words) != len(fastrows._STATUSES):
+            raise NotFast("two statuses with one word")
+        self.status_words = words
+        self.value_words: dict[str, tuple[str, str]] = {}
+        for key in ("words.yes", "words.no"):
+            made = _cell(catalogue(key, lang))
+            assert made is not None
+            self.value_words[catalogue(key, lang)] = made
+
+    def write(self, block: pl.DataFrame) -> None:
+        sheet = self.sheet
+        while block.height:
+            if sheet.rows >= xlsx.EXCEL_ROWS:
+                sheet._next_part()
+            room = xlsx.EXCEL_ROWS - sheet.rows
+            part, block = block.slice(0, room), block.slice(room)
+            for start in range(0, part.height, XML_ROWS):
+                self._put(part.slice(start, XML_ROWS))
+
+    def _cells(self, block: pl.DataFrame) -> list[tuple[pl.Series, pl.Series]]:
+        series = block.get_columns()
+        record = series[: self.width]
+        results = series[self.width : -2]
+        decimals = _decimals([*record, *(s for s in results if not s.name.startswith("s:"))])
+        out = [_text_cells(s, True, decimals) for s in record]
+        for s in results:
+            words = self.status_words if s.name.startswith("s:") else self.value_words
+            out.append(_result_cells(s, words if not s.name.startswith("g:") else {}, decimals))
+        source = series[-2]
+        made = _cell(source[0]) if len(source) else None
+        out.append(
+            (
+                pl.repeat(made[0] if made else "", len(source), eager=True),
+                pl.repeat(made[1] if made else None, len(source), eager=True, dtype=pl.String),
+            )
+        )
+        line = series[-1]
+        out.append((pl.repeat("", len(line), eager=True), _numbers(line, {})))
+        return out
+
+    def _styles(self, cells: list[tuple[pl.Series, pl.Series]]) -> dict[str, str]:
+        """The ``s`` attribute of each style: indexes given in the order the cells first use them."""
+        formats = self.sheet.book.formats
+        first: dict[str, tuple[int, int]] = {}
+        for col, (style, body) in enumerate(cells):
+            used = style.filter(body.is_not_null())
+            for key in used.unique().to_list():
+                if key and formats[key].xf_index is None:
+                    row = int((used == key).arg_true()[0])
+                    first[key] = min(first.get(key, (row, col)), (row, col))
+        for key in sorted(first, key=lambda k: first[k]):
+            formats[key]._get_xf_index()
+        return {"": ""} | {key: f' s="{fmt._get_xf_index()}"' for key, fmt in formats.items() if fmt.xf_index}
+
+    def _put(self, block: pl.DataFrame) -> None:
+        sheet, ws = self.sheet, self.sheet.ws
+        start = sheet.rows
+        if start > ws.previous_row:
+            ws._write_single_row(start)  # the row before (the header) goes out first, as xlsxwriter does
+        cells = self._cells(block)
+        attrs = self._styles(cells)
+        number = pl.int_range(start + 1, start + 1 + block.height, eager=True).cast(pl.String)
+        parts: list[pl.Expr] = [pl.lit('<row r="'), pl.lit(number), pl.lit('">')]
+        for letter, (style, body) in zip(self.letters, cells, strict=True):
+            s = style.replace_strict(attrs, default=None)
+            if s.null_count():
+                raise NotFast("a style the workbook does not have")
+            ref = pl.lit(f'<c r="{letter}') + pl.lit(number) + pl.lit('"') + pl.lit(s) + pl.lit(body)
+            parts.append(pl.when(pl.lit(body).is_not_null()).then(ref).otherwise(pl.lit("")))
+        parts.append(pl.lit("</row>"))
+        text: str = pl.select(pl.concat_str(parts).str.join("")).item()
+        assert ws.fh is ws.row_data_fh
+        ws.fh.write(text)
+        last = start + block.height - 1
+        ws._check_dimensions(last, len(cells) - 1)
+        ws.previous_row = last
+        sheet.rows += block.height
+        sheet.width = max(sheet.width, len(cells))
+
+
+def results_sheet(sheet: xlsx._Sheet, report: Report, districts: dict[str | None, Counter[str]]) -> None:
+    """The results sheet of a spooled run, and the count of results per district and status."""
+    lang = report.lang
+    plan = layout(report)
+    header = plan.header(lang)
+    sheet.header(header)
+    made = lambda r, ic: tuple(_slow(v) for v in xlsx.result_values(sheet, r, ic, lang))  # noqa: E731
+    writer = _Writer(sheet, report)
+    for block in fastrows.blocks(report, plan, made):
+        writer.write(block)
+    for key, counts in _districts(report):
+        districts.setdefault(key, Counter()).update(counts)
+    sheet.autofilter(len(header))
+
+
+def _districts(report: Report) -> Iterator[tuple[str | None, Counter[str]]]:
+    """Results per district and status from the spool, districts in the order they first come."""
+    names: dict[str, str | None] = {}
+    for frame in report.store.scan(district=True):
+        tally = frame.group_by("district", "status", maintain_order=True).agg(pl.len())
+        for district, status, count in tally.iter_rows():
+            if district is None:
+                raise NotFast("a result without its district")
+            if district not in names:
+                names[district] = json.loads(district)
+            yield names[district], Counter({status: count})
