@@ -99,95 +99,40 @@ def _slow(value: Any) -> str:
     return _SLOW if made is None else f"{_SLOW}{made[0]}{_SLOW}{made[1]}"
 
 
-def _decimals(columns: list[pl.Series]) -> dict[str, str]:
-    """Each distinct decimal with a point in these columns as xlsxwriter writes ``float(x)``."""
-    seen: set[str] = set()
-    for series in columns:
-        seen.update(series.filter(series.str.contains(r"^-?[0-9]+\.[0-9]+$")).unique().to_list())
-    return {text: f"{float(text):.16G}" for text in seen}
+def _decimals(columns: list[pl.Series]) -> tuple[pl.Series, pl.Series]:
+    """Each distinct decimal with a point in these columns, and its digits as xlsxwriter writes ``float(x)``."""
+    texts = pl.concat([s.filter(s.str.contains(r"^-?[0-9]+\.[0-9]+$")) for s in columns]).unique().to_list()
+    return pl.Series(texts, dtype=pl.String), pl.Series([f"{float(x):.16G}" for x in texts], dtype=pl.String)
 
 
-def _numbers(text: pl.Series, decimals: dict[str, str]) -> pl.Series:
+def _number_expr(text: pl.Expr, decimals: tuple[pl.Series, pl.Series]) -> pl.Expr:
     """A number cell's XML for each decimal of ``text`` (ASCII digits, ``_data_cell``'s or ``fastrows``')."""
-    digits = text.replace_strict(decimals, default=text) if decimals else text
-    return pl.select(pl.lit("><v>") + pl.lit(digits) + pl.lit("</v></c>")).to_series()
+    digits = text.replace(*decimals) if len(decimals[0]) else text
+    return pl.lit("><v>") + digits + pl.lit("</v></c>")
 
 
-def _strings(text: pl.Series) -> pl.Series:
+def _string_expr(text: pl.Expr) -> pl.Expr:
     """An inline string cell's XML for each text (one ``visible`` leaves as it is)."""
-    t = pl.lit(text)
     escaped = (
-        t.str.replace_all(r"(_x[0-9a-fA-F]{4}_)", "_x005F${1}")
+        text.str.replace_all(r"(_x[0-9a-fA-F]{4}_)", "_x005F${1}")
         .str.replace_all("&", "&amp;", literal=True)
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)
     )
-    preserve = pl.when(t.str.contains(_PRESERVE)).then(pl.lit(' xml:space="preserve"')).otherwise(pl.lit(""))
-    return pl.select(
-        pl.lit(' t="inlineStr"><is><t') + preserve + pl.lit(">") + escaped + pl.lit("</t></is></c>")
-    ).to_series()
+    preserve = pl.when(text.str.contains(_PRESERVE)).then(pl.lit(' xml:space="preserve"')).otherwise(pl.lit(""))
+    return pl.lit(' t="inlineStr"><is><t') + preserve + pl.lit(">") + escaped + pl.lit("</t></is></c>")
 
 
-def _text_cells(text: pl.Series, numeric: bool, decimals: dict[str, str]) -> tuple[pl.Series, pl.Series]:
-    """Styles and XML of a column of text as ``_Sheet.append`` writes it (``numeric``: through ``_data_cell``)."""
-    number = text.str.contains(_NUMERIC_ASCII) if numeric else pl.repeat(False, len(text), eager=True)
-    python = ~number & (
-        text.str.contains(_CHANGED)
-        | text.str.contains(r"^[=+\-@\t\r]")
-        | text.str.starts_with("<r>")
-        | (text.str.len_chars() > xlsx.EXCEL_CELL // 2)
-    )
-    if numeric:
-        python = python | (~number & text.str.contains(_NUMERIC_ANY))
-    body = pl.select(
-        pl.when(number)
-        .then(pl.lit(_numbers(text, decimals)))
-        .when(pl.lit(text) == "")
-        .then(pl.lit(None, pl.String))
-        .otherwise(pl.lit(_strings(text)))
-    ).to_series()
-    style = pl.repeat("", len(text), eager=True)
-    where = python.arg_true()
-    if where.len():
-        made = [_cell(xlsx._data_cell(x) if numeric else x) for x in text.gather(where)]
-        style = style.scatter(where, [m[0] if m else "" for m in made])
-        body = body.scatter(where, [m[1] if m else None for m in made])
-    return style, body
+def _numbers(text: pl.Series, decimals: tuple[pl.Series, pl.Series]) -> pl.Series:
+    return pl.select(_number_expr(pl.lit(text), decimals)).to_series()
 
 
-def _result_cells(
-    text: pl.Series, words: dict[str, tuple[str, str]], decimals: dict[str, str]
-) -> tuple[pl.Series, pl.Series]:
-    """Styles and XML of a status, value or gap column of ``fastrows.blocks``: a fixed word, a
-    decimal, nothing (``""``) or a cell made in Python (``_slow``)."""
-    t = pl.lit(text)
-    slow = t.str.starts_with(_SLOW)
-    parts = t.str.split(_SLOW)
-    known = t.is_in(list(words)) if words else pl.lit(False)
-    decimal = t.str.contains(_DECIMAL)
-    if not pl.select((slow | known | decimal | (t == "")).all()).item():
-        raise NotFast("a cell that is not a word, a decimal or made in Python")
-    word_style = {k: v[0] for k, v in words.items()}
-    word_body = {k: v[1] for k, v in words.items()}
-    out = pl.select(
-        pl.when(slow)
-        .then(parts.list.get(1, null_on_oob=True))
-        .when(known)
-        .then(t.replace_strict(word_style, default="") if words else pl.lit(""))
-        .otherwise(pl.lit(""))
-        .alias("style"),
-        pl.when(slow)
-        .then(parts.list.get(2, null_on_oob=True))
-        .when(known)
-        .then(t.replace_strict(word_body, default=None) if words else pl.lit(None, pl.String))
-        .when(decimal)
-        .then(pl.lit(_numbers(text, decimals)))
-        .otherwise(pl.lit(None, pl.String))
-        .alias("body"),
-    )
-    body = out.get_column("body")
-    body = pl.select(pl.when(body == "").then(pl.lit(None, pl.String)).otherwise(body)).to_series()
-    return out.get_column("style").fill_null(""), body
+def _strings(text: pl.Series) -> pl.Series:
+    return pl.select(_string_expr(pl.lit(text))).to_series()
+
+
+#: A record's text that is made in Python: what ``visible`` changes, a formula-like start, a rich string's start.
+_HARD = f"{_CHANGED}|^[=+\\-@\\t\\r]|^<r>"
 
 
 class _Writer:
@@ -224,36 +169,42 @@ class _Writer:
             for start in range(0, part.height, XML_ROWS):
                 self._put(part.slice(start, XML_ROWS))
 
-    def _cells(self, block: pl.DataFrame) -> list[tuple[pl.Series, pl.Series]]:
-        series = block.get_columns()
-        record = series[: self.width]
-        results = series[self.width : -2]
-        decimals = _decimals([*record, *(s for s in results if not s.name.startswith("s:"))])
-        out = [_text_cells(s, True, decimals) for s in record]
-        for s in results:
-            words = self.status_words if s.name.startswith("s:") else self.value_words
-            out.append(_result_cells(s, words if not s.name.startswith("g:") else {}, decimals))
-        source = series[-2]
-        made = _cell(source[0]) if len(source) else None
-        out.append(
+    def _words(self, name: str) -> dict[str, tuple[str, str]]:
+        return self.status_words if name.startswith("s:") else self.value_words if name.startswith("v:") else {}
+
+    def _python(self, block: pl.DataFrame) -> dict[str, tuple[pl.Series, pl.Series]]:
+        """The record's cells made in Python (rare): their styles and XML, null elsewhere."""
+        names = block.columns[: self.width]
+        masks = block.select(
             (
-                pl.repeat(made[0] if made else "", len(source), eager=True),
-                pl.repeat(made[1] if made else None, len(source), eager=True, dtype=pl.String),
-            )
+                ~pl.col(n).str.contains(_NUMERIC_ASCII)
+                & (
+                    pl.col(n).str.contains(_HARD)
+                    | pl.col(n).str.contains(_NUMERIC_ANY)
+                    | (pl.col(n).str.len_chars() > xlsx.EXCEL_CELL // 2)
+                )
+            ).alias(n)
+            for n in names
         )
-        line = series[-1]
-        out.append((pl.repeat("", len(line), eager=True), _numbers(line, {})))
+        out = {}
+        empty = pl.repeat(None, block.height, dtype=pl.String, eager=True)
+        for name, mask in zip(names, masks.iter_columns(), strict=True):
+            where = mask.arg_true()
+            if where.len():
+                made = [_cell(xlsx._data_cell(x)) for x in block.get_column(name).gather(where)]
+                style = empty.clone().scatter(where, [m[0] if m else "" for m in made])  # scatter works in place
+                body = empty.clone().scatter(where, [m[1] if m else "" for m in made])
+                out[name] = (style, body)
         return out
 
-    def _styles(self, cells: list[tuple[pl.Series, pl.Series]]) -> dict[str, str]:
+    def _styles(self, styles: pl.DataFrame) -> dict[str, str]:
         """The ``s`` attribute of each style: indexes given in the order the cells first use them."""
         formats = self.sheet.book.formats
         first: dict[str, tuple[int, int]] = {}
-        for col, (style, body) in enumerate(cells):
-            used = style.filter(body.is_not_null())
-            for key in used.unique().to_list():
+        for col, style in enumerate(styles.iter_columns()):
+            for key in style.unique().to_list():
                 if key and formats[key].xf_index is None:
-                    row = int((used == key).arg_true()[0])
+                    row = int((style == key).arg_true()[0])
                     first[key] = min(first.get(key, (row, col)), (row, col))
         for key in sorted(first, key=lambda k: first[k]):
             formats[key]._get_xf_index()
@@ -264,25 +215,87 @@ class _Writer:
         start = sheet.rows
         if start > ws.previous_row:
             ws._write_single_row(start)  # the row before (the header) goes out first, as xlsxwriter does
-        cells = self._cells(block)
-        attrs = self._styles(cells)
-        number = pl.int_range(start + 1, start + 1 + block.height, eager=True).cast(pl.String)
-        parts: list[pl.Expr] = [pl.lit('<row r="'), pl.lit(number), pl.lit('">')]
-        for letter, (style, body) in zip(self.letters, cells, strict=True):
-            s = style.replace_strict(attrs, default=None)
-            if s.null_count():
-                raise NotFast("a style the workbook does not have")
-            ref = pl.lit(f'<c r="{letter}') + pl.lit(number) + pl.lit('"') + pl.lit(s) + pl.lit(body)
-            parts.append(pl.when(pl.lit(body).is_not_null()).then(ref).otherwise(pl.lit("")))
+        names = block.columns
+        record, results = names[: self.width], names[self.width : -2]
+        source, line = block.get_column(names[-2]), names[-1]
+        python = self._python(block)
+        decimals = _decimals([block.get_column(n) for n in [*record, *results] if not n.startswith("s:")])
+        # each cell's style and XML after its r and s attributes (null: no cell)
+        styles: dict[str, pl.Expr] = {}
+        bodies: dict[str, pl.Expr] = {}
+        checks = []
+        for name in record:
+            text = pl.col(name)
+            body = (
+                pl.when(text.str.contains(_NUMERIC_ASCII))
+                .then(_number_expr(text, decimals))
+                .when(text == "")
+                .then(pl.lit(None, pl.String))
+                .otherwise(_string_expr(text))
+            )
+            if name in python:
+                own_style, own_body = python[name]
+                styles[name] = pl.lit(own_style).fill_null("")
+                body = pl.when(pl.lit(own_body).is_not_null()).then(pl.lit(own_body)).otherwise(body)
+            bodies[name] = body
+        for name in results:
+            text, words = pl.col(name), self._words(name)
+            slow = text.str.starts_with(_SLOW)
+            pieces = text.str.split(_SLOW)
+            known = text.is_in(list(words)) if words else pl.lit(False)
+            decimal = text.str.contains(_DECIMAL)
+            checks.append((slow | known | decimal | (text == "")).all())
+            word_style = text.replace_strict({k: v[0] for k, v in words.items()}, default="") if words else pl.lit("")
+            word_body = text.replace_strict({k: v[1] for k, v in words.items()}, default="") if words else pl.lit("")
+            styles[name] = (
+                pl.when(slow)
+                .then(pieces.list.get(1, null_on_oob=True))
+                .when(known)
+                .then(word_style)
+                .otherwise(pl.lit(""))
+            )
+            bodies[name] = (
+                pl.when(slow)
+                .then(pieces.list.get(2, null_on_oob=True))
+                .when(known)
+                .then(word_body)
+                .when(decimal)
+                .then(_number_expr(text, decimals))
+                .otherwise(pl.lit(None, pl.String))
+            )
+        file = _cell(source[0]) if len(source) else None
+        if file is not None and file[0]:
+            styles[names[-2]] = pl.lit(file[0])
+        bodies[names[-2]] = pl.lit(file[1] if file else None, pl.String)
+        bodies[line] = _number_expr(pl.col(line), (pl.Series([], dtype=pl.String),) * 2)
+        shown = block.select(
+            *(e.alias(n) for n, e in styles.items()), *(c.alias(f"_ok{i}") for i, c in enumerate(checks))
+        )
+        if not all(shown.select(pl.col(f"_ok{i}").first() for i in range(len(checks))).row(0)):
+            raise NotFast("a cell that is not a word, a decimal or made in Python")
+        order = [n for n in names if n in styles]
+        attrs = self._styles(shown.select(order))
+        rows = pl.int_range(start + 1, start + 1 + block.height, eager=True).cast(pl.String)
+        frame = block.with_columns(pl.lit(rows).alias("_rn"), *(shown.get_column(n).alias(f"_s:{n}") for n in order))
+        parts: list[pl.Expr] = [pl.lit('<row r="'), pl.col("_rn"), pl.lit('">')]
+        cells = frame.with_columns(e.alias(f"_b:{n}") for n, e in bodies.items())
+        for letter, name in zip(self.letters, names, strict=True):
+            body = pl.col(f"_b:{name}")
+            attr = pl.col(f"_s:{name}").replace_strict(attrs, default=None) if name in styles else pl.lit("")
+            ref = pl.concat_str([pl.lit(f'<c r="{letter}'), pl.col("_rn"), pl.lit('"'), attr, body])
+            parts.append(pl.when(body.is_not_null() & (body != "")).then(ref).otherwise(pl.lit("")))
         parts.append(pl.lit("</row>"))
-        text: str = pl.select(pl.concat_str(parts).str.join("")).item()
+        xml = cells.select(pl.concat_str(parts).alias("xml")).get_column("xml")
+        if xml.null_count():
+            raise NotFast("a style the workbook does not have")
+        joined: str = pl.select(pl.lit(xml).str.join("")).item()
         assert ws.fh is ws.row_data_fh
-        ws.fh.write(text)
+        ws.fh.write(joined)
         last = start + block.height - 1
-        ws._check_dimensions(last, len(cells) - 1)
+        ws._check_dimensions(last, len(names) - 1)
         ws.previous_row = last
         sheet.rows += block.height
-        sheet.width = max(sheet.width, len(cells))
+        sheet.width = max(sheet.width, len(names))
 
 
 def results_sheet(sheet: xlsx._Sheet, report: Report, districts: dict[str | None, Counter[str]]) -> None:
