@@ -288,9 +288,10 @@ class _Writer:
         xml = cells.select(pl.concat_str(parts).alias("xml")).get_column("xml")
         if xml.null_count():
             raise NotFast("a style the workbook does not have")
-        joined: str = pl.select(pl.lit(xml).str.join("")).item()
+        joined: bytes = pl.select(pl.lit(xml).str.join("").cast(pl.Binary)).item()
         assert ws.fh is ws.row_data_fh
-        ws.fh.write(joined)
+        ws.fh.flush()  # the header row xlsxwriter wrote, then the block's bytes after it
+        ws.fh.buffer.write(joined)
         last = start + block.height - 1
         ws._check_dimensions(last, len(names) - 1)
         ws.previous_row = last
