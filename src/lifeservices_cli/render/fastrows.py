@@ -110,7 +110,7 @@ def plan(report: Report, layout: Layout) -> list[_Input]:
     return out
 
 
-def _records(item: _Input) -> Iterator[pl.DataFrame]:
+def _records(item: _Input, block_bytes: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
     """The input's records in blocks: ``_line`` and the cells ``c0..`` of its header (blank rows dropped).
 
     Lines are split at the delimiter in polars; a line with a quote is read by Python's csv
@@ -125,7 +125,7 @@ def _records(item: _Input) -> Iterator[pl.DataFrame]:
             done += len(head)
         line = item.skip + 1
         try:
-            for block in line_blocks(fh, done, None, BLOCK_BYTES, MAX_LINE):
+            for block in line_blocks(fh, done, None, block_bytes, MAX_LINE):
                 if block.count(b"\r") != block.count(b"\r\n") or b"\x00" in block:
                     raise NotFast("a carriage return alone or a NUL")
                 text = block.decode("utf-8")  # invalid UTF-8: the record reader names the line
@@ -168,8 +168,8 @@ def _split(frame: pl.DataFrame, item: _Input, names: list[str]) -> pl.DataFrame:
 class _Results:
     """The spool's result lines, taken ``count`` at a time across its blocks."""
 
-    def __init__(self, report: Report):
-        self._blocks = report.store.lines(SPOOL_BYTES)
+    def __init__(self, report: Report, spool_bytes: int = SPOOL_BYTES):
+        self._blocks = report.store.lines(spool_bytes)
         self._rest: list[pl.DataFrame] = []
         self._held = 0
 
@@ -202,25 +202,29 @@ def blocks(
     slow_cells: Callable[[Any, Any], tuple[str, ...]],
     finish: Callable[[str], str] = lambda text: text,
     every: bool = False,
+    block_bytes: int = BLOCK_BYTES,
+    spool_bytes: int = SPOOL_BYTES,
 ) -> Iterator[pl.DataFrame]:
     """The CSV's rows in blocks: one string column per CSV column (record cells, three per
     indicator, file and line); with ``--results problems`` only the records with a problem
     unless ``every``. The record's cells and the file are the text as read; the indicators'
     cells are final: ``slow_cells(result, columns)`` gives the three cells of one result the
     ordinary way (a ``Result`` and its ``IndicatorColumns``), ``finish`` makes a fixed word
-    (a status, yes, no) final; numbers made here are plain ASCII decimals, final as they are."""
+    (a status, yes, no) final; numbers made here are plain ASCII decimals, final as they are.
+    ``block_bytes`` and ``spool_bytes`` size the blocks read from the inputs and the spool: a
+    renderer that holds more per row than the CSV does (the workbook's XML) asks for smaller ones."""
     lang: Lang = report.lang
     inputs = plan(report, layout)
     width = len(layout.columns)
     statuses = report.listed
     if statuses is not None and not statuses and not every:  # --results none: no record is listed
         return
-    results = _Results(report)
+    results = _Results(report, spool_bytes)
     words = {"true": finish(t("words.yes", lang)), "false": finish(t("words.no", lang))}
     status_words = {s: finish(status_text(s, lang)) for s in _STATUSES}
     for item in inputs:
         order: list[str] | None = None
-        for records in _records(item):
+        for records in _records(item, block_bytes):
             if not records.height:
                 continue
             if not item.wanted:  # no indicator for these records: listed only under --results all

@@ -35,6 +35,11 @@ from lifeservices_cli.report.model import Report
 
 #: Rows put into one piece of XML text at a time (bounds the memory of a block's text).
 XML_ROWS = 8192
+# Smaller blocks than the CSV's: a workbook row's XML is several times its CSV line, and the
+# check itself leaves about 215 MiB resident before rendering (200k rows: 1 MiB / 2 MiB blocks
+# peaked at 269 MiB, these at about 235 MiB).
+BLOCK_BYTES = 256 << 10
+SPOOL_BYTES = 512 << 10
 
 
 def _char_class(chars: list[str]) -> str:
@@ -307,7 +312,7 @@ def results_sheet(sheet: xlsx._Sheet, report: Report, districts: dict[str | None
     sheet.header(header)
     made = lambda r, ic: tuple(_slow(v) for v in xlsx.result_values(sheet, r, ic, lang))  # noqa: E731
     writer = _Writer(sheet, report)
-    for block in fastrows.blocks(report, plan, made):
+    for block in fastrows.blocks(report, plan, made, block_bytes=BLOCK_BYTES, spool_bytes=SPOOL_BYTES):
         writer.write(block)
     for key, counts in _districts(report):
         districts.setdefault(key, Counter()).update(counts)
