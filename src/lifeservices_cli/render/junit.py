@@ -168,11 +168,13 @@ def _large_suites(
 ) -> list[str]:
     """Suites that list at most ``limit`` of their most important problems; the rest are two summary cases."""
     from lifeservices_cli.render.common import PROBLEMS
-    from lifeservices_cli.render.problems import worst_by
+    from lifeservices_cli.render.problems import worst_many
 
     by = ("source", "indicator")
-    everything = worst_by(report, 0, by)  # the counts of every status, nothing kept
-    problems = worst_by(report, limit, by, PROBLEMS)
+    # one pass over the results: the counts of every status (nothing kept), and the worst problems
+    counted, picked = worst_many(report, [(0, by, None, None), (limit, by, PROBLEMS, None)])
+    everything = {key: group.worst(0) for key, group in counted.items()}
+    problems = {key: group.worst(limit) for key, group in picked.items()}
     suites = []
     for key, all_of in everything.items():
         path, ind_id = key
