@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
+import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -151,6 +153,23 @@ class _Sheet:
             self.ws.autofilter(0, 0, self.rows - 1, columns - 1)
 
 
+#: zlib level of the workbook's zip members. xlsxwriter leaves zipfile's default (6); level 1
+#: compresses a large report's sheet XML about 3.4× faster (140 MB of it: 0.47 s against 1.6 s)
+#: for a file about a quarter larger (20.0 MB against 16.0 MB), which Excel and LibreOffice
+#: open alike. At a million rows the compression was a sixth of the whole xlsx run.
+ZIP_LEVEL = 1
+
+#: xlsxwriter makes its ``ZipFile`` itself, so the level is set by lending it a subclass while
+#: a workbook closes; the lock keeps two closing workbooks from restoring each other's.
+_ZIP_LOCK = threading.Lock()
+
+
+class _LevelZip(zipfile.ZipFile):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
 class _Book:
     """The xlsxwriter workbook in ``constant_memory`` mode, its formats, and sheets in a chosen order."""
 
@@ -205,8 +224,15 @@ class _Book:
                 ws.row_data_fh_closed = True
 
     def close(self) -> None:
+        import xlsxwriter.workbook as module
+
         try:
-            self.wb.close()
+            with _ZIP_LOCK:
+                saved, module.ZipFile = module.ZipFile, _LevelZip
+                try:
+                    self.wb.close()
+                finally:
+                    module.ZipFile = saved
         finally:
             self._scratch.cleanup()
 
