@@ -271,9 +271,10 @@ def test_small_blocks_give_the_same_report(tmp_path: Path, monkeypatch, block: i
 
 
 def test_ids_repeated_across_blocks_are_warned_as_the_record_engine_warns(tmp_path: Path, monkeypatch):
-    from lifeservices_cli.engine.columnar import reader
+    from lifeservices_cli.engine.columnar import driver, reader
 
     monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)  # the repeats fall in different blocks
+    monkeypatch.setattr(driver, "_ID_FRAMES", 2)  # and the blocks' ids are put together as they come
     header = "社区编码,社区名称,县（市、区）,是否新建,户数（户）,综合服务设施面积（平方米）"
     rows = [f"C{n},社区{n},洮北区,是,100,600" for n in range(2000)]
     rows[1500] = "C7,社区1500,洮北区,是,100,600"  # C7 again, far from line 9
@@ -289,6 +290,32 @@ def test_ids_repeated_across_blocks_are_warned_as_the_record_engine_warns(tmp_pa
     assert [w.split(": ", 1)[1] for w in warned] == [
         "record id C7 appears more than once (lines 9, 1502, 1902)",
         "record id C1949 appears more than once (lines 1951, 1952)",
+    ]
+
+
+def test_repeated_ids_are_read_again_from_their_own_lines_only(tmp_path: Path, monkeypatch):
+    """The repeats' lines are parsed again alone: CRLF line ends, blank lines, quoted cells with
+    commas and the id in the last column give the lines and ids the record engine finds."""
+    from lifeservices_cli.engine.columnar import reader
+
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 2048)
+    header = "社区名称,县（市、区）,是否新建,户数（户）,综合服务设施面积（平方米）,社区编码"
+    rows = [f'"社区{n}，甲,乙",洮北区,是,100,600,C{n}' for n in range(1200)]
+    rows[300] = ""  # blank lines shift the lines that follow
+    rows[301] = "  "
+    rows[700] = '"社区700",洮北区,是,100,600,"C5"'  # the same id, quoted
+    rows[1100] = '"社区1100",洮北区,是,100,600, C5 '  # and with spaces round it
+    rows[1199] = '"社区1199",洮北区,是,100,600,C1198'  # the last line, no line end after it
+    path = tmp_path / "ids.csv"
+    path.write_bytes(("\r\n".join([header, *rows])).encode("utf-8"))
+    records = check_files([path], lang="en", as_of=date(2025, 1, 1), engine="records")
+    columns = check_files([path], lang="en", as_of=date(2025, 1, 1), engine="columns")
+    assert columns.store.spooled
+    warned = [w for w in columns.inputs[0].warnings if "more than once" in w]
+    assert warned == [w for w in records.inputs[0].warnings if "more than once" in w]
+    assert [w.split(": ", 1)[1] for w in warned] == [
+        "record id C5 appears more than once (lines 7, 702, 1102)",
+        "record id C1198 appears more than once (lines 1200, 1201)",
     ]
 
 

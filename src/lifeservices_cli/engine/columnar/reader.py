@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from bisect import bisect_left
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,41 @@ def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
             batch = batch.filter(~blank)
             _no_totals(plan, batch, names)
             yield batch, done
+
+
+def cells_at(plan: Plan, wanted: set[int], index: int) -> Iterator[tuple[int, str | None]]:
+    """The raw cell ``c{index}`` of the physical lines ``wanted``, read again as ``batches`` read them.
+
+    Only those lines are parsed (by the same ``read_csv`` call, behind the same line of empty
+    cells): ``batches`` has found that the file's rows are its lines, so a line parsed alone
+    gives the cells it gave in its block. Lines are numbered as ``batches`` numbers them."""
+    names = [f"c{i}" for i in range(len(plan.header))]
+    lead = plan.delimiter.encode() * (len(names) - 1) + b"\n"
+    skip = getattr(plan, "skip_lines", 1)
+    order = sorted(wanted)
+    with plan.path.open("rb") as fh:
+        done = sum(len(fh.readline()) for _ in range(skip))
+        line = skip + 1
+        for block in line_blocks(fh, done, None, BLOCK_BYTES, MAX_LINE):
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            here = order[bisect_left(order, line) : bisect_left(order, line + lines)]
+            if here:
+                texts = block.split(b"\n")
+                picked = b"\n".join(texts[n - line].removesuffix(b"\r") for n in here) + b"\n"
+                cells = pl.read_csv(
+                    lead + picked,
+                    has_header=False,
+                    new_columns=names,
+                    separator=plan.delimiter,
+                    infer_schema=False,
+                    quote_char='"',
+                    encoding="utf8",
+                    truncate_ragged_lines=False,
+                    raise_if_empty=False,
+                    columns=[index],
+                )
+                yield from zip(here, cells.get_column(names[index]).slice(1).to_list(), strict=True)
+            line += lines
 
 
 _TOTAL_WORDS = r"(小计|合计|总计|汇总|共计)"
