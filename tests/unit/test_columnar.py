@@ -349,6 +349,11 @@ ROW = "洮北区,街道,是,是,500,600"
         (f"\ufeffC1,x,{ROW}\nC2,y,{ROW}\n", True),  # a byte-order mark opening a data line
         (f"\nC1,x,{ROW}\n\nC2,y,{ROW}\n", True),  # blank lines, one right after the header
         (f"C1,x,{ROW}\n" + ",".join(["\x1c"] * 8) + f"\nC2,x,{ROW}\n", True),  # cells Python strips away
+        (f",x,{ROW}\n \u3000,y,{ROW}\n" + ",".join([" "] * 8) + f"\nC2,y,{ROW}\n", True),  # first cell blank, row not
+        (f",,{ROW}\n\t,\u3000,,,,,,\nC2,总站社区,{ROW}\n", True),  # 总 in a name is no total
+        (f"C1,x,{ROW}\n , 小 计 ,{ROW}\nC2,y,{ROW}\n", False),  # a total after a blank first cell
+        (f"C1,x,{ROW}\n,,,,,,,注：本表由街道填报\n", False),  # a footer in the last cell
+        (f"C1,x,{ROW}\n 合\u3000计 ,,{ROW}\n", False),  # a total spaced out
         (f"C1,a\rb,{ROW}\nC2,x,{ROW}\n", False),  # a lone carriage return: a line end to Python's csv
         (f'C1,"a\rb",{ROW}\nC2,y,{ROW}\n', False),
         (f"C1,x,{ROW}\rC2,y,{ROW}\r", False),  # old Mac line ends

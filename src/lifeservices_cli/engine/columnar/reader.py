@@ -74,9 +74,8 @@ def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
                 raise _Spans
             batch = batch.slice(1).with_row_index("_line", offset=line)
             line += lines
-            blank = pl.all_horizontal([pl.col(n).str.strip_chars(_WHITE).fill_null("") == "" for n in names])
-            batch = batch.filter(~blank)
-            _no_totals(plan, batch, names)
+            batch, lead_blank = _drop_blank(batch, names)
+            _no_totals(plan, batch, names, lead_blank)
             yield batch, done
 
 
@@ -119,18 +118,48 @@ _TOTAL_WORDS = r"(小计|合计|总计|汇总|共计)"
 _FOOTER_WORDS = r"^\s*(注|说明|备注|附注|填表|填报|制表|统计人|审核|负责人|单位负责人|分管领导|联系|电话|报送)"
 
 
-def _no_totals(plan: Plan, batch: pl.DataFrame, names: list[str]) -> None:
+def _drop_blank(batch: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, pl.Series]:
+    """The batch without its blank rows (every cell white space, as ``str.strip`` sees it), and
+    for each row left whether its first cell is blank. Only the rows whose first cell is blank
+    (few) have their other cells looked at."""
+    lead = batch.get_column(names[0]).fill_null("").str.strip_chars(_WHITE) == ""
+    where = lead.arg_true()
+    if not where.len():
+        return batch, lead
+    rest = batch.select(names[1:]).gather(where)
+    blank = rest.select(pl.all_horizontal([pl.col(n).fill_null("").str.strip_chars(_WHITE) == "" for n in names[1:]]))
+    drop = where.filter(blank.to_series()) if len(names) > 1 else where
+    if not drop.len():
+        return batch, lead
+    keep = pl.repeat(True, batch.height, eager=True).scatter(drop, False)
+    return batch.filter(keep), lead.filter(keep)
+
+
+#: Every word of ``_TOTAL_WORDS`` holds one of these: rows without them need no closer look.
+_TOTAL_CHARS = "[计总]"
+
+
+def _no_totals(plan: Plan, batch: pl.DataFrame, names: list[str], lead_blank: pl.Series) -> None:
     """Raise ``NotFast`` when the batch holds a 小计/合计 row, a footer or a repeated header: the
-    record reader sets those aside (and checks the totals), so it takes the whole file."""
+    record reader sets those aside (and checks the totals), so it takes the whole file.
+
+    ``lead_blank`` says for each row whether its first cell is blank: a row's first non-blank
+    cell is its first cell but for those few. Rows are picked in polars by a wider test (a
+    total's characters, the footer words, the first header cell) and judged in Python."""
     from lifeservices_cli.sources import layout
 
     labels = [f"c{i}" for i in getattr(plan, "labels", ()) if i < len(names)]
-    first = pl.coalesce([pl.when(pl.col(n).str.strip_chars(_WHITE) != "").then(pl.col(n)) for n in names])
-    suspect = first.str.contains(_FOOTER_WORDS) | first.str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
+    c0 = pl.col(names[0])
+    suspect = c0.str.contains(_FOOTER_WORDS) | c0.str.contains(_TOTAL_CHARS)
+    suspect = (suspect | (c0.str.strip_chars() == plan.header[0].strip())).fill_null(False)
     for n in labels:
-        suspect = suspect | pl.col(n).str.replace_all(r"\s+", "").str.contains(_TOTAL_WORDS)
-    suspect = suspect | (pl.col(names[0]).str.strip_chars() == plan.header[0].strip())
-    rows = batch.filter(suspect.fill_null(False))
+        suspect = suspect | pl.col(n).str.contains(_TOTAL_CHARS).fill_null(False)
+    rows = batch.filter(suspect)
+    where = lead_blank.arg_true()
+    if where.len():  # for these few, the first non-blank cell is further on
+        first = pl.coalesce([pl.when(pl.col(n).str.strip_chars(_WHITE) != "").then(pl.col(n)) for n in names[1:]])
+        later = (first.str.contains(_FOOTER_WORDS) | first.str.contains(_TOTAL_CHARS)).fill_null(False)
+        rows = pl.concat([rows, batch.gather(where).filter(later)])
     if not rows.height:
         return
     header = [layout._squash(h) for h in plan.header]
