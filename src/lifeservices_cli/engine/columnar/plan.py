@@ -220,6 +220,7 @@ class Plan:
         ``h.cells`` (a cell with no exact column form).
         """
         exprs: list[pl.Expr] = []
+        indexes: list[pl.Expr] = []
         hard = pl.lit(False)
         for fname, spec in self.entity.spec.fields.items():
             if fname not in self.used:
@@ -235,7 +236,8 @@ class Plan:
                     exprs.append(pl.lit(shown).alias(f"j.{fname}"))
                 continue
             column, unsettled = f"c{where[0]}", pl.col(f"u.{fname}")
-            raws = frame.filter(unsettled).get_column(column).unique(maintain_order=True).to_list()
+            # one column filtered, not the whole (wide) batch
+            raws = frame.get_column(column).filter(frame.get_column(f"u.{fname}")).unique(maintain_order=True).to_list()
             if not raws:
                 exprs += [pl.lit(False).alias(f"x.{fname}"), pl.lit(None, pl.Utf8).alias(f"rh.{fname}")]
                 exprs.append(pl.lit(None, pl.Utf8).alias(f"rt.{fname}"))
@@ -243,10 +245,15 @@ class Plan:
                     exprs.append(_json_text(value).alias(f"j.{fname}"))
                 continue
             got = _resolve(raws, self.converters[where[0]], self.lang)
-            raw = pl.col(column)
+            # each odd text's place among ``got.raws`` looked up once; every mapping is then a gather
+            indexes.append(
+                pl.col(column)
+                .replace_strict(got.raws, list(range(len(got.raws))), default=None, return_dtype=pl.UInt32)
+                .alias(f"i.{fname}")
+            )
 
-            def mapped(values: list[Any], dtype: Any, raw: pl.Expr = raw, raws: list[str] = got.raws) -> pl.Expr:
-                return raw.replace_strict(raws, values, default=None, return_dtype=dtype)
+            def mapped(values: list[Any], dtype: Any, at: str = f"i.{fname}") -> pl.Expr:
+                return pl.lit(pl.Series(values, dtype=dtype)).gather(pl.col(at))
 
             if spec.type == "number":  # as a numerator over the column's denominator, within its bounds
                 top, den = _cell_bounds(where[1])
@@ -273,6 +280,8 @@ class Plan:
             exprs.append(pl.when(unsettled).then(mapped(got.head, pl.Utf8)).alias(f"rh.{fname}"))
             exprs.append(pl.when(unsettled).then(mapped(got.tail, pl.Utf8)).alias(f"rt.{fname}"))
             hard = hard | (unsettled & mapped(got.hard, pl.Boolean)).fill_null(True)
+        if indexes:
+            frame = frame.with_columns(indexes)
         return frame.with_columns(*exprs, hard.alias("h.cells"))
 
     # ----------------------------------------------------------------- stage 2: metrics, thresholds
