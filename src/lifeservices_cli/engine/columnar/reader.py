@@ -59,17 +59,7 @@ def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
             lines = block.count(b"\n") + (not block.endswith(b"\n"))
             if block.count(b"\r") != block.count(b"\r\n"):
                 raise _Spans
-            batch = pl.read_csv(
-                lead + block,
-                has_header=False,
-                new_columns=names,
-                separator=plan.delimiter,
-                infer_schema=False,
-                quote_char='"',
-                encoding="utf8",
-                truncate_ragged_lines=False,
-                raise_if_empty=False,
-            )
+            batch = _parse(plan, names, lead + block)
             if batch.width != len(names) or batch.height != lines + 1:
                 raise _Spans
             batch = batch.slice(1).with_row_index("_line", offset=line)
@@ -77,6 +67,23 @@ def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
             batch, lead_blank = _drop_blank(batch, names)
             _no_totals(plan, batch, names, lead_blank)
             yield batch, done
+
+
+def _parse(plan: Plan, names: list[str], data: bytes, columns: list[int] | None = None) -> pl.DataFrame:
+    """Lines of the input (behind a line of empty cells) as string columns ``c0..``: the one
+    parse both ``batches`` and ``cells_at`` use, so a line read again gives the cells it gave."""
+    return pl.read_csv(
+        data,
+        has_header=False,
+        new_columns=names,
+        separator=plan.delimiter,
+        infer_schema=False,
+        quote_char='"',
+        encoding="utf8",
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+        columns=columns,
+    )
 
 
 def cells_at(plan: Plan, wanted: set[int], index: int) -> Iterator[tuple[int, str | None]]:
@@ -98,18 +105,7 @@ def cells_at(plan: Plan, wanted: set[int], index: int) -> Iterator[tuple[int, st
             if here:
                 texts = block.split(b"\n")
                 picked = b"\n".join(texts[n - line].removesuffix(b"\r") for n in here) + b"\n"
-                cells = pl.read_csv(
-                    lead + picked,
-                    has_header=False,
-                    new_columns=names,
-                    separator=plan.delimiter,
-                    infer_schema=False,
-                    quote_char='"',
-                    encoding="utf8",
-                    truncate_ragged_lines=False,
-                    raise_if_empty=False,
-                    columns=[index],
-                )
+                cells = _parse(plan, names, lead + picked, [index])
                 yield from zip(here, cells.get_column(names[index]).slice(1).to_list(), strict=True)
             line += lines
 
