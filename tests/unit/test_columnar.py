@@ -293,6 +293,21 @@ def test_ids_repeated_across_blocks_are_warned_as_the_record_engine_warns(tmp_pa
     ]
 
 
+@pytest.mark.parametrize("width", [1, 3])
+def test_blank_rows_are_dropped_whatever_the_width(width: int):
+    import polars as pl
+
+    from lifeservices_cli.engine.columnar.reader import _drop_blank
+
+    names = [f"c{i}" for i in range(width)]
+    rows = [["a", *["x"] * (width - 1)], [" ", *[" "] * (width - 1)], [None, *["y"] * (width - 1)], ["\x1c"] * width]
+    batch = pl.DataFrame(rows, schema=names, orient="row")
+    kept, lead = _drop_blank(batch, names)
+    expected = [row for row in rows if any((c or "").strip() for c in row)]
+    assert kept.rows() == [tuple(row) for row in expected]
+    assert lead.to_list() == [not (row[0] or "").strip() for row in expected]
+
+
 def test_repeated_ids_are_read_again_from_their_own_lines_only(tmp_path: Path, monkeypatch):
     """The repeats' lines are parsed again alone: CRLF line ends, blank lines, quoted cells with
     commas and the id in the last column give the lines and ids the record engine finds."""

@@ -122,9 +122,11 @@ def _drop_blank(batch: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, pl
     where = lead.arg_true()
     if not where.len():
         return batch, lead
-    rest = batch.select(names[1:]).gather(where)
-    blank = rest.select(pl.all_horizontal([pl.col(n).fill_null("").str.strip_chars(_WHITE) == "" for n in names[1:]]))
-    drop = where.filter(blank.to_series()) if len(names) > 1 else where
+    drop = where  # a row of one cell is blank when that cell is
+    if len(names) > 1:
+        rest = batch.select(names[1:]).gather(where)
+        blank = [pl.col(n).fill_null("").str.strip_chars(_WHITE) == "" for n in names[1:]]
+        drop = where.filter(rest.select(pl.all_horizontal(blank)).to_series())
     if not drop.len():
         return batch, lead
     keep = pl.repeat(True, batch.height, eager=True).scatter(drop, False)
