@@ -191,13 +191,15 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[byte
 
 
 def test_two_runs_saving_at_once_both_land(cli, store_url):
+    # a loaded CI machine can keep a writer longer than the default 15 s; what is tested is that
+    # both land, one after the other (the timeout itself: test_a_locked_sqlite_store_is_reported)
     procs = [
         _cli("check", *period_files(p), "--as-of", f"{p}-12-31", "--save", "--period", p, "--history", store_url,
-             "--fail-on", "never", "--format", "json")
+             "--fail-on", "never", "--format", "json", env={"LIFESERVICES_HISTORY_TIMEOUT": "90"})
         for p in ("2022", "2023")
     ]
     for proc in procs:
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=200)
         assert proc.returncode == 0, err.decode()
     listed = as_json(cli("history", "-f", "json", "--history", store_url))
     assert sorted(r["period"] for r in listed["runs"]) == ["2022", "2023"]
@@ -312,3 +314,25 @@ def test_an_unreachable_postgresql_store_is_one_line_without_its_password(cli, p
     assert result.exit_code == 2
     assert result.stderr.startswith("lifeservices: error: history store postgresql+psycopg://someone:***@127.0.0.1:")
     assert "s3cret" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sqlite_saying_locked_at_once_is_asked_again_until_the_timeout():
+    from lifeservices_cli.history.store import _patiently
+
+    answers = iter([sqlite3.OperationalError("database is locked")] * 2 + [None])
+    calls = []
+
+    def step() -> None:
+        calls.append(1)
+        answer = next(answers)
+        if answer is not None:
+            raise answer
+
+    _patiently(step, 5.0)
+    assert len(calls) == 3
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _patiently(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")), 0.2)
+    assert time.monotonic() - started >= 0.2
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):  # not a lock: raised at once
+        _patiently(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("no such table: x")), 60.0)

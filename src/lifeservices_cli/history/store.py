@@ -8,11 +8,16 @@ psycopg, comes with the ``postgresql`` extra: ``pip install 'lifeservices-cli[po
 SQLite runs in WAL mode (readers never wait for a writer), and a writer takes the write lock at
 the start of its transaction (``BEGIN IMMEDIATE``), waiting up to ``LIFESERVICES_HISTORY_TIMEOUT``
 seconds (default 15) for another writer to finish before saying that the store is locked.
+SQLite answers "locked" at once, without waiting, in a few cases (a new file switched to WAL
+while another program opens it; a lock it judges could deadlock): those answers are tried
+again until the timeout has passed, so "waited N s" is always true.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,8 +91,8 @@ class Store:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except exc.OperationalError as error:
-            text = str(error.orig)
+        except (exc.OperationalError, sqlite3.OperationalError) as error:  # the driver's own: from _patiently
+            text = str(getattr(error, "orig", error))
             if "locked" in text or "busy" in text:
                 raise HistoryError(
                     f"history store {self.label} is locked by another program (waited {self.timeout:g} s); "
@@ -149,15 +154,31 @@ def _sqlite_engine(url: sa.URL, label: str, timeout: float, create: bool) -> sa.
         cursor = dbapi.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _patiently(lambda: cursor.execute("PRAGMA journal_mode = WAL"), timeout)
         cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: still atomic, one fsync less per commit
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        _patiently(lambda: dbapi.execute("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN"), timeout)
 
     return engine
+
+
+def _patiently(step: Any, timeout: float) -> None:
+    """``step()``, tried again while SQLite says "locked" sooner than ``timeout`` seconds after the first try."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as error:
+            text = str(error)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _postgresql_engine(url: sa.URL, label: str, timeout: float) -> sa.Engine:
