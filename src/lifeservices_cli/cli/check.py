@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from lifeservices_cli.i18n import Lang
 
 
+#: Said when a stop comes while ``--save`` stores the run: the reports were written before it.
+SAVE_STOPPED = (
+    "lifeservices: stopped while saving the run: the reports were written; "
+    "`lifeservices history` lists the run only if it was saved"
+)
+
 class By(StrEnum):
     indicator = "indicator"
     district = "district"
@@ -205,7 +211,12 @@ def check(
                 "header_rows": header_rows,
                 "unit": unit,
             }
-            typer.echo(monitoring.check_save(report, history, period, options), err=True)
+            try:
+                saved = monitoring.check_save(report, history, period, options)
+            except interrupts.Interrupted:  # the reports are out already: say so before "interrupted"
+                typer.echo(SAVE_STOPPED, err=True)
+                raise
+            typer.echo(saved, err=True)
 
     if outcome is not None:
         raise typer.Exit(1 if outcome.new else 0)
