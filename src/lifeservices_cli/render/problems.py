@@ -164,6 +164,8 @@ def worst_many(report: Any, specs: list[Spec]) -> list[dict[tuple[str, ...], Pic
             for group in out.values():
                 group.kept = _best(group.kept, limit, order)
         return outs
+    if TALLY and _tallied(report.store, specs):
+        return _from_tally(report.store, specs, wanted, order_of)
     import polars as pl
 
     every = {k for spec in specs for k in spec[1]}
@@ -206,6 +208,52 @@ def worst_many(report: Any, specs: list[Spec]) -> list[dict[tuple[str, ...], Pic
         for key, picked in out.items():
             rows = sorted(kept[i].get(key, []), key=lambda row: row[1])  # input order
             picked.kept = [(n, status, report.store.entry(entry)) for _, n, status, entry in rows]
+    return outs
+
+
+#: Whether a large run's summaries are ranked from the store's tally (the tests turn it off to compare).
+TALLY = True
+
+
+def _tallied(store: Any, specs: list[Spec]) -> bool:
+    """Whether the store's tally holds every result and enough of each group for these specs."""
+    from lifeservices_cli.report.tally import FIRST
+
+    tally = store.tally
+    if not tally.usable or any(spec[0] > FIRST for spec in specs):
+        return False
+    return bool(sum(count[0] for count, _ in tally.groups.values()) == store.total)
+
+
+def _from_tally(
+    store: Any, specs: list[Spec], wanted: list[frozenset[str] | None], order_of: list[dict[str, int]]
+) -> list[dict[tuple[str, ...], Picked]]:
+    """``worst_many`` from the tally: the counts as they are; a group's worst are among the first
+    ``limit`` of each of its statuses, ranked as the spool's results would be (status, then position)."""
+    items = sorted(store.tally.groups.items(), key=lambda item: item[1][1][0])  # first seen first
+    outs: list[dict[tuple[str, ...], Picked]] = []
+    chosen: list[dict[tuple[str, ...], list[tuple[int, int, str]]]] = []
+    for (limit, by, _, _), keep, order in zip(specs, wanted, order_of, strict=True):
+        out: dict[tuple[str, ...], Picked] = {}
+        candidates: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        for (source, district, indicator, status), (count, firsts) in items:
+            if keep is not None and status not in keep:
+                continue
+            values = {"source": source, "district": district, "indicator": indicator, "status": status}
+            key = tuple(values[k] for k in by)
+            picked = out.get(key)
+            if picked is None:
+                picked = out[key] = Picked(first=firsts[0])
+            picked.counts[status] += count[0]
+            if limit:
+                rank = order.get(status, 9)
+                candidates.setdefault(key, []).extend((rank, n, status) for n in firsts[:limit])
+        outs.append(out)
+        chosen.append({key: sorted(rows)[:limit] for key, rows in candidates.items()})
+    results = store.entries_at([n for picks in chosen for rows in picks.values() for _, n, _ in rows])
+    for out, picks in zip(outs, chosen, strict=True):
+        for key, rows in picks.items():
+            out[key].kept = [(n, status, results[n]) for _, n, status in sorted(rows, key=lambda row: row[1])]
     return outs
 
 

@@ -24,7 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
-from lifeservices_cli.engine.results import SEPARATOR, Result
+from lifeservices_cli.engine.results import SEPARATOR, Result, path_text
+from lifeservices_cli.report.tally import Tally
 from lifeservices_cli.semantics.dates import parse_date
 from lifeservices_cli.sources.lineblocks import line_blocks
 
@@ -57,12 +58,15 @@ class ResultStore:
         self._empty, self._trailing = True, False  # no entry spooled yet; none ends in a separator
         self.total = 0
         self.counts: Counter[str] = Counter()
+        #: The summaries' counts and first positions per (source, district, indicator, status).
+        self.tally = Tally()
 
     @property
     def spooled(self) -> bool:
         return self._spool is not None
 
     def add(self, result: Result) -> None:
+        self.tally.add((path_text(result.source), result.district, result.indicator, result.status), self.total)
         self.total += 1
         self.counts[result.status] += 1
         if self._spool is None:
@@ -73,10 +77,17 @@ class ResultStore:
     def _encode(self, result: Result) -> bytes:
         return json.dumps(self._to_dict(result), ensure_ascii=False).encode()
 
-    def add_entries(self, write: Callable[[IO[bytes]], None], total: int, counts: Counter[str]) -> None:
-        """Add ``total`` results that ``write`` puts in the spool, each followed by ``SEPARATOR``."""
+    def add_entries(
+        self, write: Callable[[IO[bytes]], None], total: int, counts: Counter[str], tally: Any = None
+    ) -> None:
+        """Add ``total`` results that ``write`` puts in the spool, each followed by ``SEPARATOR``;
+        ``tally``: what ``Tally.add_batch`` takes of them (positions from ``self.total`` on)."""
         if not total:
             return
+        if tally is None:
+            self.tally.give_up()
+        else:
+            self.tally.add_batch(*tally)
         self.spool()
         assert self._spool is not None
         if not self._empty and not self._trailing:
@@ -151,14 +162,15 @@ class ResultStore:
         self._spool.write(data)
         self._empty = self._trailing = False
 
-    def mark(self) -> tuple[int | None, int, int, Counter[str], bool, bool]:
+    def mark(self) -> tuple[Any, ...]:
         """A point to roll back to (see ``rollback``)."""
         position = self._spool.tell() if self._spool is not None else None
         empty, trailing = self._empty, self._trailing
-        return position, len(self._items), self.total, Counter(self.counts), empty, trailing
+        return position, len(self._items), self.total, Counter(self.counts), empty, trailing, self.tally.snapshot()
 
-    def rollback(self, mark: tuple[int | None, int, int, Counter[str], bool, bool]) -> None:
-        position, items, self.total, self.counts, empty, trailing = mark
+    def rollback(self, mark: tuple[Any, ...]) -> None:
+        position, items, self.total, self.counts, empty, trailing, tally = mark
+        self.tally.restore(tally)
         if position is None and self._spool is not None:  # the spool began after the mark: back to memory
             self._spool.close()
             if self._path is not None:
@@ -285,6 +297,35 @@ class ResultStore:
                 yield frame
         finally:
             fh.seek(0, 2)
+
+    def entries_at(self, positions: list[int]) -> dict[int, Result]:
+        """The spooled results at ``positions`` (0 is the first), read up to the last one asked for,
+        each line counted, only those asked for parsed."""
+        assert self._spool is not None
+        wanted = sorted(set(positions))
+        found: dict[int, Result] = {}
+        if not wanted:
+            return found
+        fh, n, i = self._spool, 0, 0
+        fh.flush()
+        try:
+            for block in line_blocks(fh, self._start, self._results_end(), SCAN_BYTES):
+                count = block.count(b"\n") + (not block.endswith(b"\n"))  # one entry a line
+                if wanted[i] >= n + count:
+                    n += count
+                    continue
+                lines = [line for line in block.split(b"\n") if line.strip()]
+                while i < len(wanted) and wanted[i] < n + len(lines):
+                    found[wanted[i]] = self.entry(lines[wanted[i] - n])
+                    i += 1
+                n += len(lines)
+                if i == len(wanted):
+                    break
+        finally:
+            fh.seek(0, 2)
+        if i < len(wanted):
+            raise ValueError(f"result {wanted[i]} is not in the spool ({n} results)")
+        return found
 
     def lines(self, block: int | None = None) -> Iterator[Any]:
         """The spooled results' lines in polars frames of about ``block`` bytes: one column,

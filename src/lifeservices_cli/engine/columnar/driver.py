@@ -13,6 +13,7 @@ from lifeservices_cli.engine.columnar.plan import Plan
 from lifeservices_cli.engine.columnar.rationals import NotFast
 from lifeservices_cli.engine.columnar.reader import _as_utf8, _Spans, batches, cells_at
 from lifeservices_cli.engine.records import Engine
+from lifeservices_cli.engine.results import path_text
 
 # --------------------------------------------------------------------------- the driver
 
@@ -163,6 +164,7 @@ def _run(
                     ),
                     total,
                     counts,
+                    _tally(plan, frame, hard_rows, slow, store.total, store.tally.first),
                 )
             if "id" in plan.columns:
                 ids.append(easy.filter(pl.col("_id").is_not_null()).select(_ID_HASH, pl.col("_line").cast(pl.UInt32)))
@@ -182,6 +184,37 @@ def _run(
     finally:
         work.close()
     binding.finish(_duplicates(plan, ids))
+
+
+def _tally(
+    plan: Plan, frame: pl.DataFrame, hard_rows: list[int], slow: list[Any], base: int, first: int
+) -> tuple[Any, ...]:
+    """The batch's results as the store's tally takes them (``Tally.add_batch``): per indicator the
+    easy rows counted by district and status with their ``first`` positions, and the hard rows' results."""
+    m = len(plan.indicators)
+    sizes = pl.Series("size", [m] * frame.height, dtype=pl.Int64)
+    if hard_rows:
+        sizes = sizes.scatter(hard_rows, [len(results) for _, results in slow])
+    start = sizes.cum_sum() - sizes + base
+    district = pl.col("f.district") if "f.district" in frame.columns else pl.lit(None, dtype=pl.Utf8)
+    easy = frame.select(start.alias("_start"), district.alias("district"), *(f"s{k}" for k in range(m)), "hard")
+    if hard_rows:
+        easy = easy.filter(~pl.col("hard"))
+    parts = [
+        (
+            ind.id,
+            easy.group_by(pl.col("district"), pl.col(f"s{k}").alias("status"), maintain_order=True).agg(
+                pl.len(), (pl.col("_start") + k).head(first).alias("n")
+            ),
+        )
+        for k, (ind, _) in enumerate(plan.indicators)
+    ]
+    hard = [
+        ((path_text(r.source), r.district, r.indicator, r.status), start[i] + j)
+        for i, (_, results) in zip(hard_rows, slow, strict=True)
+        for j, r in enumerate(results)
+    ]
+    return path_text(plan.source), parts, hard
 
 
 def plan_group(plan: Plan, by: str) -> pl.Expr:
