@@ -14,7 +14,6 @@ the ordinary path (``NotFast``), as is whatever ``fastrows`` leaves to it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -320,13 +319,10 @@ def results_sheet(sheet: xlsx._Sheet, report: Report, districts: dict[str | None
 
 
 def _districts(report: Report) -> Iterator[tuple[str | None, Counter[str]]]:
-    """Results per district and status from the spool, districts in the order they first come."""
-    names: dict[str, str | None] = {}
-    for frame in report.store.scan(district=True):
-        tally = frame.group_by("district", "status", maintain_order=True).agg(pl.len())
-        for district, status, count in tally.iter_rows():
-            if district is None:
-                raise NotFast("a result without its district")
-            if district not in names:
-                names[district] = json.loads(district)
-            yield names[district], Counter({status: count})
+    """Results per district and status (from the store's tally, or the spool), districts in the
+    order they first come."""
+    from lifeservices_cli.render.problems import worst_many
+
+    (picked,) = worst_many(report, [(0, ("district",), None, None)])
+    for (district,), group in picked.items():
+        yield district, group.counts
