@@ -108,6 +108,7 @@ def check_files(
     as_of: date | str | None = None,
     spool_folder: PathLike | None = None,
     progress: Callable[[float], None] | None = None,
+    prepare: Iterable[str] = (),
 ) -> Report:
     """Check every record of the data files at ``paths`` (.csv/.tsv/.txt, .xlsx, .yaml/.yml, .json).
 
@@ -120,9 +121,18 @@ def check_files(
     a JSON report you will write with ``write_json``; the results of large inputs are then
     kept there, and the report is made from them without copying them (the CLI does this).
     ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
+    ``prepare``: the formats you will write, whose rows a large run then makes while it checks
+    (``["csv"]``: the CSV report of a million rows without reading the inputs again).
     Raises ``UsageError`` when a file cannot be used at all; problems inside the data are
     results with a status.
     """
+    rows = None
+    for name in [prepare] if isinstance(prepare, str) else prepare:
+        if name != "csv":
+            raise UsageError(f"prepare={name!r}: only the csv format is prepared while checking")
+        from lifeservices_cli.render.csvlines import Lines
+
+        rows = Lines
     return checker.check_files(
         _paths(paths),
         packset=_packset(packs),
@@ -135,6 +145,7 @@ def check_files(
         as_of=_day(as_of),
         spool_folder=Path(spool_folder) if spool_folder is not None else None,
         progress=progress,
+        rows=rows,
     )
 
 

@@ -36,6 +36,7 @@ def check_files(
     units: Mapping[str, str] | None = None,
     spool_folder: Path | None = None,
     progress: Callable[[float], None] | None = None,
+    rows: Callable[[Report], Any] | None = None,
 ) -> Report:
     """Check every record of every file in ``paths`` and return the report.
 
@@ -47,6 +48,8 @@ def check_files(
     ``spool_folder``: spool the results of large inputs in this folder, the folder of a JSON
     report to be written in place (``render.json.write_in_place``).
     ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
+    ``rows``: a renderer's rows made while the check runs (``render.csvlines.Lines``), called
+    with the report before any input is checked and kept in ``report.prepared["csv"]``.
     Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
     become results with a status instead.
     """
@@ -57,7 +60,7 @@ def check_files(
     bindings = [  # open (and so validate) every file before checking any
         binding for path in paths for binding in open_bindings(str(path), packset, lang=lang, options=options)
     ]
-    return _run(packset, bindings, lang, as_of, engine, spool_folder, progress)
+    return _run(packset, bindings, lang, as_of, engine, spool_folder, progress, rows)
 
 
 def _check_units(packset: PackSet, options: Options) -> None:
@@ -105,18 +108,22 @@ def _run(
     mode: str,
     spool_folder: Path | None = None,
     progress: Callable[[float], None] | None = None,
+    rows: Callable[[Report], Any] | None = None,
 ) -> Report:
     engine = Engine(packset, lang, as_of)
     aggregator = Aggregator(engine)
     report = Report(packset, lang, engine.as_of, engine.not_in_force, spool_folder=spool_folder)
     report.inputs.extend(binding.info for binding in bindings)  # all known before any is checked
+    sink = None
+    if rows is not None:
+        sink = report.prepared["csv"] = rows(report)
     sizes = [_size(binding) for binding in bindings]
     total, before = max(sum(sizes), 1), 0
     for binding, size in zip(bindings, sizes, strict=True):
         share = None if progress is None else (lambda f, b=before, s=size: progress((b + f * s) / total))
         # small inputs: the record engine is done before polars would have started
         wanted = mode == "columns" or (mode != "records" and size >= COLUMNAR_MIN_BYTES)
-        in_columns = wanted and _columnar(binding, engine, aggregator, report, share)
+        in_columns = wanted and _columnar(binding, engine, aggregator, report, share, sink)
         if not in_columns:
             for record in binding.records():
                 for result in engine.check(record, binding.info.entity):
@@ -142,6 +149,7 @@ def _columnar(
     aggregator: Aggregator,
     report: Report,
     progress: Callable[[float], None] | None,
+    sink: Any = None,
 ) -> bool:
     """Check ``binding`` in columns when it can be; False leaves it to the record engine."""
     try:
@@ -151,7 +159,7 @@ def _columnar(
     if columnar.why_not(binding) is not None:
         return False
     try:
-        columnar.run(binding, engine, aggregator, report.store, report.result_dict, progress)
+        columnar.run(binding, engine, aggregator, report.store, report.result_dict, progress, sink)
     except columnar.NotFast:
         return False
     return True

@@ -191,6 +191,8 @@ def check(
                 as_of=day,
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
+                # a CSV of every record: its rows made while checking (a large run reads nothing twice)
+                prepare=["csv"] if results.value == "all" and any(t.format is Format.csv for t in targets) else [],
             )
         report.listing = results.value
         if baseline is not None:

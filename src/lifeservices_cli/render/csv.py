@@ -26,6 +26,7 @@ from lifeservices_cli.semantics.numbers import ZERO, Shown
 
 if TYPE_CHECKING:  # every check validates --csv-encoding here; the rows are needed only for a CSV
     from lifeservices_cli.engine.results import Result
+    from lifeservices_cli.render.csvlines import Lines
     from lifeservices_cli.render.rows import IndicatorColumns, Row
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -71,6 +72,9 @@ def check_encoding(encoding: str) -> str:
 def render(report: Report, *, csv_encoding: str = DEFAULT_ENCODING) -> bytes:
     """The CSV as bytes in ``csv_encoding``."""
     check_encoding(csv_encoding)
+    lines = _prepared(report, csv_encoding)
+    if lines is not None:
+        return _head(report, csv_encoding) + b"".join(lines.chunks())
     buffer = io.StringIO()
     _write(report, buffer)
     return _encoded(buffer.getvalue(), csv_encoding)
@@ -81,7 +85,15 @@ def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODI
     beside it, then a rename): a million records are never one string in memory."""
     check_encoding(csv_encoding)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    lines = _prepared(report, csv_encoding)
     try:
+        if lines is not None:  # the rows made while checking (render.csvlines): its header, then them
+            with open(tmp, "wb") as fh:
+                fh.write(_head(report, csv_encoding))
+                for chunk in lines.chunks():
+                    fh.write(chunk)
+            os.replace(tmp, path)
+            return
         with open(tmp, "wb") as fh:
             buffer = io.StringIO()
             encoders = [codecs.getincrementalencoder(csv_encoding)()]  # one BOM, at the start
@@ -101,6 +113,23 @@ def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODI
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _prepared(report: Report, csv_encoding: str) -> Lines | None:
+    """The rows a large run made while it was checked, when they are this CSV's (``render.csvlines``)."""
+    lines = report.prepared.get("csv")
+    if lines is None or not FAST or not lines.usable(report, csv_encoding):
+        return None
+    return lines  # type: ignore[no-any-return]
+
+
+def _head(report: Report, csv_encoding: str) -> bytes:
+    """The header row, encoded (the byte-order mark first for utf-8-sig)."""
+    from lifeservices_cli.render.rows import layout, neutralise
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(h) for h in layout(report).header(report.lang)])
+    return _encoded(buffer.getvalue(), csv_encoding)
 
 
 def _encoded(text: str, csv_encoding: str, encode: Callable[[str], bytes] | None = None) -> bytes:

@@ -75,6 +75,8 @@ class Report:
     #: ``--results``: the results of records every format lists (``all``, ``problems``, ``none``);
     #: the summary's counts, the per-indicator and per-district tallies and the aggregates stay complete.
     listing: Listing = "all"
+    #: What a renderer made while the results were (by format: ``render.csvlines.Lines`` for "csv").
+    prepared: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = ResultStore(self.result_dict, self.spool_folder, self._head_room, self.result_from_dict)

@@ -56,18 +56,24 @@ def run(
     store: Any,
     report_dict: Any,
     progress: Callable[[float], None] | None = None,
+    sink: Any = None,
 ) -> None:
     """Check one bound CSV input in columns, adding its results to ``store``.
 
     Raises ``NotFast`` (with everything it added rolled back) when the input turns out not to
     fit, e.g. a row with more cells than the header.
+
+    ``sink``: a renderer's rows made while the check runs (``render.csvlines``): ``begin(binding,
+    plan)`` gives the expression of a record's row over the batch's columns (or None: not this
+    input), ``add(frame, hard_rows, slow)`` takes each batch with it as ``_row``, ``mark`` and
+    ``rollback`` go with the store's, ``end(binding)`` says the input is whole.
     """
     if binding.table.encoding in ("utf-8", "utf-8-sig"):
-        _run(binding, engine, aggregator, store, report_dict, binding.path, progress)
+        _run(binding, engine, aggregator, store, report_dict, binding.path, progress, sink)
         return
     copy = _as_utf8(binding.path, binding.table.encoding)
     try:
-        _run(binding, engine, aggregator, store, report_dict, copy, progress)
+        _run(binding, engine, aggregator, store, report_dict, copy, progress, sink)
     finally:
         copy.unlink(missing_ok=True)
 
@@ -80,6 +86,7 @@ def _run(
     report_dict: Any,
     data: Path,
     progress: Callable[[float], None] | None,
+    sink: Any = None,
 ) -> None:
     from collections import Counter
 
@@ -101,7 +108,10 @@ def _run(
     )
     plan.labels = binding.table.label_columns  # where 小计/合计 would be written
     plan.skip_lines = binding.table.skip_lines  # the lines before the first record
+    row = sink.begin(binding, plan) if sink is not None else None  # the expression of the sink's rows
+    plan.values = row is not None  # which reads each result's value and gap
     mark, saved, records = store.mark(), aggregator.snapshot(), binding.info.records
+    sink_mark = sink.mark() if row is not None else None
     ids: list[pl.DataFrame] = []
     wanted = [(k, agg, by) for k, (ind, _) in enumerate(plan.indicators) for agg, by in aggregator.wants(ind.id)]
 
@@ -109,6 +119,9 @@ def _run(
         frame = plan.frame(batch)
         if wanted:
             frame = frame.with_columns(*(plan_group(plan, by).alias(f"_g_{by}") for _, _, by in wanted))
+        if row is not None:  # the sink's row; the values and gaps it was made from are freed
+            values = [f"_{kind}j{k}" for k in range(len(plan.indicators)) for kind in "vg"]
+            frame = frame.with_columns(row.alias("_row")).drop(values)
         return frame
 
     # closed below, not left to the garbage collector: an interruption while the pool shuts
@@ -166,6 +179,8 @@ def _run(
                     counts,
                     _tally(plan, frame, hard_rows, slow, store.total, store.tally.first),
                 )
+            if row is not None:
+                sink.add(frame, hard_rows, slow)
             if "id" in plan.columns:
                 ids.append(easy.filter(pl.col("_id").is_not_null()).select(_ID_HASH, pl.col("_line").cast(pl.UInt32)))
                 if slow_ids:
@@ -178,12 +193,16 @@ def _run(
     except (_Spans, pl.exceptions.PolarsError) as exc:
         # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
         store.rollback(mark)
+        if sink_mark is not None:
+            sink.rollback(sink_mark)
         aggregator.restore(saved)
         binding.info.records = records
         raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
     finally:
         work.close()
     binding.finish(_duplicates(plan, ids))
+    if row is not None:
+        sink.end(binding)
 
 
 def _tally(

@@ -119,6 +119,9 @@ class Plan:
             self.columns[fname] = (index, factor)
         self.districts = districts
         self.labels: list[int] = []  # the columns where 小计/合计 would be written (the binding's)
+        #: Keep each result's value and gap as their JSON text (``_vj{k}``, ``_gj{k}``): set before
+        #: the first batch by a renderer that makes its rows while the check runs (``driver.run``'s sink).
+        self.values = False
         self.skip_lines = 1  # the lines before the first record: titles, the header, a units row
         # the columns must be the ones the record reader binds (e.g. not a second column of a field)
         if {(i, f) for f, (i, _) in self.columns.items()} != {(i, f) for i, (f, _) in converters.items()}:
@@ -474,7 +477,12 @@ class Plan:
             near.append(pl.col(f"nsf{k}"))
         near_any = pl.any_horizontal(near) if near else pl.lit(False)
         hard = applies.fill_null(False) & (parts_hard | shortfall_hard | near_any)
-        return status_expr.alias(f"s{k}"), [hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
+        lines = [hard.fill_null(True).alias(f"h{k}"), line.alias(f"l{k}")]
+        if self.values:  # what the entry shows as value and gap ("null" unless decided)
+            decided_row = applies.fill_null(False) & decision.is_not_null()
+            lines.append(pl.when(decided_row).then(parts["value"]).otherwise(pl.lit("null")).alias(f"_vj{k}"))
+            lines.append(pl.when(decided_row).then(parts["gap"]).otherwise(pl.lit("null")).alias(f"_gj{k}"))
+        return status_expr.alias(f"s{k}"), lines
 
     @staticmethod
     def pick(index: pl.Expr, options: list[pl.Expr]) -> pl.Expr:
@@ -574,6 +582,8 @@ class Plan:
         )
         later.append([pl.when(pl.col("hard")).then(None).otherwise(text).alias("text")])
         keep = ["_line", "hard", "text", "_id", *(f"s{k}" for k in range(len(self.indicators)))]
+        if self.values:
+            keep += [f"_{kind}j{k}" for k in range(len(self.indicators)) for kind in "vg"]
         keep += [f"c{i}" for i in range(len(self.header))]
         keep += [f"f.{name}" for name in sorted(self.used) if name in self.env.texts]  # groups
         return self._stage_cells(), [stage for stage in later if stage], keep

@@ -1,0 +1,209 @@
+"""The CSV's rows of a large run, made while the check runs.
+
+``render.fastrows`` makes a large run's CSV after the check: it reads every input again and
+every result back from the spool. When the check is asked for a CSV (``check_files(...,
+prepare=["csv"])``), the columnar engine's batches carry what a row needs instead — the
+record's cells as read, each result's status and the JSON text of its value and gap — and the
+row is one more polars expression computed with the results, in the same worker threads
+(``begin``). The rows go to a temporary file; the CSV report is its header and that file.
+
+Every row is the text the ordinary path (``render.rows`` and Python's csv module) writes, or it
+is made by that path's own functions: a row the columns leave to the record engine (a hard
+row), a cell that starts like a formula, a number that is not a plain decimal of at most six
+places, a value of an indicator whose checks have different units. Its line is then written
+in Python from the record's cells and its results (``_python_line``).
+
+The file serves only a report that lists every record (``--results all``) in UTF-8, and only
+when every input went through the columns; otherwise ``usable`` is False and the CSV is made
+after the check as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+# the columnar engine first: it sets polars' allocator up before polars loads (this module is
+# imported before the check, where the engine would have been the first to load polars)
+import lifeservices_cli.engine.columnar  # noqa: F401
+
+# isort: split
+import polars as pl
+
+from lifeservices_cli.engine.results import SEPARATOR, Result
+from lifeservices_cli.i18n import t
+from lifeservices_cli.render.common import clean, status_text
+from lifeservices_cli.render.fastrows import _PLAIN_ASCII, _PLAIN_JSON, _STATUSES, _number, csv_cell
+from lifeservices_cli.render.rows import IndicatorColumns, _keys, layout, neutralise
+from lifeservices_cli.report.model import Report
+
+#: The encodings whose bytes the file's UTF-8 rows already are.
+ENCODINGS = ("utf-8", "utf-8-sig")
+_QUOTE = r'[,"\r\n]'
+
+
+class Lines:
+    """A CSV report's rows, made by the columnar engine's batches (``driver.run``'s sink)."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.layout = layout(report)
+        self._positions: dict[tuple[str, int], int] = {}
+        for info in report.inputs:
+            for key in _keys(list(info.columns)):
+                self._positions.setdefault(key, len(self._positions))
+        self._file: IO[bytes] = tempfile.TemporaryFile(dir=report.spool_folder)  # noqa: SIM115 - kept open
+        self._done: set[int] = set()  # the inputs whose rows are all here (by id)
+        self._where: list[int] = []  # the current input's header cells' columns
+        self._source = ""
+        self._ids: list[str] = []  # the current input's indicators, in its results' order
+
+    # ------------------------------------------------------------------ the driver's side
+
+    def begin(self, binding: Any, plan: Any) -> pl.Expr | None:
+        """The expression of one record's row over the batch's columns, or None (this input's
+        rows are left to the ordinary path, and so is the whole CSV)."""
+        info, table = binding.info, binding.table
+        if info.path in self.report.tables or info.sheet is not None or not table.plain:
+            return None
+        if table.layout.get("check_mark_columns") or not table.delimiter:
+            return None
+        if [key for key in _keys(list(table.header))] != _keys(list(info.columns)):
+            return None
+        self._where = [self._positions[key] for key in _keys(list(table.header))]
+        self._source = clean(info.source)
+        self._ids = [ind.id for ind, _ in plan.indicators]
+        return self._expression(len(table.header))
+
+    def mark(self) -> int:
+        return self._file.tell()
+
+    def rollback(self, mark: int) -> None:
+        self._file.seek(mark)
+        self._file.truncate()
+
+    def add(self, frame: pl.DataFrame, hard_rows: list[int], slow: list[Any]) -> None:
+        """Write the batch's rows: those the expression made, the others in Python."""
+        rows = frame.get_column("_row")
+        missing = rows.is_null()
+        if hard_rows or missing.any():
+            width = len(self._where)
+            made = dict(zip(hard_rows, (results for _, results in slow), strict=True))
+            where = missing.arg_true().to_list()
+            if hard_rows:
+                where = sorted(set(where) | set(hard_rows))
+            lines = frame.get_column("_line")
+            texts = frame.get_column("text")
+            columns = [frame.get_column(f"c{i}") for i in range(width)]
+            python = []
+            for i in where:
+                results = made.get(i)
+                if results is None:  # made by the columns, but a cell of the row is not
+                    results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
+                cells = [column[i] or "" for column in columns]
+                python.append(self._python_line(cells, results, lines[i]))
+            rows = rows.scatter(where, python)
+        rows.to_frame().write_csv(
+            self._file, include_header=False, quote_style="never", line_terminator="\r\n"
+        )
+
+    def end(self, binding: Any) -> None:
+        self._done.add(id(binding.info))
+
+    # ------------------------------------------------------------------ the renderer's side
+
+    def usable(self, report: Report, csv_encoding: str) -> bool:
+        """Whether the file is this report's CSV body: every input's rows, all listed, in UTF-8."""
+        return (
+            report is self.report
+            and report.listed is None
+            and csv_encoding in ENCODINGS
+            and all(id(info) in self._done for info in report.inputs)
+            and layout(report) == self.layout
+        )
+
+    def chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
+        """The rows as bytes, in pieces of ``size``."""
+        self._file.flush()
+        self._file.seek(0)
+        try:
+            while chunk := self._file.read(size):
+                yield chunk
+        finally:
+            self._file.seek(0, 2)
+
+    def close(self) -> None:
+        self._file.close()
+
+    # ------------------------------------------------------------------ the rows
+
+    def _expression(self, width: int) -> pl.Expr:
+        """A record's row as CSV text (without its line end), null where Python makes it."""
+        lang = self.report.lang
+        at = dict(zip(self._where, range(width), strict=True))
+        parts: list[pl.Expr] = []
+        odd: list[pl.Expr] = []
+        for position in range(len(self.layout.columns)):
+            index = at.get(position)
+            if index is None:
+                parts.append(pl.lit(""))
+                continue
+            cell = pl.col(f"c{index}").fill_null("")
+            odd.append(cell.str.contains(r"^[=+\-@\t\r]") & ~cell.str.contains(_PLAIN_ASCII))
+            quoted = pl.lit('"') + cell.str.replace_all('"', '""', literal=True) + pl.lit('"')
+            parts.append(pl.when(cell.str.contains(_QUOTE)).then(quoted).otherwise(cell))
+        yes, no = csv_cell(t("words.yes", lang)), csv_cell(t("words.no", lang))
+        words = {s: csv_cell(status_text(s, lang)) for s in _STATUSES}
+        for ic in self.layout.indicators:
+            if ic.indicator.id not in self._ids:
+                parts += [pl.lit(""), pl.lit(""), pl.lit("")]
+                continue
+            k = self._ids.index(ic.indicator.id)
+            value, gap = pl.col(f"_vj{k}"), pl.col(f"_gj{k}")
+            number = value.str.contains(_PLAIN_JSON)
+            if _mixed(ic):  # the value goes with its check's unit: made in Python
+                number = pl.lit(False)
+            parts.append(pl.col(f"s{k}").replace_strict(words, default=None, return_dtype=pl.Utf8))
+            parts.append(
+                pl.when(value == "null")
+                .then(pl.lit(""))
+                .when(value == "true")
+                .then(pl.lit(yes))
+                .when(value == "false")
+                .then(pl.lit(no))
+                .when(number)
+                .then(_number(value))
+            )
+            parts.append(pl.when(gap == "null").then(pl.lit("")).when(gap.str.contains(_PLAIN_JSON)).then(_number(gap)))
+        parts += [pl.lit(csv_cell(self._source)), pl.col("_line").cast(pl.Utf8)]
+        row = pl.concat_str(parts, separator=",")  # null when one part is: made in Python
+        if odd:
+            row = pl.when(pl.any_horizontal(odd)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(row)
+        return row
+
+    def _python_line(self, cells: list[str], results: list[Result], line: int) -> str:
+        """The row as ``render.csv`` writes it from the record reader's row (its own functions)."""
+        from lifeservices_cli.render.csv import text_cells
+
+        lang = self.report.lang
+        out = [""] * len(self.layout.columns)
+        for index, cell in zip(self._where, cells, strict=False):
+            out[index] = clean(cell)
+        mine = {r.indicator: r for r in results}
+        for ic in self.layout.indicators:
+            r = mine.get(ic.indicator.id)
+            out.extend(text_cells(r, ic, lang) if r is not None else ("", "", ""))
+        out.extend([self._source, str(line)])
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow([neutralise(cell) for cell in out])
+        return buffer.getvalue()
+
+
+def _mixed(ic: IndicatorColumns) -> bool:
+    """Whether the indicator's checks have different units (its value column shows each one's)."""
+    return ic.unit is None and any(c.unit for c in ic.indicator.checks)
+
+
