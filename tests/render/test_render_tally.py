@@ -115,3 +115,20 @@ def test_a_file_the_columns_give_back_leaves_no_count_behind(tmp_path, monkeypat
     assert report.store.tally.usable and counted == report.store.total
     records = check_files([good, odd], engine="records", lang="zh")
     assert Format.markdown.render(report) == Format.markdown.render(records)
+
+
+def test_sarifs_25000_worst_come_from_the_tally_too(spooled, monkeypatch):
+    # one group larger than a key's first positions: each status's own first ones
+    monkeypatch.setattr(tally, "FIRST", 40)
+    specs = [(700, (), ["fail", "missing_data", "invalid_data"], {"invalid_data": 0, "fail": 1, "missing_data": 2})]
+    assert problems._tallied(spooled.store, specs)
+    picked = problems.worst_many(spooled, specs)
+    with monkeypatch.context() as m:
+        m.setattr(problems, "TALLY", False)
+        assert problems.worst_many(spooled, specs) == picked
+    assert len(picked[0][()].kept) == 700
+
+
+def test_the_sarif_log_is_the_same_from_the_tally(spooled, monkeypatch):
+    fast, slow = _both(spooled, monkeypatch, lambda: Format.sarif.render(spooled))
+    assert fast == slow and '"results"' in fast

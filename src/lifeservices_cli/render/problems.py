@@ -217,10 +217,10 @@ TALLY = True
 
 def _tallied(store: Any, specs: list[Spec]) -> bool:
     """Whether the store's tally holds every result and enough of each group for these specs."""
-    from lifeservices_cli.report.tally import FIRST
+    from lifeservices_cli.report.tally import FIRST, FIRST_ALL
 
     tally = store.tally
-    if not tally.usable or any(spec[0] > FIRST for spec in specs):
+    if not tally.usable or any(spec[0] > (FIRST_ALL if not spec[1] else FIRST) for spec in specs):
         return False
     return bool(sum(count[0] for count, _ in tally.groups.values()) == store.total)
 
@@ -230,6 +230,8 @@ def _from_tally(
 ) -> list[dict[tuple[str, ...], Picked]]:
     """``worst_many`` from the tally: the counts as they are; a group's worst are among the first
     ``limit`` of each of its statuses, ranked as the spool's results would be (status, then position)."""
+    from lifeservices_cli.report.tally import FIRST
+
     items = sorted(store.tally.groups.items(), key=lambda item: item[1][1][0])  # first seen first
     outs: list[dict[tuple[str, ...], Picked]] = []
     chosen: list[dict[tuple[str, ...], list[tuple[int, int, str]]]] = []
@@ -245,9 +247,14 @@ def _from_tally(
             if picked is None:
                 picked = out[key] = Picked(first=firsts[0])
             picked.counts[status] += count[0]
-            if limit:
+            if limit and (by or limit <= FIRST):
                 rank = order.get(status, 9)
                 candidates.setdefault(key, []).extend((rank, n, status) for n in firsts[:limit])
+        if limit and not by and limit > FIRST:  # one group of more than a key keeps: each status's own first ones
+            for status, firsts in store.tally.statuses.items():
+                if keep is None or status in keep:
+                    rank = order.get(status, 9)
+                    candidates.setdefault((), []).extend((rank, n, status) for n in firsts[:limit])
         outs.append(out)
         chosen.append({key: sorted(rows)[:limit] for key, rows in candidates.items()})
     results = store.entries_at([n for picks in chosen for rows in picks.values() for _, n, _ in rows])

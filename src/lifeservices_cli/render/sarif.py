@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -152,8 +153,6 @@ def render(report: Report, full_report: str | None = None) -> str:
 
     ``full_report``: where the run wrote its full report (named in the notice of what was left out).
     """
-    import gzip
-
     lang = report.lang
     indicators = report.packset.indicators
     index = {ind.id: n for n, ind in enumerate(indicators)}
@@ -166,15 +165,28 @@ def render(report: Report, full_report: str | None = None) -> str:
     picked = worst_by(report, room, (), LEVELS, RANK).get(())
     kept = sorted(picked.items(), key=lambda r: RANK[r.status]) if picked else []  # stable: input order within
     total = len(aggregates) + (picked.total if picked else 0)
-    # each result as its JSON text at once (a dict per result would hold ~10× the memory)
-    results = [_dump(x) for x in aggregates] + [_dump(_result(r, index[r.indicator])) for r in kept]
-    results = results[:MAX_RESULTS]
-    del kept, picked
+    del picked
+    # each result as its JSON text at once (a dict per result would hold ~10× the memory), each
+    # ``Result`` let go as soon as it is text
+    results = [_dump(x) for x in aggregates[:MAX_RESULTS]]
+    kept.reverse()
+    while kept and len(results) < MAX_RESULTS:
+        r = kept.pop()
+        results.append(_dump(_result(r, index[r.indicator])))
+    del kept
     while True:
         text = _log(report, lang, indicators, results, total, full_report)
-        if len(results) <= 1 or len(gzip.compress(text.encode(), 6)) <= MAX_GZIP:
+        if len(results) <= 1 or _gzipped_size(text) <= MAX_GZIP:
             return text
         results = results[: len(results) * 3 // 4]  # the least important go first
+
+
+def _gzipped_size(text: str, piece: int = 1 << 20) -> int:
+    """The size of ``text`` gzipped (level 6, as GitHub's upload does), a megabyte at a time: a
+    25,000-result log is never encoded whole beside itself."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+    size = sum(len(packer.compress(text[i : i + piece].encode())) for i in range(0, len(text), piece))
+    return size + len(packer.flush())
 
 
 def _log(
@@ -219,8 +231,15 @@ def _log(
         ],
     }
     head, tail = json.dumps(log, ensure_ascii=False, indent=2).split(json.dumps(_SLOT))
-    body = ",\n        ".join(results)
-    return f"{head}{body}{tail}\n" if results else f"{head.rstrip()}]{tail.lstrip().removeprefix(']')}\n"
+    if not results:
+        return f"{head.rstrip()}]{tail.lstrip().removeprefix(']')}\n"
+    parts = [head]  # one join: the results are copied once, into the log itself
+    for n, result in enumerate(results):
+        if n:
+            parts.append(",\n        ")
+        parts.append(result)
+    parts += [tail, "\n"]
+    return "".join(parts)
 
 
 #: Where the results go in the log's text (they are dumped one by one, each on its own line).

@@ -177,7 +177,7 @@ def _run(
                     ),
                     total,
                     counts,
-                    _tally(plan, frame, hard_rows, slow, store.total, store.tally.first),
+                    _tally(plan, frame, hard_rows, slow, store.total, store.tally),
                 )
             if row is not None:
                 sink.add(frame, hard_rows, slow)
@@ -206,10 +206,12 @@ def _run(
 
 
 def _tally(
-    plan: Plan, frame: pl.DataFrame, hard_rows: list[int], slow: list[Any], base: int, first: int
+    plan: Plan, frame: pl.DataFrame, hard_rows: list[int], slow: list[Any], base: int, tally: Any
 ) -> tuple[Any, ...]:
-    """The batch's results as the store's tally takes them (``Tally.add_batch``): per indicator the
-    easy rows counted by district and status with their ``first`` positions, and the hard rows' results."""
+    """The batch's results as the store's ``tally`` takes them (``Tally.add_batch``): per indicator
+    the easy rows counted by district and status with their first positions, the first positions
+    of each status, and the hard rows' results."""
+    first, first_all = tally.first, tally.first_all
     m = len(plan.indicators)
     sizes = pl.Series("size", [m] * frame.height, dtype=pl.Int64)
     if hard_rows:
@@ -224,6 +226,9 @@ def _tally(
             ind.id,
             easy.group_by(pl.col("district"), pl.col(f"s{k}").alias("status"), maintain_order=True).agg(
                 pl.len(), (pl.col("_start") + k).head(first).alias("n")
+            ),
+            easy.group_by(pl.col(f"s{k}").alias("status"), maintain_order=True).agg(
+                (pl.col("_start") + k).head(first_all).alias("n")
             ),
         )
         for k, (ind, _) in enumerate(plan.indicators)
