@@ -111,7 +111,7 @@ def test_a_file_the_columns_give_back_leaves_no_count_behind(tmp_path, monkeypat
     odd.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = check_files([good, odd], engine="columns", lang="zh")
     assert rolled and rolled[0] > 0  # results were stored, then taken back
-    counted = sum(count[0] for count, _ in report.store.tally.groups.values())
+    counted = sum(g.count for g in report.store.tally.groups.values())
     assert report.store.tally.usable and counted == report.store.total
     records = check_files([good, odd], engine="records", lang="zh")
     assert Format.markdown.render(report) == Format.markdown.render(records)

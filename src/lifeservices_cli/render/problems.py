@@ -222,7 +222,7 @@ def _tallied(store: Any, specs: list[Spec]) -> bool:
     tally = store.tally
     if not tally.usable or any(spec[0] > (FIRST_ALL if not spec[1] else FIRST) for spec in specs):
         return False
-    return bool(sum(count[0] for count, _ in tally.groups.values()) == store.total)
+    return bool(sum(group.count for group in tally.groups.values()) == store.total)
 
 
 def _from_tally(
@@ -232,13 +232,14 @@ def _from_tally(
     ``limit`` of each of its statuses, ranked as the spool's results would be (status, then position)."""
     from lifeservices_cli.report.tally import FIRST
 
-    items = sorted(store.tally.groups.items(), key=lambda item: item[1][1][0])  # first seen first
+    items = sorted(store.tally.groups.items(), key=lambda item: item[1].first[0])  # first seen first
     outs: list[dict[tuple[str, ...], Picked]] = []
     chosen: list[dict[tuple[str, ...], list[tuple[int, int, str]]]] = []
     for (limit, by, _, _), keep, order in zip(specs, wanted, order_of, strict=True):
         out: dict[tuple[str, ...], Picked] = {}
         candidates: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
-        for (source, district, indicator, status), (count, firsts) in items:
+        for (source, district, indicator, status), group in items:
+            count, firsts = group.count, group.first
             if keep is not None and status not in keep:
                 continue
             values = {"source": source, "district": district, "indicator": indicator, "status": status}
@@ -246,7 +247,7 @@ def _from_tally(
             picked = out.get(key)
             if picked is None:
                 picked = out[key] = Picked(first=firsts[0])
-            picked.counts[status] += count[0]
+            picked.counts[status] += count
             if limit and (by or limit <= FIRST):
                 rank = order.get(status, 9)
                 candidates.setdefault(key, []).extend((rank, n, status) for n in firsts[:limit])
