@@ -403,3 +403,19 @@ def test_pack_text_is_escaped_and_defaults_read_like_cells(tmp_path: Path, pack:
     assert text == render(records)
     json.loads(text)
     assert table_render(columns) == table_render(records)  # the spool reads back
+
+
+def test_a_total_row_far_down_leaves_no_result_twice(tmp_path, monkeypatch):
+    # the total is found batches after the first ones were stored: they are taken back, and the
+    # record engine reads the whole file once (before, the first batches' results were there twice)
+    from lifeservices_cli.engine.columnar import reader
+
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 2048)
+    header = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
+    body = "".join(f"C{n},社区{n},洮北区,是,是,{1000 + n},{300 + n}\n" for n in range(400))
+    path = tmp_path / "c.csv"
+    path.write_text(f"{header}\n{body}合计,,洮北区,,,,\n", encoding="utf-8")
+    columns = check_files([path], as_of=date(2025, 1, 1), engine="columns")
+    records = check_files([path], as_of=date(2025, 1, 1), engine="records")
+    assert columns.store.total == records.store.total == 800
+    assert render(columns) == render(records)

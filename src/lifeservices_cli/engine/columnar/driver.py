@@ -190,13 +190,16 @@ def _run(
                     ids[-_ID_FRAMES:] = [pl.concat(ids[-_ID_FRAMES:], rechunk=True)]
             if progress is not None:
                 progress(done / size)
-    except (_Spans, pl.exceptions.PolarsError) as exc:
-        # e.g. a quoted cell spanning lines or a ragged row: the record reader takes the whole file
+    except (_Spans, NotFast, pl.exceptions.PolarsError) as exc:
+        # e.g. a quoted cell spanning lines, a ragged row, a total row far down: the record reader
+        # takes the whole file, so nothing of it stays (its first batches were stored already)
         store.rollback(mark)
         if sink_mark is not None:
             sink.rollback(sink_mark)
         aggregator.restore(saved)
         binding.info.records = records
+        if isinstance(exc, NotFast):
+            raise
         raise NotFast("a quoted cell spans lines" if isinstance(exc, _Spans) else str(exc).splitlines()[0]) from None
     finally:
         work.close()
