@@ -229,35 +229,41 @@ def _from_tally(
     store: Any, specs: list[Spec], wanted: list[frozenset[str] | None], order_of: list[dict[str, int]]
 ) -> list[dict[tuple[str, ...], Picked]]:
     """``worst_many`` from the tally: the counts as they are; a group's worst are among the first
-    ``limit`` of each of its statuses, ranked as the spool's results would be (status, then position)."""
-    from lifeservices_cli.report.tally import FIRST
-
+    ``limit`` of each of its statuses, ranked as the spool's results would be (status, then
+    position). One group of everything ranks each status's own first positions. Statuses are taken
+    best rank first, and no further once ``limit`` are in hand (a worse rank never displaces them)."""
     items = sorted(store.tally.groups.items(), key=lambda item: item[1].first[0])  # first seen first
     outs: list[dict[tuple[str, ...], Picked]] = []
     chosen: list[dict[tuple[str, ...], list[tuple[int, int, str]]]] = []
     for (limit, by, _, _), keep, order in zip(specs, wanted, order_of, strict=True):
         out: dict[tuple[str, ...], Picked] = {}
-        candidates: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        pending: dict[tuple[str, ...], dict[int, list[tuple[str, Any]]]] = {}  # key -> rank -> (status, firsts)
         for (source, district, indicator, status), group in items:
-            count, firsts = group.count, group.first
             if keep is not None and status not in keep:
                 continue
             values = {"source": source, "district": district, "indicator": indicator, "status": status}
             key = tuple(values[k] for k in by)
             picked = out.get(key)
             if picked is None:
-                picked = out[key] = Picked(first=firsts[0])
-            picked.counts[status] += count
-            if limit and (by or limit <= FIRST):
-                rank = order.get(status, 9)
-                candidates.setdefault(key, []).extend((rank, n, status) for n in firsts[:limit])
-        if limit and not by and limit > FIRST:  # one group of more than a key keeps: each status's own first ones
+                picked = out[key] = Picked(first=group.first[0])
+            picked.counts[status] += group.count
+            if limit and by:
+                pending.setdefault(key, {}).setdefault(order.get(status, 9), []).append((status, group.first))
+        if limit and not by and () in out:
             for status, firsts in store.tally.statuses.items():
                 if keep is None or status in keep:
-                    rank = order.get(status, 9)
-                    candidates.setdefault((), []).extend((rank, n, status) for n in firsts[:limit])
+                    pending.setdefault((), {}).setdefault(order.get(status, 9), []).append((status, firsts))
+        picks: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        for key, by_rank in pending.items():
+            rows: list[tuple[int, int, str]] = []
+            for rank in sorted(by_rank):
+                for status, firsts in by_rank[rank]:
+                    rows.extend((rank, n, status) for n in firsts[:limit])
+                if len(rows) >= limit:
+                    break
+            picks[key] = sorted(rows)[:limit]
         outs.append(out)
-        chosen.append({key: sorted(rows)[:limit] for key, rows in candidates.items()})
+        chosen.append(picks)
     results = store.entries_at([n for picks in chosen for rows in picks.values() for _, n, _ in rows])
     for out, picks in zip(outs, chosen, strict=True):
         for key, rows in picks.items():
