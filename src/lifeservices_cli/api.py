@@ -130,9 +130,7 @@ def check_files(
     for name in [prepare] if isinstance(prepare, str) else prepare:
         if name != "csv":
             raise UsageError(f"prepare={name!r}: only the csv format is prepared while checking")
-        from lifeservices_cli.render.csvlines import Lines
-
-        rows = Lines
+        rows = _csv_lines
     return checker.check_files(
         _paths(paths),
         packset=_packset(packs),
@@ -244,6 +242,13 @@ def write_json(report: Report, path: PathLike) -> None:
 
 _FORMATS = tuple(f.value for f in Format)
 _VIEWS = tuple(v.value for v in View)
+
+
+def _csv_lines(report: Report) -> Any:
+    """The CSV's rows made while checking (imported only when a large input is checked in columns)."""
+    from lifeservices_cli.render.csvlines import Lines
+
+    return Lines(report)
 
 
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[str | Path]:

@@ -49,7 +49,7 @@ def check_files(
     report to be written in place (``render.json.write_in_place``).
     ``progress`` is called now and then with the share of the input bytes checked (0 to 1).
     ``rows``: a renderer's rows made while the check runs (``render.csvlines.Lines``), called
-    with the report before any input is checked and kept in ``report.prepared["csv"]``.
+    with the report when the first input is checked in columns and kept in ``report.prepared["csv"]``.
     Raises ``UsageError`` when a file or pack cannot be used at all; problems inside the data
     become results with a status instead.
     """
@@ -114,16 +114,13 @@ def _run(
     aggregator = Aggregator(engine)
     report = Report(packset, lang, engine.as_of, engine.not_in_force, spool_folder=spool_folder)
     report.inputs.extend(binding.info for binding in bindings)  # all known before any is checked
-    sink = None
-    if rows is not None:
-        sink = report.prepared["csv"] = rows(report)
     sizes = [_size(binding) for binding in bindings]
     total, before = max(sum(sizes), 1), 0
     for binding, size in zip(bindings, sizes, strict=True):
         share = None if progress is None else (lambda f, b=before, s=size: progress((b + f * s) / total))
         # small inputs: the record engine is done before polars would have started
         wanted = mode == "columns" or (mode != "records" and size >= COLUMNAR_MIN_BYTES)
-        in_columns = wanted and _columnar(binding, engine, aggregator, report, share, sink)
+        in_columns = wanted and _columnar(binding, engine, aggregator, report, share, rows)
         if not in_columns:
             for record in binding.records():
                 for result in engine.check(record, binding.info.entity):
@@ -149,15 +146,22 @@ def _columnar(
     aggregator: Aggregator,
     report: Report,
     progress: Callable[[float], None] | None,
-    sink: Any = None,
+    rows: Callable[[Report], Any] | None = None,
 ) -> bool:
-    """Check ``binding`` in columns when it can be; False leaves it to the record engine."""
+    """Check ``binding`` in columns when it can be; False leaves it to the record engine.
+    ``rows`` makes the renderer's sink the first time an input is checked in columns."""
     try:
         from lifeservices_cli.engine import columnar
     except ImportError:  # polars is not installed: the record engine does everything
         return False
     if columnar.why_not(binding) is not None:
         return False
+    if rows is not None and "csv" not in report.prepared:
+        try:
+            report.prepared["csv"] = rows(report)
+        except OSError:  # no temporary file: the CSV is made after the check
+            rows = None
+    sink = report.prepared.get("csv") if rows is not None else None
     try:
         columnar.run(binding, engine, aggregator, report.store, report.result_dict, progress, sink)
     except columnar.NotFast:

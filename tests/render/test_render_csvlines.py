@@ -137,6 +137,8 @@ def test_the_api_prepares_only_the_csv(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(_community(random.Random(4), 50), encoding="utf-8")
     report = api.check_files(path, prepare=["csv"], as_of=DAY)
+    assert "csv" not in report.prepared  # a small file, read record by record: nothing made, polars not needed
+    report = check_files([path], as_of=DAY, engine="columns", rows=api._csv_lines)
     assert isinstance(report.prepared["csv"], Lines)
     with pytest.raises(UsageError, match="only the csv format"):
         api.check_files(path, prepare=["xlsx"])
@@ -161,3 +163,35 @@ def test_the_cli_writes_a_large_csv_from_the_rows_made_while_checking(cli, tmp_p
     result = cli("check", str(path), "--as-of", "2025-01-01", "-f", "csv", "-o", str(out), "--fail-on", "never")
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == render_csv.render(check_files([path], as_of=DAY, engine="columns"))  # made after
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        'C1,"b"c"d",洮北区,街道,是,是,500,600',  # polars reads bcd, Python's csv module bc"d"
+        'C1,x,洮北区,街道,是,是,"1,097",600',  # a number with a thousands separator, quoted
+        'C1,"=cmd|\' /C calc\'!A0",洮北区,街道,是,是,500,600',  # quoted and formula-like
+        'C1,"say ""hi""",洮北区,街道,是,是,500,"12345678901.234567"',  # a number the record engine makes
+    ],
+)
+def test_lines_with_quotes_and_hard_rows_are_the_record_readers(tmp_path, monkeypatch, counted, odd):
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 2048)
+    path = tmp_path / "c.csv"
+    body = "".join(f"D{n},n{n},洮南市,街道,否,是,{n + 1},{n}\n" for n in range(200))
+    path.write_text(f"{COMMUNITY}\n{body}{odd}\n{body}", encoding="utf-8")
+    report = _check([path])
+    assert report.prepared["csv"].usable(report, "utf-8-sig")
+    expected = render_csv.render(check_files([path], as_of=DAY, engine="columns"))  # the spool's CSV, made after
+    assert render_csv.render(report) == expected
+    assert expected == render_csv.render(_records([path])) or "12345678901" in odd  # a large run shows JSON's digits
+    assert 202 in counted  # the odd line was made in Python
+
+
+def test_a_source_name_with_a_line_break_is_quoted_in_python_rows(tmp_path, monkeypatch):
+    folder = tmp_path / "a\nb"
+    folder.mkdir()
+    path = folder / "c.csv"
+    body = "".join(f"D{n},n{n},洮南市,街道,否,是,{n + 1},{n}\n" for n in range(50))
+    path.write_text(f"{COMMUNITY}\n{body}C1,=1,洮北区,街道,是,是,500,600\n", encoding="utf-8")
+    report = _check([path])
+    assert render_csv.render(report) == render_csv.render(_records([path]))

@@ -5,6 +5,7 @@ could not be done (bad usage, unreadable file, bad pack, unknown entity); 3 an i
 error (a bug: please report it with ``--debug`` output).
 """
 
+import contextlib
 import os
 import sys
 from enum import StrEnum
@@ -36,6 +37,15 @@ SAVE_STOPPED = (
     "lifeservices: stopped while saving the run: the reports were written; "
     "`lifeservices history` lists the run only if it was saved"
 )
+
+
+def _rows_while_checking(targets: list[Any], listing: str, csv_encoding: str) -> bool:
+    """Whether a large run makes its CSV's rows while it checks (``render.csvlines``): a CSV report
+    that lists every record, in UTF-8."""
+    from lifeservices_cli.render import Format
+
+    return listing == "all" and csv_encoding in ("utf-8", "utf-8-sig") and any(t.format is Format.csv for t in targets)
+
 
 class By(StrEnum):
     indicator = "indicator"
@@ -192,7 +202,7 @@ def check(
                 spool_folder=json_files[0].parent if json_files else None,  # that report: no copy of the results
                 progress=shown,
                 # a CSV of every record: its rows made while checking (a large run reads nothing twice)
-                prepare=["csv"] if results.value == "all" and any(t.format is Format.csv for t in targets) else [],
+                prepare=["csv"] if _rows_while_checking(targets, results.value, csv_encoding) else [],
             )
         report.listing = results.value
         if baseline is not None:
@@ -216,7 +226,8 @@ def check(
             try:
                 saved = monitoring.check_save(report, history, period, options)
             except interrupts.Interrupted:  # the reports are out already: say so before "interrupted"
-                typer.echo(SAVE_STOPPED, err=True)
+                with contextlib.suppress(OSError):  # a closed stderr: the stop still goes through
+                    typer.echo(SAVE_STOPPED, err=True)
                 raise
             typer.echo(saved, err=True)
 

@@ -55,10 +55,14 @@ class Lines:
         for info in report.inputs:
             for key in _keys(list(info.columns)):
                 self._positions.setdefault(key, len(self._positions))
-        self._file: IO[bytes] = tempfile.TemporaryFile(dir=report.spool_folder)  # noqa: SIM115 - kept open
+        try:  # beside the JSON report's spool when there is one, else in the temporary folder
+            self._file: IO[bytes] = tempfile.TemporaryFile(dir=report.spool_folder)  # noqa: SIM115 - kept open
+        except OSError:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._done: set[int] = set()  # the inputs whose rows are all here (by id)
         self._where: list[int] = []  # the current input's header cells' columns
         self._source = ""
+        self._delimiter = ","
         self._ids: list[str] = []  # the current input's indicators, in its results' order
 
     # ------------------------------------------------------------------ the driver's side
@@ -73,6 +77,7 @@ class Lines:
             return None
         if [key for key in _keys(list(table.header))] != _keys(list(info.columns)):
             return None
+        self._delimiter = table.delimiter
         self._where = [self._positions[key] for key in _keys(list(table.header))]
         self._source = clean(info.source)
         self._ids = [ind.id for ind, _ in plan.indicators]
@@ -85,25 +90,26 @@ class Lines:
         self._file.seek(mark)
         self._file.truncate()
 
-    def add(self, frame: pl.DataFrame, hard_rows: list[int], slow: list[Any]) -> None:
-        """Write the batch's rows: those the expression made, the others in Python."""
+    def add(self, frame: pl.DataFrame, texts: pl.Series) -> None:
+        """Write the batch's rows: those the expression made, the others (a hard row, an odd cell)
+        in Python from the results' lines ``texts`` as the spool keeps them (a large run's CSV
+        shows what its JSON report says: a hard row's exact value has that report's digits)."""
         rows = frame.get_column("_row")
-        missing = rows.is_null()
-        if hard_rows or missing.any():
+        raw = frame.get_column("_raw")  # a line with a quote: its cells as Python's csv module reads them
+        missing = rows.is_null() | frame.get_column("hard") | raw.is_not_null()
+        if missing.any():
             width = len(self._where)
-            made = dict(zip(hard_rows, (results for _, results in slow), strict=True))
             where = missing.arg_true().to_list()
-            if hard_rows:
-                where = sorted(set(where) | set(hard_rows))
             lines = frame.get_column("_line")
-            texts = frame.get_column("text")
             columns = [frame.get_column(f"c{i}") for i in range(width)]
             python = []
             for i in where:
-                results = made.get(i)
-                if results is None:  # made by the columns, but a cell of the row is not
-                    results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
-                cells = [column[i] or "" for column in columns]
+                results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
+                line = raw[i]
+                if line is not None:
+                    cells = next(csv.reader([line], delimiter=self._delimiter), [])
+                else:
+                    cells = [column[i] or "" for column in columns]
                 python.append(self._python_line(cells, results, lines[i]))
             rows = rows.scatter(where, python)
         rows.to_frame().write_csv(
@@ -197,9 +203,9 @@ class Lines:
             r = mine.get(ic.indicator.id)
             out.extend(text_cells(r, ic, lang) if r is not None else ("", "", ""))
         out.extend([self._source, str(line)])
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="").writerow([neutralise(cell) for cell in out])
-        return buffer.getvalue()
+        buffer = io.StringIO()  # the line end as render.csv writes it: it decides what is quoted (CR, LF)
+        csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(cell) for cell in out])
+        return buffer.getvalue().removesuffix("\r\n")
 
 
 def _mixed(ic: IndicatorColumns) -> bool:

@@ -65,7 +65,7 @@ def run(
 
     ``sink``: a renderer's rows made while the check runs (``render.csvlines``): ``begin(binding,
     plan)`` gives the expression of a record's row over the batch's columns (or None: not this
-    input), ``add(frame, hard_rows, slow)`` takes each batch with it as ``_row``, ``mark`` and
+    input), ``add(frame, text)`` takes each batch with it as ``_row`` (and its results' lines), ``mark`` and
     ``rollback`` go with the store's, ``end(binding)`` says the input is whole.
     """
     if binding.table.encoding in ("utf-8", "utf-8-sig"):
@@ -180,7 +180,7 @@ def _run(
                     _tally(plan, frame, hard_rows, slow, store.total, store.tally),
                 )
             if row is not None:
-                sink.add(frame, hard_rows, slow)
+                sink.add(frame, text)
             if "id" in plan.columns:
                 ids.append(easy.filter(pl.col("_id").is_not_null()).select(_ID_HASH, pl.col("_line").cast(pl.UInt32)))
                 if slow_ids:

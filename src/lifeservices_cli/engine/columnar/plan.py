@@ -583,7 +583,7 @@ class Plan:
         later.append([pl.when(pl.col("hard")).then(None).otherwise(text).alias("text")])
         keep = ["_line", "hard", "text", "_id", *(f"s{k}" for k in range(len(self.indicators)))]
         if self.values:
-            keep += [f"_{kind}j{k}" for k in range(len(self.indicators)) for kind in "vg"]
+            keep += [f"_{kind}j{k}" for k in range(len(self.indicators)) for kind in "vg"] + ["_raw"]
         keep += [f"c{i}" for i in range(len(self.header))]
         keep += [f"f.{name}" for name in sorted(self.used) if name in self.env.texts]  # groups
         return self._stage_cells(), [stage for stage in later if stage], keep

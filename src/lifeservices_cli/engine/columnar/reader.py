@@ -63,10 +63,33 @@ def batches(plan: Plan) -> Generator[tuple[pl.DataFrame, int]]:
             if batch.width != len(names) or batch.height != lines + 1:
                 raise _Spans
             batch = batch.slice(1).with_row_index("_line", offset=line)
+            if getattr(plan, "values", False):  # a renderer's rows too: they need the lines with a quote
+                batch = batch.with_columns(_quoted(block, batch.height).alias("_raw"))
             line += lines
             batch, lead_blank = _drop_blank(batch, names)
             _no_totals(plan, batch, names, lead_blank)
             yield batch, done
+
+
+def _quoted(block: bytes, height: int) -> pl.Series:
+    """Each line of the block that holds a double quote, as text (without its line end); null
+    for the others. Python's csv module and polars part ways on odd quoting (``"b"c"d"``), so a
+    renderer reads these lines' cells again as the record reader does."""
+    out = pl.Series([None] * height, dtype=pl.Utf8)
+    if b'"' not in block:
+        return out
+    where, texts, seen, at = [], [], 0, 0
+    quote = block.find(b'"')
+    while quote != -1:
+        start = block.rfind(b"\n", 0, quote) + 1
+        end = block.find(b"\n", quote)
+        end = len(block) if end == -1 else end
+        seen += block.count(b"\n", at, start)
+        at = start
+        where.append(seen)
+        texts.append(block[start:end].removesuffix(b"\r").decode("utf-8"))
+        quote = block.find(b'"', end)
+    return out.scatter(where, texts)
 
 
 def _parse(plan: Plan, names: list[str], data: bytes, columns: list[int] | None = None) -> pl.DataFrame:
