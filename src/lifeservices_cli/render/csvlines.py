@@ -94,23 +94,30 @@ class Lines:
         """Write the batch's rows: those the expression made, the others (a hard row, an odd cell)
         in Python from the results' lines ``texts`` as the spool keeps them (a large run's CSV
         shows what its JSON report says: a hard row's exact value has that report's digits)."""
-        rows = frame.get_column("_row")
+        made = frame.get_column("_row").struct.unnest()
+        cells, results = made.get_column("cells"), made.get_column("results")
         raw = frame.get_column("_raw")  # a line with a quote: its cells as Python's csv module reads them
-        missing = rows.is_null() | frame.get_column("hard") | raw.is_not_null()
-        if missing.any():
-            width = len(self._where)
-            where = missing.arg_true().to_list()
-            lines = frame.get_column("_line")
-            columns = [frame.get_column(f"c{i}") for i in range(width)]
+        whole = results.is_null() | frame.get_column("hard")  # the whole row in Python, from its results
+        own = (cells.is_null() | raw.is_not_null()) & ~whole  # only the record's cells in Python
+        lines = frame.get_column("_line")
+        columns = [frame.get_column(f"c{i}") for i in range(len(self._where))]
+
+        def record(i: int) -> list[str]:
+            line = raw[i]
+            if line is not None:
+                return next(csv.reader([line], delimiter=self._delimiter), [])
+            return [column[i] or "" for column in columns]
+
+        if own.any():
+            where = own.arg_true().to_list()
+            cells = cells.scatter(where, [self._python_cells(record(i)) for i in where])
+        rows = (cells + "," + results).alias("_row")  # null where the whole row is made below
+        if whole.any():
+            where = whole.arg_true().to_list()
             python = []
             for i in where:
-                results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
-                line = raw[i]
-                if line is not None:
-                    cells = next(csv.reader([line], delimiter=self._delimiter), [])
-                else:
-                    cells = [column[i] or "" for column in columns]
-                python.append(self._python_line(cells, results, lines[i]))
+                made_results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
+                python.append(self._python_line(record(i), made_results, lines[i]))
             rows = rows.scatter(where, python)
         rows.to_frame().write_csv(
             self._file, include_header=False, quote_style="never", line_terminator="\r\n"
@@ -147,7 +154,9 @@ class Lines:
     # ------------------------------------------------------------------ the rows
 
     def _expression(self, width: int) -> pl.Expr:
-        """A record's row as CSV text (without its line end), null where Python makes it."""
+        """A record's row as CSV text (without its line end) in two parts: ``cells``, the record's
+        own cells (null where one starts like a formula: made in Python), and ``results``, its
+        indicators' cells, the file and the line (null where a value or gap is no plain number)."""
         lang = self.report.lang
         at = dict(zip(self._where, range(width), strict=True))
         parts: list[pl.Expr] = []
@@ -161,6 +170,10 @@ class Lines:
             odd.append(cell.str.contains(r"^[=+\-@\t\r]") & ~cell.str.contains(_PLAIN_ASCII))
             quoted = pl.lit('"') + cell.str.replace_all('"', '""', literal=True) + pl.lit('"')
             parts.append(pl.when(cell.str.contains(_QUOTE)).then(quoted).otherwise(cell))
+        cells = pl.concat_str(parts, separator=",")
+        if odd:
+            cells = pl.when(pl.any_horizontal(odd)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(cells)
+        parts = []
         yes, no = csv_cell(t("words.yes", lang)), csv_cell(t("words.no", lang))
         words = {s: csv_cell(status_text(s, lang)) for s in _STATUSES}
         for ic in self.layout.indicators:
@@ -185,10 +198,16 @@ class Lines:
             )
             parts.append(pl.when(gap == "null").then(pl.lit("")).when(gap.str.contains(_PLAIN_JSON)).then(_number(gap)))
         parts += [pl.lit(csv_cell(self._source)), pl.col("_line").cast(pl.Utf8)]
-        row = pl.concat_str(parts, separator=",")  # null when one part is: made in Python
-        if odd:
-            row = pl.when(pl.any_horizontal(odd)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(row)
-        return row
+        results = pl.concat_str(parts, separator=",")  # null when one part is: made in Python
+        return pl.struct(cells.alias("cells"), results.alias("results"))
+
+    def _python_cells(self, cells: list[str]) -> str:
+        """The record's own cells of a row, as ``render.csv`` writes them (each neutralised and
+        quoted by itself, as the csv module quotes a field of a longer row)."""
+        out = [""] * len(self.layout.columns)
+        for index, cell in zip(self._where, cells, strict=False):
+            out[index] = clean(cell)
+        return ",".join(csv_cell(cell) for cell in out)
 
     def _python_line(self, cells: list[str], results: list[Result], line: int) -> str:
         """The row as ``render.csv`` writes it from the record reader's row (its own functions)."""
