@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -43,6 +44,7 @@ from lifeservices_cli.report.model import Report
 #: The encodings whose bytes the file's UTF-8 rows already are.
 ENCODINGS = ("utf-8", "utf-8-sig")
 _QUOTE = r'[,"\r\n]'
+_NEEDS_QUOTES = re.compile(_QUOTE).search  # what the csv module quotes in a field of a row
 
 
 class Lines:
@@ -99,25 +101,30 @@ class Lines:
         raw = frame.get_column("_raw")  # a line with a quote: its cells as Python's csv module reads them
         whole = results.is_null() | frame.get_column("hard")  # the whole row in Python, from its results
         own = (cells.is_null() | raw.is_not_null()) & ~whole  # only the record's cells in Python
-        lines = frame.get_column("_line")
-        columns = [frame.get_column(f"c{i}") for i in range(len(self._where))]
+        names = [f"c{i}" for i in range(len(self._where))]
 
-        def record(i: int) -> list[str]:
-            line = raw[i]
-            if line is not None:
-                return next(csv.reader([line], delimiter=self._delimiter), [])
-            return [column[i] or "" for column in columns]
+        def records(where: pl.Series) -> list[list[str]]:
+            """The cells of these rows: a line with a quote read again, the others as the columns read them."""
+            picked = frame.select(pl.col("_raw"), *names).gather(where)
+            out = []
+            for line, *row in picked.iter_rows():
+                if line is not None:
+                    out.append(next(csv.reader([line], delimiter=self._delimiter), []))
+                else:
+                    out.append([cell or "" for cell in row])
+            return out
 
         if own.any():
-            where = own.arg_true().to_list()
-            cells = cells.scatter(where, [self._python_cells(record(i)) for i in where])
+            where = own.arg_true()
+            cells = cells.scatter(where, [self._python_cells(row) for row in records(where)])
         rows = (cells + "," + results).alias("_row")  # null where the whole row is made below
         if whole.any():
-            where = whole.arg_true().to_list()
+            where = whole.arg_true()
             python = []
-            for i in where:
-                made_results = [self.report.store.entry(e) for e in texts[i].split(SEPARATOR)]
-                python.append(self._python_line(record(i), made_results, lines[i]))
+            lines, entries = frame.get_column("_line").gather(where).to_list(), texts.gather(where).to_list()
+            for row, line, text in zip(records(where), lines, entries, strict=True):
+                made_results = [self.report.store.entry(e) for e in text.split(SEPARATOR)]
+                python.append(self._python_line(row, made_results, line))
             rows = rows.scatter(where, python)
         rows.to_frame().write_csv(
             self._file, include_header=False, quote_style="never", line_terminator="\r\n"
@@ -207,7 +214,8 @@ class Lines:
         out = [""] * len(self.layout.columns)
         for index, cell in zip(self._where, cells, strict=False):
             out[index] = clean(cell)
-        return ",".join(csv_cell(cell) for cell in out)
+        quoted = ('"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text for text in map(neutralise, out))
+        return ",".join(quoted)
 
     def _python_line(self, cells: list[str], results: list[Result], line: int) -> str:
         """The row as ``render.csv`` writes it from the record reader's row (its own functions)."""
