@@ -202,3 +202,20 @@ def test_a_source_name_with_a_line_break_is_quoted_in_python_rows(tmp_path, monk
     path.write_text(f"{COMMUNITY}\n{body}C1,=1,洮北区,街道,是,是,500,600\n", encoding="utf-8")
     report = _check([path])
     assert render_csv.render(report) == render_csv.render(_records([path]))
+
+
+def test_the_rows_are_copied_the_same_without_sendfile(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "c.csv"
+    path.write_text(_community(random.Random(9), 300), encoding="utf-8")
+    report = _check([path])
+    out, plain = tmp_path / "out.csv", tmp_path / "plain.csv"
+    render_csv.write_file(report, out)
+
+    def refuse(*_args):
+        raise OSError("sendfile is not supported here")
+
+    monkeypatch.setattr(os, "sendfile", refuse)
+    render_csv.write_file(report, plain)
+    assert plain.read_bytes() == out.read_bytes() == render_csv.render(_records([path]))

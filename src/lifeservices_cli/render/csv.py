@@ -90,8 +90,7 @@ def write_file(report: Report, path: Path, *, csv_encoding: str = DEFAULT_ENCODI
         if lines is not None:  # the rows made while checking (render.csvlines): its header, then them
             with open(tmp, "wb") as fh:
                 fh.write(_head(report, csv_encoding))
-                for chunk in lines.chunks():
-                    fh.write(chunk)
+                lines.copy_to(fh)
             os.replace(tmp, path)
             return
         with open(tmp, "wb") as fh:
