@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -38,14 +37,12 @@ import polars as pl
 from lifeservices_cli.engine.results import SEPARATOR, Result
 from lifeservices_cli.i18n import t
 from lifeservices_cli.render.common import clean, status_text
-from lifeservices_cli.render.fastrows import _PLAIN_ASCII, _PLAIN_JSON, _STATUSES, _number, csv_cell
-from lifeservices_cli.render.rows import IndicatorColumns, _keys, layout, neutralise
+from lifeservices_cli.render.fastrows import _PLAIN_JSON, _STATUSES, _number, csv_cell, csv_quoted, maybe_formula
+from lifeservices_cli.render.rows import _keys, layout, neutralise
 from lifeservices_cli.report.model import Report
 
 #: The encodings whose bytes the file's UTF-8 rows already are.
 ENCODINGS = ("utf-8", "utf-8-sig")
-_QUOTE = r'[,"\r\n]'
-_NEEDS_QUOTES = re.compile(_QUOTE).search  # what the csv module quotes in a field of a row
 
 
 class Lines:
@@ -175,9 +172,6 @@ class Lines:
         for chunk in self.chunks():
             out.write(chunk)
 
-    def close(self) -> None:
-        self._file.close()
-
     # ------------------------------------------------------------------ the rows
 
     def _expression(self, width: int) -> pl.Expr:
@@ -194,9 +188,8 @@ class Lines:
                 parts.append(pl.lit(""))
                 continue
             cell = pl.col(f"c{index}").fill_null("")
-            odd.append(cell.str.contains(r"^[=+\-@\t\r]") & ~cell.str.contains(_PLAIN_ASCII))
-            quoted = pl.lit('"') + cell.str.replace_all('"', '""', literal=True) + pl.lit('"')
-            parts.append(pl.when(cell.str.contains(_QUOTE)).then(quoted).otherwise(cell))
+            odd.append(maybe_formula(cell))
+            parts.append(csv_quoted(cell))
         cells = pl.concat_str(parts, separator=",")
         if odd:
             cells = pl.when(pl.any_horizontal(odd)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(cells)
@@ -210,7 +203,7 @@ class Lines:
             k = self._ids.index(ic.indicator.id)
             value, gap = pl.col(f"_vj{k}"), pl.col(f"_gj{k}")
             number = value.str.contains(_PLAIN_JSON)
-            if _mixed(ic):  # the value goes with its check's unit: made in Python
+            if ic.mixed:  # the value goes with its check's unit: made in Python
                 number = pl.lit(False)
             parts.append(pl.col(f"s{k}").replace_strict(words, default=None, return_dtype=pl.Utf8))
             parts.append(
@@ -228,23 +221,24 @@ class Lines:
         results = pl.concat_str(parts, separator=",")  # null when one part is: made in Python
         return pl.struct(cells.alias("cells"), results.alias("results"))
 
-    def _python_cells(self, cells: list[str]) -> str:
-        """The record's own cells of a row, as ``render.csv`` writes them (each neutralised and
-        quoted by itself, as the csv module quotes a field of a longer row)."""
+    def _placed(self, cells: list[str]) -> list[str]:
+        """The record's cells in the layout's columns, as ``rows.rows`` places them."""
         out = [""] * len(self.layout.columns)
         for index, cell in zip(self._where, cells, strict=False):
             out[index] = clean(cell)
-        quoted = ('"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text for text in map(neutralise, out))
-        return ",".join(quoted)
+        return out
+
+    def _python_cells(self, cells: list[str]) -> str:
+        """The record's own cells of a row, as ``render.csv`` writes them (each neutralised and
+        quoted by itself, as the csv module quotes a field of a longer row)."""
+        return ",".join(map(csv_cell, self._placed(cells)))
 
     def _python_line(self, cells: list[str], results: list[Result], line: int) -> str:
         """The row as ``render.csv`` writes it from the record reader's row (its own functions)."""
         from lifeservices_cli.render.csv import text_cells
 
         lang = self.report.lang
-        out = [""] * len(self.layout.columns)
-        for index, cell in zip(self._where, cells, strict=False):
-            out[index] = clean(cell)
+        out = self._placed(cells)
         mine = {r.indicator: r for r in results}
         for ic in self.layout.indicators:
             r = mine.get(ic.indicator.id)
@@ -253,10 +247,3 @@ class Lines:
         buffer = io.StringIO()  # the line end as render.csv writes it: it decides what is quoted (CR, LF)
         csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(cell) for cell in out])
         return buffer.getvalue().removesuffix("\r\n")
-
-
-def _mixed(ic: IndicatorColumns) -> bool:
-    """Whether the indicator's checks have different units (its value column shows each one's)."""
-    return ic.unit is None and any(c.unit for c in ic.indicator.checks)
-
-

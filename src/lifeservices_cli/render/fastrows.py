@@ -33,7 +33,7 @@ import polars as pl
 
 from lifeservices_cli.i18n import Lang, t
 from lifeservices_cli.render.common import clean, status_text
-from lifeservices_cli.render.rows import Layout, _keys, _reread_encoding
+from lifeservices_cli.render.rows import Layout, _keys, _reread_encoding, neutralise
 from lifeservices_cli.report.model import Report
 from lifeservices_cli.sources.lineblocks import MAX_LINE, line_blocks
 
@@ -292,7 +292,7 @@ def _cells(
     numbers = entry.str.extract_groups(_NUMBERS).alias("_numbers")
     tail = part.select(entry.str.extract(_STATUS, 1).alias("status"), numbers).unnest("_numbers")
     value, gap, status = pl.col("value"), pl.col("gap"), pl.col("status")
-    mixed = ic.unit is None and any(c.unit for c in ic.indicator.checks)
+    mixed = ic.mixed
     fast_value = (value == "null") | (value == "true") | (value == "false") | value.str.contains(_PLAIN_JSON)
     fast = status.is_not_null() & fast_value & ((gap == "null") | gap.str.contains(_PLAIN_JSON))
     shown = tail.select(
@@ -346,20 +346,27 @@ _PLAIN_ASCII = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 def csv_cell(text: str) -> str:
     """A cell as Python's csv module writes it (minimal quoting), neutralised first."""
-    from lifeservices_cli.render.rows import neutralise
-
     text = neutralise(text)
     if any(c in text for c in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
+def maybe_formula(text: pl.Expr) -> pl.Expr:
+    """Whether a text cell may start like a formula (``rows.is_formula_like`` decides, in Python)."""
+    return text.str.contains(r"^[=+\-@\t\r]") & ~text.str.contains(_PLAIN_ASCII)
+
+
+def csv_quoted(text: pl.Expr) -> pl.Expr:
+    """A neutralised cell as ``csv_cell`` writes it: quoted when it holds a comma, a quote, CR or LF."""
+    quoted = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
+    return pl.when(text.str.contains(r'[,"\r\n]')).then(quoted).otherwise(text)
+
+
 def csv_text(block: Any) -> str:
     """A block of rows (string columns, in order) as CSV text: the record's cells and the file
     neutralised and quoted as Python's csv module quotes (a cell with a comma, a quote, CR or
     LF); the indicators' cells are final already (``fastrows.blocks``). CRLF line ends."""
-    from lifeservices_cli.render.rows import neutralise
-
     columns = []
     for series in block.iter_columns():
         name = series.name
@@ -369,14 +376,11 @@ def csv_text(block: Any) -> str:
         if name == "_line_text" or name.startswith(("s:", "v:", "g:")):
             columns.append(pl.col(name))
             continue
-        maybe = series.str.contains(r"^[=+\-@\t\r]") & ~series.str.contains(_PLAIN_ASCII)
-        where = maybe.arg_true()
+        where = block.select(maybe_formula(pl.col(name))).to_series().arg_true()
         if where.len():  # rare: what starts like a formula is decided by the same function as always
             series = series.scatter(where, [neutralise(x) for x in series.gather(where)])
             block = block.with_columns(series)
-        text = pl.col(name)
-        quoted = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
-        columns.append(pl.when(text.str.contains(r'[,"\r\n]')).then(quoted).otherwise(text))
+        columns.append(csv_quoted(pl.col(name)))
     line = pl.concat_str(columns, separator=",") + pl.lit("\r\n")
     joined: str = block.select(line.str.join("")).item()
     return joined

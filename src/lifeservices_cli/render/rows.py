@@ -43,6 +43,11 @@ class IndicatorColumns:
     indicator: CompiledIndicator
     unit: str | None  # the unit of value and gap, when all the indicator's checks share one
 
+    @property
+    def mixed(self) -> bool:
+        """Whether the checks have different units: the value column then shows each one's."""
+        return self.unit is None and any(c.unit for c in self.indicator.checks)
+
     def headers(self, lang: Lang) -> list[str]:
         title = self.indicator.spec.title.get(lang)
         if self.unit:
