@@ -181,6 +181,13 @@ class _Book:
         # its sheets' temporary files in a folder of our own, removed however the writing ends
         # (xlsxwriter leaves them in TMPDIR when a write fails, e.g. on a full disk)
         self._scratch = tempfile.TemporaryDirectory(prefix="lifeservices-xlsx-")
+        try:
+            self._open(target, lang, xlsxwriter)
+        except BaseException:  # an interrupt before the book is handed over: the caller cannot clean up
+            self._scratch.cleanup()
+            raise
+
+    def _open(self, target: Any, lang: Lang, xlsxwriter: Any) -> None:
         self.wb = xlsxwriter.Workbook(
             target,
             {
