@@ -17,11 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from lifeservices_cli.cli.check import SAVE_STOPPED
+from lifeservices_cli.cli.check import SAVE_STOPPED, stopped_after
 from lifeservices_cli.cli.interrupts import Interrupted
 from lifeservices_cli.packs.loader import bundled_path
 from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
@@ -29,6 +30,7 @@ from lifeservices_cli.pipeline import COLUMNAR_MIN_BYTES
 HEADER = "社区编码,社区名称,县（市、区）,是否新建,是否城市社区,户数（户）,综合服务设施面积（平方米）"
 TIMEOUT = 120  # seconds; only to stop a hung process, never a measure of speed
 INTERRUPTED = "lifeservices: error: interrupted"
+BIG_ROWS = 320_000
 
 
 def _community_csv(path: Path, rows: int) -> Path:
@@ -44,7 +46,7 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("interrupt-inputs")
     made = {
         "records": _community_csv(folder / "small.csv", 70_000),  # ~3.3 MB: the record engine
-        "columns": _community_csv(folder / "big.csv", 320_000),  # ~15 MB: the columnar path, 2.3 s and more of work
+        "columns": _community_csv(folder / "big.csv", BIG_ROWS),  # ~15 MB: the columnar path, 2.3 s and more of work
     }
     assert made["records"].stat().st_size < COLUMNAR_MIN_BYTES <= made["columns"].stat().st_size
     return made
@@ -319,6 +321,22 @@ DELAYS = [0.0, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3,
 DELAYS += [0.8 + 0.1 * i for i in range(16)]  # ... up to 2.3 s
 
 
+class _Target:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
+def _whole(report: Path, fmt: str, rows: int) -> bool:
+    """The report is complete: the end of its format is there (every record's line, for CSV)."""
+    if fmt == "xlsx":
+        with zipfile.ZipFile(report) as book:
+            return book.testzip() is None
+    data = report.read_bytes()
+    if fmt == "csv":
+        return data.count(b"\r\n") == rows + 1 and data.endswith(b"\r\n")
+    return data.rstrip().endswith(b"</html>" if fmt == "html" else b"}")
+
+
 def test_signals_at_many_moments_never_print_a_traceback(inputs, tmp_path):
     # A busy process shares the cores, as on a loaded machine: the windows between steps widen.
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -353,6 +371,13 @@ def test_signals_at_many_moments_never_print_a_traceback(inputs, tmp_path):
             if extra and SAVE_STOPPED in err:  # stopped while saving the run: the report was out already
                 assert err.strip() == f"{SAVE_STOPPED}\n{stopped}", where
                 assert report.read_bytes().endswith(b"</html>\n"), where  # whole, not cut
+                assert [p.name for p in out.iterdir()] == [report.name], where
+                assert list(scratch.iterdir()) == [], where
+                seen.append(proc.returncode)
+                continue
+            if stopped_after([report], [_Target(report)]) in err:  # the report was in place before the stop came
+                assert err.strip() == f"{stopped_after([report], [_Target(report)])}\n{stopped}", where
+                assert _whole(report, fmt, BIG_ROWS), where
                 assert [p.name for p in out.iterdir()] == [report.name], where
                 assert list(scratch.iterdir()) == [], where
                 seen.append(proc.returncode)
@@ -406,3 +431,53 @@ def test_the_command_handles_signals_before_anything_slow_is_imported():
     script = "import sys, lifeservices_cli.__main__; print(sorted({'typing', 'enum', 're'} & set(sys.modules)))"
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT)
     assert (proc.stdout, proc.stderr) == ("[]\n", "")
+
+
+def _check_with_a_stop(tmp_path: Path, when: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``lifeservices check`` in a real process where SIGINT is raised at ``when``: "second" as the
+    second report is about to be written, "after" once the command has finished its work."""
+    script = (
+        "import signal, sys, runpy\n"
+        "from lifeservices_cli import outputs\n"
+        "from lifeservices_cli.cli import interrupts\n"
+        "real_write, real_finished, calls = outputs.write_atomic, interrupts.finished, []\n"
+        "def write(path, data):\n"
+        "    calls.append(path)\n"
+        f"    if {when!r} == 'second' and len(calls) == 2:\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "    real_write(path, data)\n"
+        "def finished():\n"
+        "    real_finished()\n"
+        f"    if {when!r} == 'after':\n"
+        "        signal.raise_signal(signal.SIGINT)  # ignored from now on\n"
+        "outputs.write_atomic, interrupts.finished = write, finished\n"
+        f"sys.argv = ['lifeservices', 'check', {str(_community_csv(tmp_path / 'c.csv', 50))!r}, *{list(args)!r}]\n"
+        "runpy.run_module('lifeservices_cli', run_name='__main__')\n"
+    )
+    env = {**os.environ, "LIFESERVICES_LANG": "en"}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        preexec_fn=_signals_by_default,
+    )
+
+
+def test_a_stop_between_two_reports_says_which_one_was_written(tmp_path):
+    proc = _check_with_a_stop(tmp_path, "second", "-f", "markdown", "-o", "a.md", "--report", "table=b.txt")
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == (
+        "lifeservices: stopped while writing the reports: written: a.md; not written: b.txt\n" f"{INTERRUPTED}\n"
+    )
+    assert (tmp_path / "a.md").read_text(encoding="utf-8").startswith("#")  # whole, as it was said
+    assert not (tmp_path / "b.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "c.csv"]  # no temporary file
+
+
+def test_a_stop_once_every_report_is_out_changes_nothing(tmp_path):
+    proc = _check_with_a_stop(tmp_path, "after", "-f", "markdown", "-o", "a.md")
+    assert (proc.returncode, proc.stderr) == (1, "")  # the check's own exit code: 50 records, some fail
+    assert "| 洮北区 |" in (tmp_path / "a.md").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ error (a bug: please report it with ``--debug`` output).
 """
 
 import contextlib
+import functools
 import os
 import sys
 from enum import StrEnum
@@ -29,6 +30,8 @@ from lifeservices_cli.engine.results import FailOn
 from lifeservices_cli.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lifeservices_cli.i18n import Lang
 
 
@@ -37,6 +40,41 @@ SAVE_STOPPED = (
     "lifeservices: stopped while saving the run: the reports were written; "
     "`lifeservices history` lists the run only if it was saved"
 )
+
+
+def stopped_after(written: list[Path], targets: list[Any]) -> str:
+    """Said when a stop comes while the reports are being written and some are whole already."""
+    names = ", ".join(str(path) for path in written)
+    missing = [str(t.path) for t in targets if t.path is not None and t.path not in written]
+    if not missing:
+        return f"lifeservices: stopped after the reports were written: {names}"
+    return f"lifeservices: stopped while writing the reports: written: {names}; not written: {', '.join(missing)}"
+
+
+def _deliver(
+    report: Any, targets: list[Any], shown_as: Any, lines: list[str], save_run: "Callable[[], str] | None"
+) -> None:
+    """Write the reports, say ``lines``, then save the run (``save_run``). A stop on the way says
+    what was out already before "interrupted"; once all is done, a stop changes nothing."""
+    from lifeservices_cli import outputs
+    from lifeservices_cli.cli import interrupts
+
+    written: list[Path] = []
+    saving = False
+    try:
+        outputs.deliver(report, targets, shown_as, os.environ, written)
+        for line in lines:
+            typer.echo(line, err=True)
+        if save_run is not None:
+            saving = True
+            typer.echo(save_run(), err=True)
+        interrupts.finished()  # every report is out: the exit code stays the check's
+    except interrupts.Interrupted:
+        said = SAVE_STOPPED if saving else stopped_after(written, targets) if written else None
+        if said is not None:
+            with contextlib.suppress(OSError):  # a closed stderr: the stop still goes through
+                typer.echo(said, err=True)
+        raise
 
 
 def _rows_while_checking(targets: list[Any], listing: str, csv_encoding: str) -> bool:
@@ -210,9 +248,7 @@ def check(
         view = View(by.value) if by else None
         shown_as = Options(by=view, csv_encoding=csv_encoding, color=tty, width=common.width())
         _note_split(report, targets, language)
-        outputs.deliver(report, targets, shown_as, os.environ)
-        for line in monitoring.baseline_lines(outcome) if outcome is not None else []:
-            typer.echo(line, err=True)
+        save_run = None
         if save:
             options = {
                 "entity": entity,
@@ -223,13 +259,8 @@ def check(
                 "header_rows": header_rows,
                 "unit": unit,
             }
-            try:
-                saved = monitoring.check_save(report, history, period, options)
-            except interrupts.Interrupted:  # the reports are out already: say so before "interrupted"
-                with contextlib.suppress(OSError):  # a closed stderr: the stop still goes through
-                    typer.echo(SAVE_STOPPED, err=True)
-                raise
-            typer.echo(saved, err=True)
+            save_run = functools.partial(monitoring.check_save, report, history, period, options)
+        _deliver(report, targets, shown_as, monitoring.baseline_lines(outcome) if outcome is not None else [], save_run)
 
     if outcome is not None:
         raise typer.Exit(1 if outcome.new else 0)

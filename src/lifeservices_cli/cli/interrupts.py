@@ -105,12 +105,43 @@ def run(main: Callable[[], object]) -> None:
             print(MESSAGE if signum == signal.SIGINT else TERMINATED, file=sys.stderr, flush=True)
         except OSError:  # standard error is gone too: the exit code says it
             pass
-        raise SystemExit(EXIT_CODE if signum == signal.SIGINT else 128 + signum) from None
+        _leave(EXIT_CODE if signum == signal.SIGINT else 128 + signum)
     finally:
         # The command is over (its outputs written, or removed). What remains is the interpreter
         # joining threads (the batch pool's worker, ``threading._shutdown``): a signal raised
         # there is printed as "Exception ignored in ..." with a traceback, and changes nothing.
         global _over
+        _over = True
+        _ignore()
+
+
+def _leave(code: int) -> None:
+    """Exit with ``code`` now that the stack has unwound (every ``finally`` ran, partial files
+    are gone): the exit handlers run (a result spool's finaliser removes it), the streams are
+    flushed, and the process ends without the interpreter's own teardown. A stop can come while
+    polars' native threads are still at work on a batch; tearing the runtime down under them has
+    aborted the process (SIGABRT, exit -6) after the message was printed. Nothing is left for
+    the teardown to do: Python's worker threads have no file of their own to finish."""
+    import atexit
+    import os
+
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
+                pass
+        os._exit(code)
+
+
+def finished() -> None:
+    """The command's work is done and its outputs are out: a stop from here on (while the
+    interpreter frees memory, removes the result spool, joins threads) changes nothing, so the
+    exit code stays the check's. Only acts when ``install`` put the handler in place."""
+    global _over
+    if signal.getsignal(signal.SIGINT) is _handler or signal.getsignal(signal.SIGTERM) is _handler:
         _over = True
         _ignore()
 
