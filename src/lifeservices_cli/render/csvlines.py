@@ -103,9 +103,9 @@ class Lines:
 
         def records(where: pl.Series) -> list[list[str]]:
             """The cells of these rows: a line with a quote read again, the others as the columns read them."""
-            picked = frame.select(pl.col("_raw"), *names).gather(where)
+            picked = [frame.get_column(name).gather(where).to_list() for name in ("_raw", *names)]
             out = []
-            for line, *row in picked.iter_rows():
+            for line, *row in zip(*picked, strict=True):
                 if line is not None:
                     out.append(next(csv.reader([line], delimiter=self._delimiter), []))
                 else:
