@@ -450,6 +450,14 @@ def _check_with_a_stop(tmp_path: Path, when: str, *args: str) -> subprocess.Comp
         "    real_finished()\n"
         f"    if {when!r} == 'after':\n"
         "        signal.raise_signal(signal.SIGINT)  # ignored from now on\n"
+        "import os\n"
+        "from lifeservices_cli import files\n"
+        "real_replace = os.replace\n"
+        "def replace(a, b):\n"
+        "    real_replace(a, b)\n"
+        f"    if {when!r} == 'renamed':\n"
+        "        signal.raise_signal(signal.SIGINT)  # the report is in place, deliver has not noted it\n"
+        "files.os = type(os)('os'); files.os.__dict__.update(os.__dict__); files.os.replace = replace\n"
         "outputs.write_atomic, interrupts.finished = write, finished\n"
         f"sys.argv = ['lifeservices', 'check', {str(_community_csv(tmp_path / 'c.csv', 50))!r}, *{list(args)!r}]\n"
         "runpy.run_module('lifeservices_cli', run_name='__main__')\n"
@@ -481,3 +489,11 @@ def test_a_stop_once_every_report_is_out_changes_nothing(tmp_path):
     proc = _check_with_a_stop(tmp_path, "after", "-f", "markdown", "-o", "a.md")
     assert (proc.returncode, proc.stderr) == (1, "")  # the check's own exit code: 50 records, some fail
     assert "| 洮北区 |" in (tmp_path / "a.md").read_text(encoding="utf-8")
+
+
+def test_a_stop_just_after_a_report_is_renamed_into_place_says_it_was_written(tmp_path):
+    (tmp_path / "a.md").write_text("the previous report", encoding="utf-8")
+    proc = _check_with_a_stop(tmp_path, "renamed", "-f", "markdown", "-o", "a.md")
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == f"lifeservices: stopped after the reports were written: a.md\n{INTERRUPTED}\n"
+    assert "| 洮北区 |" in (tmp_path / "a.md").read_text(encoding="utf-8")  # the new report, whole

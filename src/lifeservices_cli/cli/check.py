@@ -8,6 +8,7 @@ error (a bug: please report it with ``--debug`` output).
 import contextlib
 import functools
 import os
+import stat
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -60,6 +61,7 @@ def _deliver(
     from lifeservices_cli.cli import interrupts
 
     written: list[Path] = []
+    before = {t.path: _stamp(t.path) for t in targets if t.path is not None}
     saving = False
     try:
         outputs.deliver(report, targets, shown_as, os.environ, written)
@@ -67,14 +69,27 @@ def _deliver(
             typer.echo(line, err=True)
         if save_run is not None:
             saving = True
-            typer.echo(save_run(), err=True)
+            saved = save_run()
+            saving = False  # saved: a stop from here on is after everything
+            typer.echo(saved, err=True)
         interrupts.finished()  # every report is out: the exit code stays the check's
     except interrupts.Interrupted:
+        # a report renamed into place just before the stop, before ``deliver`` could note it
+        written += [path for path, stamp in before.items() if path not in written and _stamp(path) != stamp]
         said = SAVE_STOPPED if saving else stopped_after(written, targets) if written else None
         if said is not None:
             with contextlib.suppress(OSError):  # a closed stderr: the stop still goes through
                 typer.echo(said, err=True)
         raise
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What tells a file replaced by a rename (None: no such file, or not a regular file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
 
 
 def _rows_while_checking(targets: list[Any], listing: str, csv_encoding: str) -> bool:
