@@ -74,6 +74,18 @@ def _signals_by_default() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
+def _run_script(script: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -c script`` in a real process with default signal handling, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        preexec_fn=_signals_by_default,
+    )
+
 def _wait_for(proc: subprocess.Popen[bytes], found, what: str) -> None:
     """Poll ``/proc`` until ``found(pid)`` holds; the process must still be running."""
     deadline = time.monotonic() + TIMEOUT
@@ -413,14 +425,7 @@ def test_a_signal_handled_in_a_finaliser_still_stops_the_program(tmp_path, stop)
         "    print('went on', flush=True)\n"
         "interrupts.run(main)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        preexec_fn=_signals_by_default,
-    )
+    proc = _run_script(script, tmp_path)
     code, line = (130, INTERRUPTED) if stop == "SIGINT" else (143, "lifeservices: error: terminated")
     assert (proc.returncode, proc.stderr, proc.stdout) == (code, line + "\n", "")
 
@@ -462,16 +467,7 @@ def _check_with_a_stop(tmp_path: Path, when: str, *args: str) -> subprocess.Comp
         f"sys.argv = ['lifeservices', 'check', {str(_community_csv(tmp_path / 'c.csv', 50))!r}, *{list(args)!r}]\n"
         "runpy.run_module('lifeservices_cli', run_name='__main__')\n"
     )
-    env = {**os.environ, "LIFESERVICES_LANG": "en"}
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=env,
-        preexec_fn=_signals_by_default,
-    )
+    return _run_script(script, tmp_path, env={**os.environ, "LIFESERVICES_LANG": "en"})
 
 
 def test_a_stop_between_two_reports_says_which_one_was_written(tmp_path):
