@@ -145,13 +145,11 @@ def deliver(
     targets: Sequence[Target],
     given: Options,
     environ: Mapping[str, str],
-    written: list[Path] | None = None,
 ) -> None:
     """Render every target of ``report`` (all before any is written), then write the files and
     standard output: streamed formats from the result store, formats that write their own file
     at write time, the rest atomically; under GitHub Actions the Markdown job summary too.
-    ``given``: the options of every format (colour and width apply to the terminal table only).
-    ``written``: each file is added to it once it is whole in place (a stop after that can say so)."""
+    ``given``: the options of every format (colour and width apply to the terminal table only)."""
     import importlib
     from dataclasses import replace
     from functools import partial
@@ -188,8 +186,6 @@ def deliver(
             append(target.path, data)
         elif target.path is not None:
             write_atomic(target.path, data)
-        if target.path is not None and written is not None:
-            written.append(target.path)
     for target, data in rendered:
         if target.path is None:
             if callable(data):

@@ -60,11 +60,10 @@ def _deliver(
     from lifeservices_cli import outputs
     from lifeservices_cli.cli import interrupts
 
-    written: list[Path] = []
     before = {t.path: _stamp(t.path) for t in targets if t.path is not None}
     saving = False
     try:
-        outputs.deliver(report, targets, shown_as, os.environ, written)
+        outputs.deliver(report, targets, shown_as, os.environ)
         for line in lines:
             typer.echo(line, err=True)
         if save_run is not None:
@@ -74,8 +73,8 @@ def _deliver(
             typer.echo(saved, err=True)
         interrupts.finished()  # every report is out: the exit code stays the check's
     except interrupts.Interrupted:
-        # a report renamed into place just before the stop, before ``deliver`` could note it
-        written += [path for path, stamp in before.items() if path not in written and _stamp(path) != stamp]
+        # every report is renamed into place whole: one whose file changed was written
+        written = [path for path, stamp in before.items() if _stamp(path) != stamp]
         said = SAVE_STOPPED if saving else stopped_after(written, targets) if written else None
         if said is not None:
             with contextlib.suppress(OSError):  # a closed stderr: the stop still goes through
